@@ -1,0 +1,31 @@
+// Small string helpers shared by the parsers. Pure functions, no locale:
+// Amd's grammar is ASCII and its case rules are ASCII case rules.
+#ifndef AMD_BASE_STRINGS_H_
+#define AMD_BASE_STRINGS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amd {
+
+inline bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view TrimSpace(std::string_view s);
+// Splits on `sep`, keeping empty pieces.
+std::vector<std::string_view> SplitOn(std::string_view s, char sep);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view s);
+// A whole decimal integer (optional sign), nothing else.
+std::optional<long long> ParseInteger(std::string_view s);
+// Renders `s` for a message: printable ASCII as is, the rest as \xNN.
+std::string Printable(std::string_view s);
+// JSON string literal with quotes.
+std::string JsonQuote(std::string_view s);
+
+}  // namespace amd
+
+#endif  // AMD_BASE_STRINGS_H_

@@ -1,0 +1,48 @@
+// Exec (program) maps: `prog KEY` prints the entry for KEY on its standard
+// output (amd/info_exec.c). Run with an empty environment, standard input
+// and error on /dev/null, and killed after exec_map_timeout seconds.
+//
+// The first non-blank line of the output (comments removed, '\'
+// continuations joined) is the entry. If its first word is KEY it is
+// removed (programs written for the original print "KEY value"; the
+// original then used the whole line, key included, by a bug); otherwise the
+// whole line is the value, as autofs program maps print it.
+#ifndef AMD_MAPS_EXEC_MAP_SOURCE_H_
+#define AMD_MAPS_EXEC_MAP_SOURCE_H_
+
+#include "maps/map_source.h"
+
+namespace amd::maps {
+
+class ExecMapSource : public MapSource {
+ public:
+  ExecMapSource(std::string name, int timeout_s) : name_(std::move(name)), timeout_s_(timeout_s) {}
+
+  std::string_view type() const override { return "exec"; }
+  const std::string& name() const override { return name_; }
+  std::string_view DefaultCacheMode() const override { return "inc"; }
+  bool CanReadAll() const override { return false; }
+  std::shared_ptr<const MapText> ReadAll(Diagnostics*) override { return nullptr; }
+  SearchResult Search(const std::string& key, Diagnostics* diag) override;
+  std::optional<int64_t> Stamp() override;
+
+ private:
+  std::string name_;
+  int timeout_s_;
+};
+
+// Runs `program arg` as described above and returns what it printed (at
+// most 64 KiB), or an error message.
+struct ProgramOutput {
+  bool ok = false;
+  std::string output;
+  std::string error;
+};
+ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s);
+
+// The entry in a program's output for `key`; nullopt when there is none.
+std::optional<std::string> ParseExecOutput(const std::string& output, const std::string& key);
+
+}  // namespace amd::maps
+
+#endif  // AMD_MAPS_EXEC_MAP_SOURCE_H_

@@ -1,0 +1,197 @@
+// One expansion pass over a map string, following amd/opts.c expand_op()
+// except where amd-maps(5) lists a deliberate difference:
+//  - "$x" (an unknown $ sequence) is kept as written instead of losing both
+//    characters, and a trailing '$' is kept;
+//  - a "${" without a closing '}' is kept as written;
+//  - ${wire}/${network}/${netnumber} expand to nothing instead of crashing.
+#include "maps/expander.h"
+
+namespace amd::maps {
+namespace {
+
+enum class Part { kAll, kDir, kFile, kDomain, kHost };
+
+std::string_view TakePart(std::string_view val, Part part) {
+  switch (part) {
+    case Part::kAll:
+      return val;
+    case Part::kDir: {  // ${var/}: all but the last component
+      size_t p = val.rfind('/');
+      return p == std::string_view::npos ? val : val.substr(0, p);
+    }
+    case Part::kFile: {  // ${/var}: the last component
+      size_t p = val.rfind('/');
+      return p == std::string_view::npos ? val : val.substr(p + 1);
+    }
+    case Part::kDomain: {  // ${.var}: after the first '.'
+      size_t p = val.find('.');
+      return p == std::string_view::npos ? std::string_view() : val.substr(p + 1);
+    }
+    case Part::kHost: {  // ${var.}: before the first '.'
+      size_t p = val.find('.');
+      return p == std::string_view::npos ? val : val.substr(0, p);
+    }
+  }
+  return val;
+}
+
+// Appends the reference unexpanded, as the other pass will need it.
+void CopyReference(std::string* out, std::string_view name, Part part) {
+  *out += "${";
+  if (part == Part::kFile) *out += '/';
+  if (part == Part::kDomain) *out += '.';
+  *out += name;
+  if (part == Part::kDir) *out += '/';
+  if (part == Part::kHost) *out += '.';
+  *out += '}';
+}
+
+// Expands the body of one ${...}. Returns false on a problem already reported.
+void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& scope,
+                     Diagnostics* diag, std::string* out) {
+  Part part = Part::kAll;
+  std::string_view name = body;
+  if (!name.empty() && name.front() == '/') {
+    part = Part::kFile;
+    name.remove_prefix(1);
+  } else if (!name.empty() && name.back() == '/') {
+    part = Part::kDir;
+    name.remove_suffix(1);
+  } else if (!name.empty() && name.front() == '.') {
+    part = Part::kDomain;
+    name.remove_prefix(1);
+  } else if (!name.empty() && name.back() == '.') {
+    part = Part::kHost;
+    name.remove_suffix(1);
+  }
+  if (name.size() > kMaxVariableName) name = name.substr(0, kMaxVariableName);
+
+  // ".key" and "key." are table names of their own; the part markers above
+  // would otherwise eat their dot.
+  const VariableInfo* var = FindVariable(name);
+  if (var == nullptr && (body == ".key" || body == "key.")) {
+    var = FindVariable(body);
+    part = Part::kAll;
+    name = body;
+  }
+  if (var == nullptr) {
+    std::optional<std::string> env;
+    if (scope.world != nullptr) env = scope.world->Getenv(std::string(name));
+    if (env) {
+      *out += *env;
+    } else if (diag) {
+      diag->Warning("unknown variable \"${" + std::string(name) + "}\" expands to nothing");
+    }
+    return;
+  }
+  bool selector_like = var->kind == VariableKind::kSelector;
+  bool this_pass = (pass == ExpandPass::kSelectors) == selector_like;
+  if (!this_pass) {
+    CopyReference(out, name, part);
+    return;
+  }
+  switch (var->kind) {
+    case VariableKind::kSelector:
+      if (scope.selectors) *out += TakePart(scope.selectors->Get(var->selector), part);
+      return;
+    case VariableKind::kOption:
+      if (scope.options) {
+        const auto& v = scope.options->Get(var->option);
+        if (v) *out += TakePart(*v, part);
+      }
+      return;
+    case VariableKind::kDollar:
+      *out += TakePart("$", part);
+      return;
+    case VariableKind::kNetwork:
+      if (diag) diag->Warning("\"${" + std::string(name) + "}\" has no value");
+      return;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
+                                  const ExpandScope& scope, Diagnostics* diag) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t dollar = text.find('$', pos);
+    if (dollar == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    out.append(text.substr(pos, dollar - pos));
+    if (dollar + 1 >= text.size()) {
+      if (diag) diag->Warning("lone '$' at the end of \"" + std::string(text) + "\" kept");
+      out += '$';
+      pos = text.size();
+      break;
+    }
+    char ch = text[dollar + 1];
+    if (ch == '$') {
+      out += '$';
+      pos = dollar + 2;
+    } else if (ch == '{') {
+      size_t close = text.find('}', dollar + 2);
+      if (close == std::string_view::npos) {
+        if (diag) diag->Warning("no closing '}' in \"" + std::string(text) + "\"");
+        out.append(text.substr(dollar));
+        pos = text.size();
+        break;
+      }
+      ExpandReference(text.substr(dollar + 2, close - dollar - 2), pass, scope, diag, &out);
+      pos = close + 1;
+    } else {
+      if (diag) {
+        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" +
+                      std::string(text) + "\" kept as written (use ${dollar} for '$')");
+      }
+      out += '$';
+      out += ch;
+      pos = dollar + 2;
+    }
+    if (out.size() > kMaxExpansion) break;
+  }
+  if (out.size() > kMaxExpansion) {
+    if (diag) {
+      diag->Error("expansion of \"" + std::string(text.substr(0, 80)) + "...\" is longer than " +
+                  std::to_string(kMaxExpansion) + " characters");
+    }
+    return std::nullopt;
+  }
+  if (scope.normalize_slashes) return NormalizeSlashes(out);
+  return out;
+}
+
+std::string NormalizeSlashes(std::string_view s) {
+  size_t first = s.find('/');
+  if (first == std::string_view::npos) return std::string(s);
+  std::string out(s.substr(0, first));
+  size_t i = first;
+  bool first_run = true;
+  while (i < s.size()) {
+    // s[i] == '/'
+    if (first_run && i + 1 < s.size() && s[i + 1] == '/') {
+      out += "//";
+      i += 2;
+    } else {
+      out += '/';
+      ++i;
+    }
+    first_run = false;
+    while (i < s.size() && s[i] == '/') ++i;
+    while (i < s.size() && s[i] != '/') {
+      if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '/') ++i;
+      out += s[i++];
+    }
+  }
+  return out;
+}
+
+void Deslashify(std::string* s) {
+  while (s->size() > 1 && s->back() == '/') s->pop_back();
+}
+
+}  // namespace amd::maps

@@ -1,0 +1,54 @@
+// Variable expansion in map values: ${var}, ${/var}, ${var/}, ${.var},
+// ${var.}, $$, environment fall-back, and slash normalisation.
+//
+// The original expands in two passes (amd/opts.c expand_op): the selector
+// pass replaces only selector variables and copies option references through
+// untouched; the option pass replaces only option variables. Expand() is one
+// pass; the evaluator runs them in the original's order. Pure apart from the
+// World's Getenv. See amd-maps(5), "Variable expansion".
+#ifndef AMD_MAPS_EXPANDER_H_
+#define AMD_MAPS_EXPANDER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/diagnostic.h"
+#include "maps/variables.h"
+#include "maps/world.h"
+
+namespace amd::maps {
+
+enum class ExpandPass { kSelectors, kOptions };
+
+// Longest expansion result, as the original's MAXPATHLEN buffer.
+constexpr size_t kMaxExpansion = 4095;
+// Variable names are compared after truncation to this many characters.
+constexpr size_t kMaxVariableName = 16;
+
+struct ExpandScope {
+  const SelectorValues* selectors = nullptr;
+  const OptionTable* options = nullptr;
+  World* world = nullptr;  // environment fall-back; may be null
+  bool normalize_slashes = true;
+};
+
+// Expands one pass over `text`. Problems (unknown ${name}, a missing '}',
+// an unknown $ sequence) are reported to `diag` and the text is kept as
+// described in amd-maps(5). Returns nullopt when the result would be longer
+// than kMaxExpansion (an error is reported).
+std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
+                                  const ExpandScope& scope, Diagnostics* diag);
+
+// Collapses runs of '/' to one, except that the first run of the string
+// keeps two slashes when it has two or more; "\/" becomes "/" (after the
+// first '/'). The original's normalize_slash().
+std::string NormalizeSlashes(std::string_view s);
+
+// Removes trailing '/' but never the first character, so "/" stays "/"
+// and "//" becomes "/" (the original's deslashify()).
+void Deslashify(std::string* s);
+
+}  // namespace amd::maps
+
+#endif  // AMD_MAPS_EXPANDER_H_

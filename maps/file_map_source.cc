@@ -1,0 +1,80 @@
+// File map source; see file_map_source.h.
+#include "maps/file_map_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace amd::maps {
+
+std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = path + ": " + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::optional<std::string> FileMapSource::Resolve(const std::string& name,
+                                                  const std::vector<std::string>& search_path) {
+  auto readable = [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), R_OK) == 0;
+  };
+  if (name.find('/') == std::string::npos) {
+    for (const auto& dir : search_path) {
+      if (dir.empty()) continue;
+      std::string p = dir + "/" + name;
+      if (readable(p)) return p;
+    }
+  }
+  if (readable(name)) return name;
+  return std::nullopt;
+}
+
+std::shared_ptr<const MapText> FileMapSource::ReadAll(Diagnostics* diag) {
+  std::string error;
+  auto text = ReadWholeFile(path_, &error);
+  if (!text) {
+    if (diag) diag->AddAt(Severity::kError, path_, 0, 0, "cannot read map: " + error);
+    return nullptr;
+  }
+  return MapText::Parse(*std::move(text), path_, diag);
+}
+
+SearchResult FileMapSource::Search(const std::string& key, Diagnostics* diag) {
+  auto all = ReadAll(diag);
+  if (!all) return SearchResult::Error("cannot read " + path_);
+  for (const auto& e : all->entries()) {
+    if (e.key == key) return SearchResult::Found(std::string(e.value), e.line);
+  }
+  return SearchResult::NotFound();
+}
+
+std::optional<int64_t> FileMapSource::Stamp() {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+}  // namespace amd::maps

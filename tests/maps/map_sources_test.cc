@@ -1,0 +1,134 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "maps/exec_map_source.h"
+#include "maps/file_map_source.h"
+#include "maps/map.h"
+#include "maps/passwd_map_source.h"
+#include "maps/union_map_source.h"
+#include "tests/fakes/skip.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace amd::maps {
+namespace {
+
+TEST_CASE("file maps are found on the search path", "[unit]") {
+  testing::TempDir a, b;
+  b.Write("amd.home", "jsp type:=link;fs:=/x\n");
+  auto p = FileMapSource::Resolve("amd.home", {a.path(), b.path()});
+  REQUIRE(p);
+  CHECK(*p == b.path() + "/amd.home");
+  CHECK_FALSE(FileMapSource::Resolve("amd.none", {a.path(), b.path()}));
+  MapSourceSpec spec{"amd.home", std::nullopt, {a.path(), b.path()}, 10};
+  Diagnostics d;
+  auto src = OpenMapSource(spec, &d);
+  REQUIRE(src);
+  CHECK(src->type() == "file");
+  CHECK(src->Search("jsp", &d).value == "type:=link;fs:=/x");
+}
+
+TEST_CASE("file maps report unreadable files and keep old data", "[unit]") {
+  testing::TempDir t;
+  std::string path = t.Write("m", "a 1\n");
+  Map m(std::make_unique<FileMapSource>("m", path), std::nullopt, false, nullptr);
+  REQUIRE(m.Load(nullptr));
+  ::unlink(path.c_str());
+  Diagnostics d;
+  CHECK_FALSE(m.Reload(true, &d));
+  CHECK(d.HasErrors());
+  CHECK(m.Find("a", nullptr).value == "1");
+}
+
+TEST_CASE("unknown and unavailable map types are clear errors", "[unit]") {
+  Diagnostics d;
+  CHECK_FALSE(OpenMapSource({"x", std::string("ldap"), {}, 10}, &d));
+  CHECK(d.items().back().message.find("not available") != std::string::npos);
+  CHECK_FALSE(OpenMapSource({"/no/such/map", std::nullopt, {}, 10}, &d));
+  CHECK(IsKnownMapType("nis"));
+  CHECK_FALSE(IsSupportedMapType("nis"));
+}
+
+TEST_CASE("exec maps run the program with the key", "[unit]") {
+  if (::geteuid() != 0) AMD_SKIP("exec maps must be owned by root; run as root");
+  testing::TempDir t;
+  std::string prog = t.Write("prog",
+                             "#!/bin/sh\n"
+                             "case \"$1\" in\n"
+                             "  jsp) echo \"jsp type:=link;fs:=/home/$1\" ;;\n"
+                             "  bare) echo 'type:=link;fs:=/bare' ;;\n"
+                             "  env) echo \"env type:=link;fs:=/x${AMD_TEST_ENV:-unset}\" ;;\n"
+                             "  slow) sleep 5 ;;\n"
+                             "esac\n",
+                             0755);
+  ::setenv("AMD_TEST_ENV", "leaked", 1);
+  Diagnostics d;
+  auto src = OpenMapSource({prog, std::string("exec"), {}, 1}, &d);
+  REQUIRE(src);
+  CHECK(src->Search("jsp", &d).value == "type:=link;fs:=/home/jsp");
+  CHECK(src->Search("bare", &d).value == "type:=link;fs:=/bare");
+  CHECK(src->Search("env", &d).value == "type:=link;fs:=/xunset");  // empty environment
+  CHECK(src->Search("nobody", &d).status == SearchResult::Status::kNotFound);
+  auto slow = src->Search("slow", &d);
+  CHECK(slow.status == SearchResult::Status::kError);
+  CHECK(slow.error.find("no answer") != std::string::npos);
+}
+
+TEST_CASE("exec map programs must be safe", "[unit]") {
+  if (::geteuid() != 0) AMD_SKIP("needs root to create root-owned files");
+  testing::TempDir t;
+  CHECK(CheckExecMapProgram(t.Write("nox", "#!/bin/sh\n", 0644)).value().find("not executable") !=
+        std::string::npos);
+  CHECK(CheckExecMapProgram(t.Write("ww", "#!/bin/sh\n", 0757)).value().find("writable") !=
+        std::string::npos);
+  CHECK(CheckExecMapProgram(t.Write("suid", "#!/bin/sh\n", 04755)).value().find("setuid") !=
+        std::string::npos);
+  CHECK_FALSE(CheckExecMapProgram(t.Write("ok", "#!/bin/sh\n", 0755)));
+  CHECK(CheckExecMapProgram(t.path()).value().find("regular") != std::string::npos);
+}
+
+TEST_CASE("exec output parsing", "[unit]") {
+  CHECK(ParseExecOutput("\n# c\nk v1 v2\n", "k") == "v1 v2");
+  CHECK(ParseExecOutput("type:=link;fs:=/x\n", "k") == "type:=link;fs:=/x");
+  CHECK(ParseExecOutput("a \\\n  b\n", "a") == "b");
+  CHECK_FALSE(ParseExecOutput("\n\n", "k"));
+}
+
+TEST_CASE("passwd maps", "[unit]") {
+  PasswdMapSource src("/etc/passwd", [](const std::string& u) -> std::optional<std::string> {
+    if (u == "jsp") return "/home/achilles/jsp";
+    if (u == "deep") return "/export/a/b/c/deep";
+    if (u == "short") return "/home/short";
+    return std::nullopt;
+  });
+  CHECK(src.Search("jsp", nullptr).value ==
+        "var0:=home;var1:=achilles;var2:=jsp;var3:=/home/achilles/jsp;type:=nfs;rfs:=/${var0}/"
+        "${var1};rhost:=${var1};sublink:=${var2};fs:=${autodir}${var3}");
+  CHECK(src.Search("deep", nullptr).value.substr(0, 37) == "var0:=export;var1:=c;var2:=deep;var3:");
+  CHECK(src.Search("short", nullptr).status == SearchResult::Status::kNotFound);
+  CHECK(src.Search("/defaults", nullptr).value == "type:=nfs");
+  PasswdMapSource t("/etc/passwd:type:=link;fs:=${var3}",
+                    [](const std::string&) { return std::optional<std::string>("/h/d/u"); });
+  CHECK(t.Search("u", nullptr).value == "var0:=h;var1:=d;var2:=u;var3:=/h/d/u;type:=link;fs:=${var3}");
+  CHECK(PasswdMapSource::IsPasswdMapName("/etc/passwd"));
+  CHECK_FALSE(PasswdMapSource::IsPasswdMapName("/etc/passwdx"));
+}
+
+TEST_CASE("union maps list directories, later ones win", "[unit]") {
+  testing::TempDir t;
+  t.Write("d1/a", "");
+  t.Write("d1/b", "");
+  t.Write("d2/b", "");
+  UnionMapSource src("union:" + t.path() + "/d1:" + t.path() + "/d2");
+  Map m(std::make_unique<UnionMapSource>("union:" + t.path() + "/d1:" + t.path() + "/d2"),
+        std::nullopt, false, nullptr);
+  REQUIRE(m.Load(nullptr));
+  CHECK(m.Find("a", nullptr).value == "fs:=" + t.path() + "/d1");
+  CHECK(m.Find("b", nullptr).value == "fs:=" + t.path() + "/d2");
+  CHECK(m.Lookup("zzz", nullptr).value == "fs:=" + t.path() + "/d2");
+  CHECK(m.Find("/defaults", nullptr).value == "type:=link;opts:=nounmount;sublink:=${key}");
+  CHECK(src.Search("b", nullptr).value == "fs:=" + t.path() + "/d2");
+}
+
+}  // namespace
+}  // namespace amd::maps
