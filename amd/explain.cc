@@ -1,0 +1,332 @@
+// --explain: walks PATH through the configured maps; see explain.h.
+#include "amd/explain.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+#include "maps/location_syntax.h"
+
+namespace amd {
+namespace {
+
+using maps::Option;
+
+std::vector<std::string> SplitPath(std::string_view p) {
+  std::vector<std::string> out;
+  for (std::string_view c : SplitOn(p, '/')) {
+    if (!c.empty()) out.emplace_back(c);
+  }
+  return out;
+}
+
+// The value of name:=... in a map_options string, if given.
+std::optional<std::string> OptionIn(std::string_view options, std::string_view name) {
+  std::optional<std::string> v;
+  for (const auto& f : maps::SplitFields(options)) {
+    maps::ParsedField p = maps::ClassifyField(f.text);
+    if ((p.kind == maps::ParsedField::Kind::kAssign ||
+         p.kind == maps::ParsedField::Kind::kOldAssign) &&
+        p.name == name) {
+      v = p.value;
+    }
+  }
+  return v;
+}
+
+std::unique_ptr<maps::Map> OpenMap(const conf::Section& section, const std::string& name,
+                                   const std::optional<std::string>& map_type,
+                                   const std::optional<std::string>& cache, Diagnostics* diag) {
+  maps::MapSourceSpec spec;
+  spec.name = name;
+  spec.map_type = map_type;
+  const std::string search_path = section.Get("search_path");
+  for (std::string_view d : SplitOn(search_path, ':')) {
+    if (!d.empty()) spec.search_path.emplace_back(d);
+  }
+  spec.exec_map_timeout_s = static_cast<int>(section.GetInt("exec_map_timeout"));
+  auto source = maps::OpenMapSource(spec, diag);
+  if (!source) return nullptr;
+  auto map = std::make_unique<maps::Map>(std::move(source), cache,
+                                         section.GetBool("sun_map_syntax"), diag);
+  if (!map->Load(diag)) return nullptr;
+  return map;
+}
+
+const conf::MapSection* FindMountPoint(const conf::Config& config, const std::string& path) {
+  const conf::MapSection* best = nullptr;
+  for (const auto& m : config.maps) {
+    const std::string& d = m.dir;
+    bool under = path == d || (path.size() > d.size() && path.compare(0, d.size(), d) == 0 &&
+                               (path[d.size()] == '/' || d == "/"));
+    if (under && (best == nullptr || d.size() > best->dir.size())) best = &m;
+  }
+  return best;
+}
+
+}  // namespace
+
+Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, maps::World* world,
+                    const std::string& path) {
+  Explanation e;
+  e.path = path;
+  const conf::MapSection* top = FindMountPoint(config, path);
+  if (top == nullptr) {
+    e.outcome = path + " is not under any automount point";
+    return e;
+  }
+  e.mount_point = top->dir;
+  const conf::Section& sec = top->section;
+  std::string map_options = sec.Get("map_options");
+  std::optional<std::string> map_type;
+  if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
+  if (auto t = OptionIn(map_options, "maptype")) map_type = t;
+  std::string map_name = sec.Get("map_name");
+  auto map = OpenMap(sec, map_name, map_type, OptionIn(map_options, "cache"), &e.diag);
+  if (!map) {
+    e.outcome = "map " + map_name + " cannot be read";
+    return e;
+  }
+  std::vector<std::string> rest = SplitPath(path.substr(top->dir.size()));
+  std::string node = top->dir == "/" ? "" : top->dir;
+  if (OptionIn(map_options, "type") == std::optional<std::string>("direct")) {
+    rest = {top->dir.substr(1)};  // a direct node is looked up by its own path
+    node = "";
+  }
+  if (rest.empty()) {
+    e.outcome = path + " is the automount point itself; name a key below it";
+    return e;
+  }
+  std::optional<std::string> map_defaults;
+  if (sec.Has("map_defaults") || !config.global.Get("map_defaults").empty()) {
+    map_defaults = sec.Get("map_defaults");
+  }
+  maps::EvalContext ctx;
+  ctx.facts = &facts;
+  ctx.world = world;
+  ctx.normalize_slashes = config.global.GetBool("normalize_slashes");
+  ctx.normalize_hostnames = config.global.GetBool("normalize_hostnames");
+  ctx.domain_strip = config.global.GetBool("domain_strip");
+  bool selectors_in_defaults = config.global.GetBool("selectors_in_defaults");
+  std::string pref;
+  std::string parent_defaults;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    ExplainStep step;
+    step.node = node + "/" + rest[i];
+    step.map = map_name;
+    step.map_source = std::string(map->source().type()) + " " + map->source().Describe();
+    step.cache = maps::CacheSpecName(map->cache());
+    step.key = pref + rest[i];
+    e.diag.SetLocation(map->source().Describe(), 0);
+    step.lookup = map->Lookup(step.key, &e.diag);
+    if (!step.lookup.found()) {
+      e.outcome = step.lookup.status == maps::LookupResult::Status::kError
+                      ? "map " + map_name + " failed: " + step.lookup.error
+                      : "no entry for \"" + step.key + "\" in " + map_name + " (ENOENT)";
+      e.steps.push_back(std::move(step));
+      return e;
+    }
+    ctx.key = step.key;
+    ctx.map = map_name;
+    ctx.path = step.node;
+    auto slash_defaults = map->Find("/defaults", &e.diag);
+    std::optional<std::string> sd;
+    if (slash_defaults.found()) sd = slash_defaults.value;
+    step.defaults = maps::ComputeMapDefaults(parent_defaults, map_defaults, sd,
+                                             selectors_in_defaults, ctx, &e.diag);
+    e.diag.SetLocation(map->source().Describe(), static_cast<int>(step.lookup.line));
+    step.entry = maps::EvaluateEntry(step.lookup.value, step.defaults, ctx, &e.diag);
+    if (step.entry.selected.empty()) {
+      e.outcome = "no location of \"" + step.lookup.matched_key + "\" is selected (ENOENT)";
+      e.steps.push_back(std::move(step));
+      return e;
+    }
+    const maps::LocationResult& loc = *step.entry.steps[step.entry.selected.front()].location;
+    e.steps.push_back(std::move(step));
+    bool is_auto = loc.effective_type == "auto";
+    if (!is_auto || i + 1 == rest.size()) {
+      e.selected = true;
+      e.outcome = "mount " + loc.effective_type + " " + loc.mount_info + " on " + e.steps.back().node;
+      if (i + 1 < rest.size()) e.outcome += " (the rest of the path is inside it)";
+      return e;
+    }
+    // Descend into the sub-map.
+    std::string sub = std::string(loc.options.Value(Option::kFs));
+    if (sub == ".") sub = map_name;
+    std::optional<std::string> sub_type;
+    if (loc.options.Has(Option::kMaptype)) sub_type = std::string(loc.options.Value(Option::kMaptype));
+    std::optional<std::string> sub_cache = std::string("none");
+    if (loc.options.Has(Option::kCache)) sub_cache = std::string(loc.options.Value(Option::kCache));
+    auto next = OpenMap(sec, sub, sub_type, sub_cache, &e.diag);
+    if (!next) {
+      e.outcome = "sub-map " + sub + " cannot be read";
+      return e;
+    }
+    map = std::move(next);
+    map_name = sub;
+    if (loc.options.Has(Option::kPref)) {
+      pref = loc.options.Value(Option::kPref) == "null" ? "" : std::string(loc.options.Value(Option::kPref));
+    } else {
+      pref = pref + rest[i] + "/";
+    }
+    parent_defaults = loc.defaults;
+    map_defaults.reset();
+    node = e.steps.back().node;
+  }
+  return e;
+}
+
+namespace {
+
+void AppendOptions(const maps::OptionTable& o, std::string* out) {
+  for (size_t i = 0; i < maps::kOptionCount; ++i) {
+    auto opt = static_cast<Option>(i);
+    if (!o.Has(opt)) continue;
+    *out += "      " + std::string(maps::OptionName(opt)) + " = " + std::string(o.Value(opt)) + "\n";
+  }
+}
+
+}  // namespace
+
+std::string ExplanationText(const Explanation& e) {
+  std::string out;
+  for (const auto& s : e.steps) {
+    out += s.node + ": map " + s.map + " (" + s.map_source + ", cache " + s.cache + ")\n";
+    out += "  key \"" + s.key + "\"";
+    if (s.lookup.found()) {
+      out += s.lookup.matched_key == s.key ? " found" : " matched \"" + s.lookup.matched_key + "\"";
+      if (s.lookup.line) out += " at line " + std::to_string(s.lookup.line);
+      out += "\n  entry: " + s.lookup.value + "\n";
+      out += "  defaults: " + (s.defaults.empty() ? std::string("(none)") : s.defaults) + "\n";
+    } else {
+      out += " not found\n";
+      continue;
+    }
+    int n = 0;
+    for (const auto& st : s.entry.steps) {
+      using K = maps::LocationToken::Kind;
+      switch (st.token.kind) {
+        case K::kDefaults:
+          out += "  -" + st.token.text + ": defaults are now \"" + st.defaults_after + "\"\n";
+          break;
+        case K::kReset:
+          out += "  -: defaults reset to \"" + st.defaults_after + "\"\n";
+          break;
+        case K::kCut:
+          out += "  " + st.token.text + ": cut, locations after it are not tried\n";
+          break;
+        case K::kLocation: {
+          const auto& l = *st.location;
+          out += "  location " + std::to_string(++n) + ": " + l.text + "\n";
+          for (const auto& c : l.checks) {
+            out += "    " + c.text;
+            if (!c.note.empty()) {
+              out += ": " + c.note + "\n";
+              continue;
+            }
+            if (!c.actual.empty()) out += "  (value \"" + c.actual + "\")";
+            out += std::string(c.passed ? "  true" : "  false") + "\n";
+          }
+          if (l.selected) {
+            out += "    selected: " + l.effective_type + " " + l.mount_info + "\n";
+          } else {
+            out += "    not selected: " + l.reason + "\n";
+          }
+          AppendOptions(l.options, &out);
+          break;
+        }
+      }
+    }
+  }
+  for (const auto& d : e.diag.items()) {
+    if (d.severity >= Severity::kWarning) out += d.ToString() + "\n";
+  }
+  out += "result: " + e.outcome + "\n";
+  return out;
+}
+
+namespace {
+
+nlohmann::ordered_json LocationJson(const maps::LocationResult& l) {
+  nlohmann::ordered_json j;
+  j["location"] = l.text;
+  j["selected"] = l.selected;
+  j["reason"] = l.reason;
+  j["defaults"] = l.defaults;
+  auto checks = nlohmann::ordered_json::array();
+  for (const auto& c : l.checks) {
+    nlohmann::ordered_json cj;
+    cj["selector"] = c.text;
+    cj["value"] = c.actual;
+    cj["expected"] = c.expected;
+    cj["passed"] = c.passed;
+    if (!c.note.empty()) cj["note"] = c.note;
+    checks.push_back(cj);
+  }
+  j["selectors"] = checks;
+  nlohmann::ordered_json opts = nlohmann::ordered_json::object();
+  for (size_t i = 0; i < maps::kOptionCount; ++i) {
+    auto o = static_cast<Option>(i);
+    if (l.options.Has(o)) opts[std::string(maps::OptionName(o))] = std::string(l.options.Value(o));
+  }
+  j["options"] = opts;
+  if (l.selected) {
+    j["type"] = l.effective_type;
+    j["mount_info"] = l.mount_info;
+  }
+  return j;
+}
+
+nlohmann::ordered_json StepJson(const ExplainStep& s) {
+  nlohmann::ordered_json j;
+  j["node"] = s.node;
+  j["map"] = s.map;
+  j["map_source"] = s.map_source;
+  j["cache"] = s.cache;
+  j["key"] = s.key;
+  j["matched_key"] = s.lookup.found() ? nlohmann::ordered_json(s.lookup.matched_key) : nullptr;
+  j["entry"] = s.lookup.value;
+  if (s.lookup.line) j["line"] = s.lookup.line;
+  j["defaults"] = s.defaults;
+  auto locs = nlohmann::ordered_json::array();
+  for (const auto& st : s.entry.steps) {
+    if (st.location) locs.push_back(LocationJson(*st.location));
+  }
+  j["locations"] = locs;
+  int cut_location = -1;
+  if (s.entry.cut_step >= 0) {
+    cut_location = 0;
+    for (int i = 0; i < s.entry.cut_step; ++i) cut_location += s.entry.steps[i].location ? 1 : 0;
+  }
+  j["cut_after_location"] = cut_location >= 0 ? nlohmann::ordered_json(cut_location) : nullptr;
+  return j;
+}
+
+}  // namespace
+
+std::string ExplanationJson(const Explanation& e) {
+  nlohmann::ordered_json j;
+  j["path"] = e.path;
+  j["mount_point"] = e.mount_point;
+  j["selected"] = e.selected;
+  j["outcome"] = e.outcome;
+  if (!e.steps.empty()) {
+    auto last = StepJson(e.steps.back());
+    for (auto it = last.begin(); it != last.end(); ++it) j[it.key()] = it.value();
+  } else {
+    j["map"] = nullptr;
+    j["key"] = nullptr;
+    j["matched_key"] = nullptr;
+    j["locations"] = nlohmann::ordered_json::array();
+  }
+  auto steps = nlohmann::ordered_json::array();
+  for (const auto& s : e.steps) steps.push_back(StepJson(s));
+  j["steps"] = steps;
+  auto warnings = nlohmann::ordered_json::array();
+  for (const auto& d : e.diag.items()) {
+    if (d.severity >= Severity::kWarning) warnings.push_back(d.ToString());
+  }
+  j["warnings"] = warnings;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace amd

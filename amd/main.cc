@@ -1,0 +1,99 @@
+// amd's entry point. This build reads and checks the configuration
+// (--print-config) and explains how a path resolves (--explain); the
+// daemon proper (autofs front end, mount engine) is not in this build yet,
+// and amd says so instead of pretending to run.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "amd/explain.h"
+#include "amd/system_world.h"
+#include "conf/command_line.h"
+#include "conf/config.h"
+#include "maps/file_map_source.h"
+#include "maps/mount_types.h"
+
+namespace {
+
+constexpr char kDefaultConf[] = "/etc/amd.conf";
+
+void PrintDiagnostics(const amd::Diagnostics& d) {
+  for (const auto& item : d.items()) {
+    if (item.severity >= amd::Severity::kWarning) std::cerr << "amd: " << item.ToString() << "\n";
+  }
+}
+
+std::string VersionString(const amd::maps::HostFacts& f) {
+  std::string types;
+  for (const auto& t : amd::maps::AllMountTypes()) types += (types.empty() ? "" : ", ") + std::string(t.name);
+  return "amd 0.1.0: an Amd-compatible automounter for Linux.\n"
+         "cpu=" + f.karch + " (" + f.byte + "-endian), arch=" + f.arch + ", karch=" + f.karch + ".\n" +
+         "full_os=" + f.full_os + ", os=" + f.os + ", osver=" + f.osver + ", vendor=" + f.vendor + ".\n" +
+         "domain=" + f.domain + ", host=" + f.host + ", hostd=" + f.hostd + ".\n" +
+         "Map support for: file, exec, passwd, union.\n"
+         "AMFS: " + types + ", inherit.\n";
+}
+
+int Run(const std::vector<std::string>& args) {
+  amd::conf::ParsedArgs parsed = amd::conf::ParseAmdArgs(args);
+  if (parsed.usage) {
+    std::cerr << amd::conf::kAmdUsage;
+    return 1;
+  }
+  if (!parsed.errors.empty()) {
+    for (const auto& e : parsed.errors) std::cerr << "amd: " << e << "\n";
+    std::cerr << amd::conf::kAmdUsage;
+    return 1;
+  }
+  std::optional<std::string> conf_text;
+  std::string conf_file = parsed.cmd.conf_file.value_or(kDefaultConf);
+  if (amd::conf::ReadsConfFile(parsed)) {
+    std::string error;
+    conf_text = amd::maps::ReadWholeFile(conf_file, &error);
+    if (!conf_text) {
+      std::cerr << "amd: cannot read configuration: " << error << "\n";
+      return 1;
+    }
+  }
+  amd::Diagnostics diag;
+  auto config = amd::conf::BuildConfig(conf_text, conf_file, parsed.cmd,
+                                       amd::HostOptionDefaults(), &diag);
+  PrintDiagnostics(diag);
+  if (!config) return 1;
+  amd::maps::HostFacts facts = amd::MakeHostFacts(*config);
+  if (parsed.print_version) {
+    std::cerr << VersionString(facts);
+    return 0;
+  }
+  if (parsed.print_config) {
+    std::cout << amd::conf::PrintConfig(*config);
+    return 0;
+  }
+  if (!parsed.explain_path.empty()) {
+    amd::SystemWorld world;
+    amd::Explanation e = amd::Explain(*config, facts, &world, parsed.explain_path);
+    std::cout << (parsed.json ? amd::ExplanationJson(e) : amd::ExplanationText(e));
+    return e.selected ? 0 : 2;
+  }
+  if (config->maps.empty()) {
+    std::cerr << "amd: No work to do - quitting\n";
+    return 1;
+  }
+  std::cerr << "amd: configuration is valid (" << config->maps.size()
+            << " automount points), but this build has no daemon yet: "
+               "use --print-config or --explain PATH\n";
+  return 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    return Run(args);
+  } catch (const std::exception& ex) {
+    std::cerr << "amd: internal error: " << ex.what() << "\n";
+    return 70;
+  }
+}

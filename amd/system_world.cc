@@ -1,0 +1,97 @@
+// The real World and this host's facts; see system_world.h.
+#include "amd/system_world.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cstdlib>
+
+namespace amd {
+
+SystemWorld::SystemWorld() {
+  struct ifaddrs* ifs = nullptr;
+  if (::getifaddrs(&ifs) != 0) return;
+  for (auto* i = ifs; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_netmask == nullptr || i->ifa_addr->sa_family != AF_INET)
+      continue;
+    if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK)) continue;
+    maps::LocalNetwork n;
+    n.address = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
+    n.netmask = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_netmask)->sin_addr.s_addr);
+    // /etc/networks only: no DNS at start-up.
+    if (struct netent* ne = ::getnetbyaddr(n.address & n.netmask, AF_INET)) n.name = ne->n_name;
+    networks_.push_back(std::move(n));
+  }
+  ::freeifaddrs(ifs);
+}
+
+bool SystemWorld::Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool SystemWorld::InNetgroup(const std::string& group, const std::string& host) {
+  return ::innetgr(group.c_str(), host.c_str(), nullptr, nullptr) == 1;
+}
+
+std::vector<std::string> SystemWorld::HostNames(const std::string& name) {
+  std::vector<std::string> out;
+  struct hostent he;
+  struct hostent* result = nullptr;
+  std::vector<char> buf(8192);
+  int err = 0;
+  if (::gethostbyname_r(name.c_str(), &he, buf.data(), buf.size(), &result, &err) != 0 ||
+      result == nullptr) {
+    return out;
+  }
+  if (result->h_name) out.emplace_back(result->h_name);
+  for (char** a = result->h_aliases; a && *a; ++a) out.emplace_back(*a);
+  return out;
+}
+
+std::optional<std::string> SystemWorld::Getenv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+std::map<std::string, std::string> HostOptionDefaults() {
+  struct utsname u;
+  ::uname(&u);
+  std::string machine = u.machine;
+  std::string arch = machine;
+  if (arch.size() == 4 && arch[0] == 'i' && arch.substr(2) == "86") arch = "i386";
+  return {{"arch", arch}, {"karch", machine}, {"osver", u.release}};
+}
+
+maps::HostFacts MakeHostFacts(const conf::Config& config) {
+  const conf::Section& g = config.global;
+  maps::HostFacts f;
+  f.arch = g.Get("arch");
+  f.karch = g.Get("karch");
+  f.os = g.Get("os");
+  f.osver = g.Get("osver");
+  f.full_os = g.Get("full_os");
+  f.vendor = g.Get("vendor");
+  f.byte = std::endian::native == std::endian::little ? "little" : "big";
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  std::string full = name;
+  size_t dot = full.find('.');
+  f.host = full.substr(0, dot);
+  f.domain = g.Get("local_domain");
+  if (f.domain.empty()) f.domain = dot == std::string::npos ? "unknown.domain" : full.substr(dot + 1);
+  f.hostd = f.domain.empty() ? f.host : f.host + "." + f.domain;
+  f.cluster = g.Get("cluster").empty() ? f.domain : g.Get("cluster");
+  f.autodir = g.Get("auto_dir");
+  return f;
+}
+
+}  // namespace amd
