@@ -270,7 +270,7 @@ TEST_CASE("defaults: rhost is ${host}, rfs is ${path}, fs is autodir/rhost/rfs",
   CHECK(f.Opt(l, Option::kMountType) == "nfs");
 }
 
-TEST_CASE("opts leading '-' dropped; fs trailing slashes dropped", "[unit]") {
+TEST_CASE("opts leading '-' dropped, fs trailing slashes dropped", "[unit]") {
   Fixture f;
   auto r = f.Eval("k", "type:=link;fs:=/x/y//;opts:=-ro");
   CHECK(f.Opt(f.Loc(r, 0), Option::kFs) == "/x/y");

@@ -22,7 +22,7 @@ TEST_CASE("locations split on unquoted white space", "[unit]") {
   CHECK(t[5].text == "c:=2");
 }
 
-TEST_CASE("fields split on ';', quotes removed, escapes only inside quotes", "[unit]") {
+TEST_CASE("fields split on semicolons, quotes removed, escapes only inside quotes", "[unit]") {
   auto f = SplitFields(";;type:=nfs;;rfs:=\"/a b\\t\\101\";x\\ty;");
   REQUIRE(f.size() == 3);
   CHECK(f[0].text == "type:=nfs");

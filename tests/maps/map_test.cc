@@ -78,7 +78,7 @@ TEST_CASE("duplicate keys: all keeps the last, inc the first", "[unit]") {
   CHECK(inc.Find("k", nullptr).value == "first");
 }
 
-TEST_CASE("inc caches found entries; none asks every time", "[unit]") {
+TEST_CASE("inc caches found entries, none asks every time", "[unit]") {
   auto src = Source("a 1\n");
   auto* raw = src.get();
   Map inc(std::move(src), std::string("inc"), false, nullptr);

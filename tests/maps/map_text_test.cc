@@ -65,7 +65,8 @@ TEST_CASE("the last line needs no newline", "[unit]") {
 }
 
 TEST_CASE("binary junk does not crash and keeps good lines", "[unit]") {
-  std::string junk("\0\xff\x01 \x02\n\\\n\\", 11);
+  static const char kJunk[] = "\0\xff\x01 \x02\n\\\n\\";
+  std::string junk(kJunk, sizeof kJunk - 1);
   auto m = MapText::Parse(junk + "\ngood v\n", "m", nullptr);
   CHECK(m->entries().back().key == "good");
 }
