@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "maps/key_name.h"
 #include "maps/location_syntax.h"
 
 namespace amd {
@@ -11,10 +12,17 @@ namespace {
 
 using maps::Option;
 
+// The components of a path, with "." dropped and ".." going up (the
+// original answers those two names itself, without a map look-up).
 std::vector<std::string> SplitPath(std::string_view p) {
   std::vector<std::string> out;
   for (std::string_view c : SplitOn(p, '/')) {
-    if (!c.empty()) out.emplace_back(c);
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      if (!out.empty()) out.pop_back();
+      continue;
+    }
+    out.emplace_back(c);
   }
   return out;
 }
@@ -69,7 +77,14 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
                     const std::string& path) {
   Explanation e;
   e.path = path;
-  const conf::MapSection* top = FindMountPoint(config, path);
+  if (path.empty() || path[0] != '/') {
+    e.outcome = "give an absolute path";
+    return e;
+  }
+  std::string clean;
+  for (const auto& c : SplitPath(path)) clean += "/" + c;
+  if (clean.empty()) clean = "/";
+  const conf::MapSection* top = FindMountPoint(config, clean);
   if (top == nullptr) {
     e.outcome = path + " is not under any automount point";
     return e;
@@ -86,7 +101,7 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     e.outcome = "map " + map_name + " cannot be read";
     return e;
   }
-  std::vector<std::string> rest = SplitPath(path.substr(top->dir.size()));
+  std::vector<std::string> rest = SplitPath(std::string_view(clean).substr(top->dir.size()));
   std::string node = top->dir == "/" ? "" : top->dir;
   if (OptionIn(map_options, "type") == std::optional<std::string>("direct")) {
     rest = {top->dir.substr(1)};  // a direct node is looked up by its own path
@@ -110,6 +125,11 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   std::string pref;
   std::string parent_defaults;
   for (size_t i = 0; i < rest.size(); ++i) {
+    if (auto bad = maps::CheckKeyName(rest[i])) {
+      e.outcome = *bad + " (ENOENT)";
+      return e;
+    }
+    rest[i] = maps::ExpandRequestedName(rest[i], facts, world, ctx.normalize_slashes, &e.diag);
     ExplainStep step;
     step.node = node + "/" + rest[i];
     step.map = map_name;

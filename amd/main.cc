@@ -13,6 +13,7 @@
 #include "conf/config.h"
 #include "maps/file_map_source.h"
 #include "maps/mount_types.h"
+#include "maps/network_match.h"
 
 namespace {
 
@@ -24,7 +25,19 @@ void PrintDiagnostics(const amd::Diagnostics& d) {
   }
 }
 
-std::string VersionString(const amd::maps::HostFacts& f) {
+// "Network N: wire="NAME" (netnumber=NUM)." for each local network, as
+// the original's amd -v.
+std::string NetworkLines(amd::maps::World* world) {
+  std::string out;
+  int n = 0;
+  for (const auto& net : world->Networks()) {
+    out += "Network " + std::to_string(++n) + ": wire=\"" + amd::maps::NetworkName(net) +
+           "\" (netnumber=" + amd::maps::NetworkNumberString(net.address & net.netmask) + ").\n";
+  }
+  return out;
+}
+
+std::string VersionString(const amd::maps::HostFacts& f, amd::maps::World* world) {
   std::string types;
   for (const auto& t : amd::maps::AllMountTypes()) types += (types.empty() ? "" : ", ") + std::string(t.name);
   return "amd 0.1.0: an Amd-compatible automounter for Linux.\n"
@@ -32,7 +45,7 @@ std::string VersionString(const amd::maps::HostFacts& f) {
          "full_os=" + f.full_os + ", os=" + f.os + ", osver=" + f.osver + ", vendor=" + f.vendor + ".\n" +
          "domain=" + f.domain + ", host=" + f.host + ", hostd=" + f.hostd + ".\n" +
          "Map support for: file, exec, passwd, union.\n"
-         "AMFS: " + types + ", inherit.\n";
+         "AMFS: " + types + ", inherit.\n" + NetworkLines(world);
 }
 
 int Run(const std::vector<std::string>& args) {
@@ -62,8 +75,9 @@ int Run(const std::vector<std::string>& args) {
   PrintDiagnostics(diag);
   if (!config) return 1;
   amd::maps::HostFacts facts = amd::MakeHostFacts(*config);
+  amd::SystemWorld world;
   if (parsed.print_version) {
-    std::cerr << VersionString(facts);
+    std::cerr << VersionString(facts, &world);
     return 0;
   }
   if (parsed.print_config) {
@@ -71,7 +85,6 @@ int Run(const std::vector<std::string>& args) {
     return 0;
   }
   if (!parsed.explain_path.empty()) {
-    amd::SystemWorld world;
     amd::Explanation e = amd::Explain(*config, facts, &world, parsed.explain_path);
     std::cout << (parsed.json ? amd::ExplanationJson(e) : amd::ExplanationText(e));
     return e.selected ? 0 : 2;

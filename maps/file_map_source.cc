@@ -66,7 +66,7 @@ SearchResult FileMapSource::Search(const std::string& key, Diagnostics* diag) {
   auto all = ReadAll(diag);
   if (!all) return SearchResult::Error("cannot read " + path_);
   for (const auto& e : all->entries()) {
-    if (e.key == key) return SearchResult::Found(std::string(e.value), e.line);
+    if (e.key == key) return SearchResult::Found(std::string(e.value), e.line, e.value_column);
   }
   return SearchResult::NotFound();
 }

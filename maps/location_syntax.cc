@@ -10,8 +10,12 @@
 
 namespace amd::maps {
 
-std::vector<LocationToken> SplitLocations(std::string_view value) {
-  std::vector<LocationToken> out;
+namespace {
+
+// Calls fn(word, column) for each white-space separated word of `value`,
+// double-quoted parts kept whole (the original's strsplit(value, ' ', '"')).
+template <typename Fn>
+void ForEachWord(std::string_view value, Fn fn) {
   size_t i = 0;
   while (i < value.size()) {
     while (i < value.size() && IsSpace(value[i])) ++i;
@@ -26,23 +30,32 @@ std::vector<LocationToken> SplitLocations(std::string_view value) {
         ++i;
       }
     }
+    fn(value.substr(start, i - start), static_cast<int>(start) + 1);
+  }
+}
+
+LocationToken::Kind WordKind(std::string_view w) {
+  if (w == "||" || w == "/") return LocationToken::Kind::kCut;
+  if (w == "-") return LocationToken::Kind::kReset;
+  if (w.front() == '-') return LocationToken::Kind::kDefaults;
+  return LocationToken::Kind::kLocation;
+}
+
+}  // namespace
+
+std::vector<LocationToken> SplitLocations(std::string_view value) {
+  std::vector<LocationToken> out;
+  ForEachWord(value, [&](std::string_view w, int column) {
     LocationToken tok;
-    tok.column = static_cast<int>(start) + 1;
-    std::string_view text = value.substr(start, i - start);
-    if (text == "||" || text == "/") {
-      tok.kind = LocationToken::Kind::kCut;
-      tok.text = std::string(text);
-    } else if (text == "-") {
-      tok.kind = LocationToken::Kind::kReset;
-    } else if (text.front() == '-') {
-      tok.kind = LocationToken::Kind::kDefaults;
-      tok.text = std::string(text.substr(1));
-    } else {
-      tok.kind = LocationToken::Kind::kLocation;
-      tok.text = std::string(text);
+    tok.kind = WordKind(w);
+    tok.column = column;
+    if (tok.kind == LocationToken::Kind::kDefaults) {
+      tok.text = std::string(w.substr(1));
+    } else if (tok.kind != LocationToken::Kind::kReset) {
+      tok.text = std::string(w);
     }
     out.push_back(std::move(tok));
-  }
+  });
   return out;
 }
 
@@ -124,54 +137,56 @@ std::vector<Field> SplitFields(std::string_view location) {
   return out;
 }
 
-ParsedField ClassifyField(std::string_view f) {
-  ParsedField p;
+namespace {
+
+// ClassifyField on views: no allocation.
+struct FieldView {
+  ParsedField::Kind kind = ParsedField::Kind::kNoValue;
+  std::string_view name;
+  std::string_view value;
+};
+
+FieldView ClassifyView(std::string_view f) {
+  using K = ParsedField::Kind;
+  FieldView p;
   size_t eq = f.find('=');
   if (eq == std::string_view::npos) {
     size_t paren = f.find('(');
-    if (paren == std::string_view::npos || paren == 0 || paren + 1 >= f.size()) {
-      p.kind = ParsedField::Kind::kNoValue;
-      p.name = std::string(f);
-      return p;
-    }
+    p.name = f;
+    if (paren == std::string_view::npos || paren == 0 || paren + 1 >= f.size()) return p;
     size_t close = f.find(')', paren + 1);
+    p.name = f.substr(0, paren);
     if (close == std::string_view::npos) {
-      p.kind = ParsedField::Kind::kBadFunction;
-      p.name = std::string(f.substr(0, paren));
+      p.kind = K::kBadFunction;
       return p;
     }
-    std::string_view name = f.substr(0, paren);
-    p.kind = ParsedField::Kind::kFunction;
-    if (name.front() == '!') {
-      p.kind = ParsedField::Kind::kNotFunction;
-      name.remove_prefix(1);
+    p.kind = K::kFunction;
+    if (p.name.front() == '!') {
+      p.kind = K::kNotFunction;
+      p.name.remove_prefix(1);
     }
-    p.name = std::string(name);
-    p.value = std::string(f.substr(paren + 1, close - paren - 1));
+    p.value = f.substr(paren + 1, close - paren - 1);
     return p;
   }
   if (eq > 0 && f[eq - 1] == '!') {
-    p.kind = ParsedField::Kind::kNotEqual;
-    p.name = std::string(f.substr(0, eq - 1));
-    p.value = std::string(f.substr(eq + 1));
+    p = {K::kNotEqual, f.substr(0, eq - 1), f.substr(eq + 1)};
   } else if (eq > 0 && f[eq - 1] == ':') {
-    p.kind = ParsedField::Kind::kAssign;
-    p.name = std::string(f.substr(0, eq - 1));
-    p.value = std::string(f.substr(eq + 1));
+    p = {K::kAssign, f.substr(0, eq - 1), f.substr(eq + 1)};
   } else if (eq + 1 < f.size() && f[eq + 1] == '=') {
-    p.kind = ParsedField::Kind::kEqual;
-    p.name = std::string(f.substr(0, eq));
-    p.value = std::string(f.substr(eq + 2));
+    p = {K::kEqual, f.substr(0, eq), f.substr(eq + 2)};
   } else if (eq + 1 < f.size() && f[eq + 1] == '!') {
-    p.kind = ParsedField::Kind::kNotEqual;
-    p.name = std::string(f.substr(0, eq));
-    p.value = std::string(f.substr(eq + 2));
+    p = {K::kNotEqual, f.substr(0, eq), f.substr(eq + 2)};
   } else {
-    p.kind = ParsedField::Kind::kOldAssign;
-    p.name = std::string(f.substr(0, eq));
-    p.value = std::string(f.substr(eq + 1));
+    p = {K::kOldAssign, f.substr(0, eq), f.substr(eq + 1)};
   }
   return p;
+}
+
+}  // namespace
+
+ParsedField ClassifyField(std::string_view f) {
+  FieldView v = ClassifyView(f);
+  return ParsedField{v.kind, std::string(v.name), std::string(v.value)};
 }
 
 namespace {
@@ -182,69 +197,85 @@ bool HasUnbalancedQuote(std::string_view s) {
   return n % 2 != 0;
 }
 
+int ValidateField(std::string_view text, int column, Diagnostics* diag) {
+  auto report = [&](std::string msg) {
+    diag->Warning(std::move(msg), column);
+    return 1;
+  };
+  FieldView p = ClassifyView(text);
+  const VariableInfo* var = nullptr;
+  switch (p.kind) {
+    case ParsedField::Kind::kNoValue:
+      return report("no value component in \"" + Printable(text) + "\"");
+    case ParsedField::Kind::kBadFunction:
+      return report("malformed function call \"" + Printable(text) + "\"");
+    case ParsedField::Kind::kFunction:
+    case ParsedField::Kind::kNotFunction:
+      if (!FindFunction(p.name)) {
+        return report("unknown function \"" + Printable(p.name) +
+                      "\" (the location will never be selected)");
+      }
+      return 0;
+    case ParsedField::Kind::kAssign:
+    case ParsedField::Kind::kOldAssign:
+      var = FindVariable(p.name);
+      if (var == nullptr) return report("unrecognized option \"" + Printable(p.name) + "\" (ignored)");
+      if (var->kind != VariableKind::kOption) {
+        return report("cannot assign to selector \"" + Printable(p.name) +
+                      "\" (the location will never be selected)");
+      }
+      return 0;
+    case ParsedField::Kind::kEqual:
+    case ParsedField::Kind::kNotEqual:
+      if (FindVariable(p.name) == nullptr) {
+        return report("unrecognized selector \"" + Printable(p.name) + "\" (ignored)");
+      }
+      return 0;
+  }
+  return 0;
+}
+
 int ValidateLocation(std::string_view text, int column, Diagnostics* diag) {
   int problems = 0;
-  auto report = [&](int col, std::string msg) {
-    diag->Warning(std::move(msg), column + col - 1);
-    ++problems;
-  };
-  if (HasUnbalancedQuote(text)) report(1, "unbalanced '\"' in \"" + Printable(text) + "\"");
-  for (const Field& field : SplitFields(text)) {
-    ParsedField p = ClassifyField(field.text);
-    const VariableInfo* var = nullptr;
-    switch (p.kind) {
-      case ParsedField::Kind::kNoValue:
-        report(field.column, "no value component in \"" + Printable(field.text) + "\"");
-        break;
-      case ParsedField::Kind::kBadFunction:
-        report(field.column, "malformed function call \"" + Printable(field.text) + "\"");
-        break;
-      case ParsedField::Kind::kFunction:
-      case ParsedField::Kind::kNotFunction:
-        if (!FindFunction(p.name)) {
-          report(field.column, "unknown function \"" + Printable(p.name) +
-                                   "\" (the location will never be selected)");
-        }
-        break;
-      case ParsedField::Kind::kAssign:
-      case ParsedField::Kind::kOldAssign:
-        var = FindVariable(p.name);
-        if (var == nullptr) {
-          report(field.column, "unrecognized option \"" + Printable(p.name) + "\" (ignored)");
-        } else if (var->kind != VariableKind::kOption) {
-          report(field.column, "cannot assign to selector \"" + Printable(p.name) +
-                                   "\" (the location will never be selected)");
-        }
-        break;
-      case ParsedField::Kind::kEqual:
-      case ParsedField::Kind::kNotEqual:
-        var = FindVariable(p.name);
-        if (var == nullptr) {
-          report(field.column, "unrecognized selector \"" + Printable(p.name) + "\" (ignored)");
-        }
-        break;
+  if (text.find('"') == std::string_view::npos) {
+    // Fast path: fields are plain ';'-separated substrings.
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t end = text.find(';', pos);
+      if (end == std::string_view::npos) end = text.size();
+      if (end > pos) problems += ValidateField(text.substr(pos, end - pos), column + static_cast<int>(pos), diag);
+      pos = end + 1;
     }
+    return problems;
+  }
+  if (HasUnbalancedQuote(text)) {
+    diag->Warning("unbalanced '\"' in \"" + Printable(text) + "\"", column);
+    ++problems;
+  }
+  for (const Field& field : SplitFields(text)) {
+    problems += ValidateField(field.text, column + field.column - 1, diag);
   }
   return problems;
 }
 
 }  // namespace
 
-int ValidateEntry(std::string_view value, Diagnostics* diag) {
+int ValidateEntry(std::string_view value, Diagnostics* diag, int first_column) {
   int problems = 0;
-  for (const LocationToken& tok : SplitLocations(value)) {
-    switch (tok.kind) {
+  ForEachWord(value, [&](std::string_view w, int word_column) {
+    int column = word_column + first_column - 1;
+    switch (WordKind(w)) {
       case LocationToken::Kind::kLocation:
-        problems += ValidateLocation(tok.text, tok.column, diag);
+        problems += ValidateLocation(w, column, diag);
         break;
       case LocationToken::Kind::kDefaults:
-        problems += ValidateLocation(tok.text, tok.column + 1, diag);
+        problems += ValidateLocation(w.substr(1), column + 1, diag);
         break;
       case LocationToken::Kind::kCut:
       case LocationToken::Kind::kReset:
         break;
     }
-  }
+  });
   return problems;
 }
 

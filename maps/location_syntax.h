@@ -57,10 +57,11 @@ struct ParsedField {
 ParsedField ClassifyField(std::string_view field);
 
 // Reports syntax problems of a whole value to `diag` (at `diag`'s current
-// file and line): unknown option or selector names, unknown functions,
-// assignments to selectors, fields with no value, unbalanced quotes.
-// Returns the number of problems found.
-int ValidateEntry(std::string_view value, Diagnostics* diag);
+// file and line; columns are offsets into the value plus `first_column`,
+// the column where the value starts in its line): unknown option or
+// selector names, unknown functions, assignments to selectors, fields with
+// no value, unbalanced quotes. Returns the number of problems found.
+int ValidateEntry(std::string_view value, Diagnostics* diag, int first_column = 1);
 
 }  // namespace amd::maps
 

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "base/strings.h"
+#include "maps/location_syntax.h"
 #include "maps/sun_syntax.h"
 
 namespace amd::maps {
@@ -146,6 +147,13 @@ bool Map::ReadWhole(Diagnostics* diag) {
     }
     text = MapText::FromPairs(pairs);
   }
+  if (diag != nullptr) {
+    std::string file = source_->Describe();
+    for (const auto& e : text->entries()) {
+      diag->SetLocation(file, static_cast<int>(e.line));
+      ValidateEntry(e.value, diag, e.value_column > 0 ? static_cast<int>(e.value_column) : 1);
+    }
+  }
   for (void* r : regexes_) {
     if (r != nullptr) {
       regfree(static_cast<regex_t*>(r));
@@ -217,6 +225,10 @@ LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag) {
   if (s.status == SearchResult::Status::kNotFound) return r;
   r.status = LookupResult::Status::kFound;
   r.line = s.line;
+  if (diag != nullptr) {
+    diag->SetLocation(source_->Describe(), static_cast<int>(s.line));
+    ValidateEntry(s.value, diag, s.column > 0 ? static_cast<int>(s.column) : 1);
+  }
   if (sun_syntax_) {
     auto c = SunToAmd(key, s.value, diag);
     if (!c) {

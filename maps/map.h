@@ -67,7 +67,9 @@ class Map {
   Map& operator=(const Map&) = delete;
 
   // Reads the map as its cache mode needs. False (with the reason in
-  // diag) when the source cannot be read.
+  // diag) when the source cannot be read. Every entry read is checked
+  // (ValidateEntry) and its problems reported to diag with file and line;
+  // entries of inc/none maps are checked as they are found.
   bool Load(Diagnostics* diag);
   // Re-reads an all/regexp map when its stamp changed (always when
   // `force`), and clears inc caches. Keeps the old entries on failure.

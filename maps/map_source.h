@@ -24,14 +24,15 @@ struct SearchResult {
   enum class Status { kFound, kNotFound, kError };
   Status status = Status::kNotFound;
   std::string value;
-  uint32_t line = 0;  // where the entry is, when the source has lines
-  std::string error;  // for kError
+  uint32_t line = 0;    // where the entry is, when the source has lines
+  uint32_t column = 0;  // where its value starts in that line
+  std::string error;    // for kError
 
-  static SearchResult Found(std::string v, uint32_t line = 0) {
-    return {Status::kFound, std::move(v), line, {}};
+  static SearchResult Found(std::string v, uint32_t line = 0, uint32_t column = 0) {
+    return {Status::kFound, std::move(v), line, column, {}};
   }
   static SearchResult NotFound() { return {}; }
-  static SearchResult Error(std::string e) { return {Status::kError, {}, 0, std::move(e)}; }
+  static SearchResult Error(std::string e) { return {Status::kError, {}, 0, 0, std::move(e)}; }
 };
 
 class MapSource {

@@ -16,7 +16,8 @@ namespace {
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Splits one logical line into key and value; false when it has no key.
-bool SplitRecord(std::string_view line, std::string_view* key, std::string_view* value) {
+bool SplitRecord(std::string_view line, std::string_view* key, std::string_view* value,
+                 uint32_t* value_column = nullptr) {
   size_t i = 0;
   while (i < line.size() && IsBlank(line[i])) ++i;
   size_t k = i;
@@ -27,6 +28,7 @@ bool SplitRecord(std::string_view line, std::string_view* key, std::string_view*
   size_t e = line.size();
   while (e > i && IsBlank(line[e - 1])) --e;
   *value = line.substr(i, e - i);
+  if (value_column != nullptr) *value_column = static_cast<uint32_t>(i) + 1;
   return true;
 }
 
@@ -82,7 +84,8 @@ std::shared_ptr<const MapText> MapText::Parse(std::string text, std::string_view
     size_t hash = logical.find('#');
     if (hash != std::string_view::npos) logical = logical.substr(0, hash);
     std::string_view key, value;
-    if (!SplitRecord(logical, &key, &value)) continue;
+    uint32_t value_column = 0;
+    if (!SplitRecord(logical, &key, &value, &value_column)) continue;
     if (value.empty()) {
       if (diag) {
         diag->AddAt(Severity::kWarning, file_name, static_cast<int>(first_line), 0,
@@ -94,7 +97,7 @@ std::shared_ptr<const MapText> MapText::Parse(std::string text, std::string_view
       std::string_view owned = m->Own(std::string(logical));
       SplitRecord(owned, &key, &value);
     }
-    m->entries_.push_back(MapEntry{key, value, first_line});
+    m->entries_.push_back(MapEntry{key, value, first_line, value_column});
   }
   return m;
 }
@@ -105,7 +108,7 @@ std::shared_ptr<const MapText> MapText::FromPairs(
   for (const auto& [k, v] : pairs) {
     std::string_view key = m->Own(k);
     std::string_view value = m->Own(v);
-    m->entries_.push_back(MapEntry{key, value, 0});
+    m->entries_.push_back(MapEntry{key, value, 0, 0});
   }
   return m;
 }

@@ -30,7 +30,8 @@ constexpr size_t kMaxMapLine = 1500;
 struct MapEntry {
   std::string_view key;
   std::string_view value;
-  uint32_t line = 0;  // first physical line of the entry
+  uint32_t line = 0;          // first physical line of the entry
+  uint32_t value_column = 0;  // 1-based column of the value in that (joined) line
 };
 
 class MapText {

@@ -94,6 +94,20 @@ TEST_CASE("explain: nothing selected, unknown paths", "[unit]") {
   CHECK(j["locations"].empty());
 }
 
+TEST_CASE("explain: requested names are checked and selector-expanded", "[unit]") {
+  Fixture f;
+  Explanation bad = f.Run("/home/a;b");
+  CHECK_FALSE(bad.selected);
+  CHECK(bad.outcome.find("disallowed character") != std::string::npos);
+  Explanation arch = f.Run("/home/${arch}.bin");
+  REQUIRE(arch.selected);
+  CHECK(arch.steps[0].key == "x86_64.bin");
+  CHECK(arch.steps[0].node == "/home/x86_64.bin");
+  Explanation dots = f.Run("/home/./x/../jsp");
+  REQUIRE(dots.selected);
+  CHECK(dots.steps[0].key == "jsp");
+}
+
 TEST_CASE("explain: ${dollar}", "[unit]") {
   Fixture f;
   auto j = nlohmann::json::parse(ExplanationJson(f.Run("/home/disk")));

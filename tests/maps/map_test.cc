@@ -13,6 +13,7 @@ class MemorySource : public MapSource {
   }
   std::string_view type() const override { return "file"; }
   const std::string& name() const override { return name_; }
+  std::string Describe() const override { return "mem"; }
   std::string_view DefaultCacheMode() const override { return "all"; }
   bool CanReadAll() const override { return whole_; }
   std::shared_ptr<const MapText> ReadAll(Diagnostics* d) override {
@@ -23,7 +24,7 @@ class MemorySource : public MapSource {
     ++searches;
     auto parsed = MapText::Parse(*text_, "mem", d);
     for (const auto& e : parsed->entries()) {
-      if (e.key == key) return SearchResult::Found(std::string(e.value), e.line);
+      if (e.key == key) return SearchResult::Found(std::string(e.value), e.line, e.value_column);
     }
     return SearchResult::NotFound();
   }
@@ -147,6 +148,29 @@ TEST_CASE("sun syntax maps are converted, multi-mount offsets found", "[unit]") 
   CHECK(all.Find("src/doc", nullptr).value == "type:=nfs;opts:=ro;rhost:=srv;rfs:=/doc");
   Map inc(Source("src -ro / srv:/src /doc srv:/doc\n"), std::string("inc"), true, nullptr);
   CHECK(inc.Find("src/doc", nullptr).value == "type:=nfs;opts:=ro;rhost:=srv;rfs:=/doc");
+}
+
+TEST_CASE("bad lines are reported with file, line and column; good keys still served",
+          "[unit]") {
+  Diagnostics d;
+  Map m(Source("good type:=link;fs:=/g\nbad type:=link;bogus:=1;host:=x\nlonely\nok type:=link;fs:=/o\n"),
+        std::nullopt, false, &d);
+  REQUIRE(m.Load(&d));
+  REQUIRE(d.items().size() == 3);
+  CHECK(d.items()[0].ToString() == "mem:3: warning: key \"lonely\" has no value field; line skipped");
+  CHECK(d.items()[1].ToString() == "mem:2:16: warning: unrecognized option \"bogus\" (ignored)");
+  CHECK(d.items()[2].line == 2);
+  CHECK(d.items()[2].column == 25);
+  CHECK(m.Find("good", nullptr).found());
+  CHECK(m.Find("ok", nullptr).found());
+  CHECK(m.Find("bad", nullptr).found());  // served; the location will not be selected
+  // inc maps check entries as they are found.
+  Diagnostics di;
+  Map inc(Source("bad type:=link;frob(1)\n"), std::string("inc"), false, &di);
+  inc.Load(&di);
+  inc.Find("bad", &di);
+  REQUIRE(di.items().size() == 1);
+  CHECK(di.items()[0].line == 1);
 }
 
 TEST_CASE("a large map loads and looks up", "[unit]") {
