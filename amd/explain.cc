@@ -198,11 +198,9 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
 namespace {
 
 void AppendOptions(const maps::OptionTable& o, std::string* out) {
-  for (size_t i = 0; i < maps::kOptionCount; ++i) {
-    auto opt = static_cast<Option>(i);
-    if (!o.Has(opt)) continue;
-    *out += "      " + std::string(maps::OptionName(opt)) + " = " + std::string(o.Value(opt)) + "\n";
-  }
+  o.ForEachSet([out](Option opt, std::string_view v) {
+    *out += "      " + std::string(maps::OptionName(opt)) + " = " + std::string(v) + "\n";
+  });
 }
 
 }  // namespace
@@ -284,10 +282,9 @@ nlohmann::ordered_json LocationJson(const maps::LocationResult& l) {
   }
   j["selectors"] = checks;
   nlohmann::ordered_json opts = nlohmann::ordered_json::object();
-  for (size_t i = 0; i < maps::kOptionCount; ++i) {
-    auto o = static_cast<Option>(i);
-    if (l.options.Has(o)) opts[std::string(maps::OptionName(o))] = std::string(l.options.Value(o));
-  }
+  l.options.ForEachSet([&opts](Option o, std::string_view v) {
+    opts[std::string(maps::OptionName(o))] = std::string(v);
+  });
   j["options"] = opts;
   if (l.selected) {
     j["type"] = l.effective_type;

@@ -23,8 +23,6 @@ std::string ToLower(std::string_view s);
 std::optional<long long> ParseInteger(std::string_view s);
 // Renders `s` for a message: printable ASCII as is, the rest as \xNN.
 std::string Printable(std::string_view s);
-// JSON string literal with quotes.
-std::string JsonQuote(std::string_view s);
 
 }  // namespace amd
 

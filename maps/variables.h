@@ -110,6 +110,13 @@ class OptionTable {
     const auto& v = values_[Index(o)];
     return v ? std::string_view(*v) : std::string_view();
   }
+  // Calls fn(option, value) for every option that is set, in Option order.
+  template <typename Fn>
+  void ForEachSet(Fn fn) const {
+    for (size_t i = 0; i < kOptionCount; ++i) {
+      if (values_[i]) fn(static_cast<Option>(i), std::string_view(*values_[i]));
+    }
+  }
 
  private:
   static size_t Index(Option o) { return static_cast<size_t>(o); }

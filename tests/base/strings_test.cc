@@ -12,6 +12,10 @@ TEST_CASE("TrimSpace and SplitOn", "[unit]") {
   CHECK(SplitOn("", ',').size() == 1);
 }
 
+TEST_CASE("Printable escapes control characters", "[unit]") {
+  CHECK(Printable(std::string("a\tb\x01\xff", 5)) == "a\\tb\\x01\\xff");
+}
+
 TEST_CASE("ParseInteger accepts whole numbers only", "[unit]") {
   CHECK(ParseInteger("42") == 42);
   CHECK(ParseInteger("-7") == -7);
@@ -28,10 +32,6 @@ TEST_CASE("Diagnostic formats file, line and column", "[unit]") {
   REQUIRE(d.items().size() == 1);
   CHECK(d.items()[0].ToString() == "/etc/amd/amd.home:12:4: warning: bad thing");
   CHECK_FALSE(d.HasErrors());
-}
-
-TEST_CASE("JsonQuote escapes", "[unit]") {
-  CHECK(JsonQuote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
 }
 
 }  // namespace amd

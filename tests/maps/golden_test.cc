@@ -154,12 +154,9 @@ std::string Dump(const Golden& g) {
       out += "  [" + std::to_string(++n) + "] ";
       out += l.selected ? "selected " + l.effective_type + " " + l.mount_info : "not selected: " + l.reason;
       out += "\n     ";
-      for (size_t i = 0; i < kOptionCount; ++i) {
-        auto o = static_cast<Option>(i);
-        if (l.options.Has(o) && o != Option::kMountType) {
-          out += " " + std::string(OptionName(o)) + "=" + std::string(l.options.Value(o));
-        }
-      }
+      l.options.ForEachSet([&out](Option o, std::string_view v) {
+        if (o != Option::kMountType) out += " " + std::string(OptionName(o)) + "=" + std::string(v);
+      });
       out += "\n";
     }
     if (e.cut_step >= 0) out += "  cut after [" + std::to_string(n) + "]\n";
