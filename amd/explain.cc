@@ -155,6 +155,13 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
                                              selectors_in_defaults, ctx, &e.diag);
     e.diag.SetLocation(map->source().Describe(), static_cast<int>(step.lookup.line));
     step.entry = maps::EvaluateEntry(step.lookup.value, step.defaults, ctx, &e.diag);
+    for (const auto& st : step.entry.steps) {
+      std::optional<maps::MountOptionsChoice> choice;
+      if (st.location && st.location->selected) {
+        choice = maps::ChooseMountOptions(st.location->options, st.location->effective_type, world);
+      }
+      step.mount_options.push_back(std::move(choice));
+    }
     if (step.entry.selected.empty()) {
       e.outcome = "no location of \"" + step.lookup.matched_key + "\" is selected (ENOENT)";
       e.steps.push_back(std::move(step));
@@ -220,7 +227,8 @@ std::string ExplanationText(const Explanation& e) {
       continue;
     }
     int n = 0;
-    for (const auto& st : s.entry.steps) {
+    for (size_t si = 0; si < s.entry.steps.size(); ++si) {
+      const auto& st = s.entry.steps[si];
       using K = maps::LocationToken::Kind;
       switch (st.token.kind) {
         case K::kDefaults:
@@ -246,6 +254,9 @@ std::string ExplanationText(const Explanation& e) {
           }
           if (l.selected) {
             out += "    selected: " + l.effective_type + " " + l.mount_info + "\n";
+            if (const auto& mo = s.mount_options[si]) {
+              out += "    mount options: " + mo->options + " (" + mo->from + ": " + mo->reason + ")\n";
+            }
           } else {
             out += "    not selected: " + l.reason + "\n";
           }
@@ -264,7 +275,8 @@ std::string ExplanationText(const Explanation& e) {
 
 namespace {
 
-nlohmann::ordered_json LocationJson(const maps::LocationResult& l) {
+nlohmann::ordered_json LocationJson(const maps::LocationResult& l,
+                                    const std::optional<maps::MountOptionsChoice>& mo) {
   nlohmann::ordered_json j;
   j["location"] = l.text;
   j["selected"] = l.selected;
@@ -290,6 +302,11 @@ nlohmann::ordered_json LocationJson(const maps::LocationResult& l) {
     j["type"] = l.effective_type;
     j["mount_info"] = l.mount_info;
   }
+  if (mo) {
+    j["mount_options"] = mo->options;
+    j["mount_options_from"] = mo->from;
+    j["mount_options_reason"] = mo->reason;
+  }
   return j;
 }
 
@@ -305,8 +322,9 @@ nlohmann::ordered_json StepJson(const ExplainStep& s) {
   if (s.lookup.line) j["line"] = s.lookup.line;
   j["defaults"] = s.defaults;
   auto locs = nlohmann::ordered_json::array();
-  for (const auto& st : s.entry.steps) {
-    if (st.location) locs.push_back(LocationJson(*st.location));
+  for (size_t i = 0; i < s.entry.steps.size(); ++i) {
+    const auto& st = s.entry.steps[i];
+    if (st.location) locs.push_back(LocationJson(*st.location, s.mount_options[i]));
   }
   j["locations"] = locs;
   int cut_location = -1;

@@ -15,6 +15,7 @@
 #include "maps/host_facts.h"
 #include "maps/location_evaluator.h"
 #include "maps/map.h"
+#include "maps/mount_types.h"
 #include "maps/world.h"
 
 namespace amd {
@@ -28,6 +29,8 @@ struct ExplainStep {
   maps::LookupResult lookup;
   std::string defaults;    // the defaults string the entry started with
   maps::EntryResult entry;
+  // For each of entry.steps: the mount options a selected location uses.
+  std::vector<std::optional<maps::MountOptionsChoice>> mount_options;
 };
 
 struct Explanation {

@@ -56,6 +56,20 @@ std::vector<std::string> SystemWorld::HostNames(const std::string& name) {
   return out;
 }
 
+std::vector<uint32_t> SystemWorld::HostAddresses(const std::string& name) {
+  std::vector<uint32_t> out;
+  struct addrinfo hints = {};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  struct addrinfo* res = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) return out;
+  for (auto* a = res; a != nullptr; a = a->ai_next) {
+    out.push_back(ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr));
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
 std::optional<std::string> SystemWorld::Getenv(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   if (v == nullptr) return std::nullopt;

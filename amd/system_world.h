@@ -21,6 +21,7 @@ class SystemWorld : public maps::World {
   bool Exists(const std::string& path) override;
   bool InNetgroup(const std::string& group, const std::string& host) override;
   std::vector<std::string> HostNames(const std::string& name) override;
+  std::vector<uint32_t> HostAddresses(const std::string& name) override;
   std::optional<std::string> Getenv(const std::string& name) override;
   const std::vector<maps::LocalNetwork>& Networks() override { return networks_; }
 

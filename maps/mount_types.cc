@@ -63,6 +63,34 @@ TypeMatch MatchNfs(const OptionTable& o, std::string_view type) {
 
 const std::vector<MountTypeInfo>& AllMountTypes() { return kTypes; }
 
+MountOptionsChoice ChooseMountOptions(const OptionTable& o, std::string_view effective_type,
+                                      World* world) {
+  MountOptionsChoice c{std::string(o.Value(Option::kOpts)), "opts", ""};
+  const MountTypeInfo* info = FindMountType(effective_type);
+  if (info == nullptr || (info->flags & kTypeNetwork) == 0) {
+    c.reason = "not a network file system";
+    return c;
+  }
+  std::string rhost(o.Value(Option::kRhost));
+  std::vector<uint32_t> addrs = world != nullptr ? world->HostAddresses(rhost) : std::vector<uint32_t>{};
+  if (addrs.empty()) {
+    c.reason = "rhost " + rhost + " does not resolve";
+    return c;
+  }
+  for (uint32_t a : addrs) {
+    for (const auto& n : world->Networks()) {
+      if ((a & n.netmask) == (n.address & n.netmask)) {
+        c.reason = "rhost " + rhost + " is on a local network";
+        return c;
+      }
+    }
+  }
+  c.options = std::string(o.Value(Option::kRemopts));
+  c.from = "remopts";
+  c.reason = "rhost " + rhost + " is not on a local network";
+  return c;
+}
+
 const MountTypeInfo* FindMountType(std::string_view name) {
   for (const auto& t : kTypes) {
     if (t.name == name) return &t;

@@ -41,6 +41,17 @@ struct TypeMatch {
   std::string effective_type;  // nfsl resolves to "link" or "nfs"
 };
 
+// Which option string a selected location mounts with: remopts when its
+// type talks to a file server and rhost has no address on a locally
+// attached network (the original's islocalnet() test), else opts.
+struct MountOptionsChoice {
+  std::string options;
+  std::string from;    // "opts" or "remopts"
+  std::string reason;  // why
+};
+MountOptionsChoice ChooseMountOptions(const OptionTable& opts, std::string_view effective_type,
+                                      World* world);
+
 // Checks an evaluated location for its type's requirements. `world` is
 // consulted by linkx and nfsl (lstat of the target).
 TypeMatch MatchMountType(const OptionTable& opts, const HostFacts& facts, World* world);

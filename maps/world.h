@@ -32,6 +32,8 @@ class World {
   virtual bool InNetgroup(const std::string& group, const std::string& host) = 0;
   // Canonical name first, then aliases; empty when the name does not resolve.
   virtual std::vector<std::string> HostNames(const std::string& name) = 0;
+  // IPv4 addresses of a host, host byte order; empty when it does not resolve.
+  virtual std::vector<uint32_t> HostAddresses(const std::string& name) = 0;
   // getenv(name).
   virtual std::optional<std::string> Getenv(const std::string& name) = 0;
   // The IPv4 networks of the local interfaces (read once at start-up).

@@ -53,6 +53,26 @@ TEST_CASE("explain: the manual's jsp entry", "[unit]") {
   CHECK(j["defaults"] == "type:=nfs;opts:=rw,grpid,nosuid,intr,soft");
 }
 
+TEST_CASE("explain: opts on a local network, remopts beyond it", "[unit]") {
+  Fixture f;
+  f.dir.Write("amd.home", std::string(kManualMap) +
+                              "near type:=nfs;rhost:=near;rfs:=/x;opts:=rw;remopts:=ro\n"
+                              "far  type:=nfs;rhost:=far;rfs:=/x;opts:=rw;remopts:=ro\n"
+                              "loc  type:=link;fs:=/x;opts:=rw;remopts:=ro\n");
+  f.world.networks.push_back({0xc0a80107, 0xffffff00, ""});  // 192.168.1.7/24
+  f.world.addresses["near"] = {0xc0a80109};
+  f.world.addresses["far"] = {0x0a000001};
+  auto near = nlohmann::json::parse(ExplanationJson(f.Run("/home/near")));
+  CHECK(near["locations"][0]["mount_options"] == "rw");
+  CHECK(near["locations"][0]["mount_options_from"] == "opts");
+  auto far = nlohmann::json::parse(ExplanationJson(f.Run("/home/far")));
+  CHECK(far["locations"][0]["mount_options"] == "ro");
+  CHECK(far["locations"][0]["mount_options_from"] == "remopts");
+  auto loc = nlohmann::json::parse(ExplanationJson(f.Run("/home/loc")));
+  CHECK(loc["locations"][0]["mount_options_from"] == "opts");
+  CHECK(ExplanationText(f.Run("/home/far")).find("mount options: ro (remopts: rhost far is not on a local network)") != std::string::npos);
+}
+
 TEST_CASE("explain: wildcard, replicas, and the selector trace", "[unit]") {
   Fixture f;
   Explanation e = f.Run("/home/tex");

@@ -23,6 +23,10 @@ class FakeWorld : public maps::World {
     auto it = hosts.find(name);
     return it == hosts.end() ? std::vector<std::string>{} : it->second;
   }
+  std::vector<uint32_t> HostAddresses(const std::string& name) override {
+    auto it = addresses.find(name);
+    return it == addresses.end() ? std::vector<uint32_t>{} : it->second;
+  }
   std::optional<std::string> Getenv(const std::string& name) override {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;
@@ -33,6 +37,7 @@ class FakeWorld : public maps::World {
   std::set<std::string> files;
   std::set<std::string> netgroups;  // "group,host"
   std::map<std::string, std::vector<std::string>> hosts;
+  std::map<std::string, std::vector<uint32_t>> addresses;
   std::map<std::string, std::string> env;
   std::vector<maps::LocalNetwork> networks;
 };
