@@ -1,3 +1,5 @@
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -38,6 +40,24 @@ TEST_CASE("file maps report unreadable files and keep old data", "[unit]") {
   CHECK_FALSE(m.Reload(true, &d));
   CHECK(d.HasErrors());
   CHECK(m.Find("a", nullptr).value == "1");
+}
+
+TEST_CASE("file maps reload when their mtime changes", "[unit]") {
+  testing::TempDir t;
+  std::string path = t.Write("m", "a type:=link;fs:=/one\n");
+  struct timespec old_times[2] = {{1000000000, 0}, {1000000000, 0}};
+  ::utimensat(AT_FDCWD, path.c_str(), old_times, 0);
+  Map m(std::make_unique<FileMapSource>("m", path), std::nullopt, false, nullptr);
+  REQUIRE(m.Load(nullptr));
+  t.Write("m", "a type:=link;fs:=/two\nb type:=link;fs:=/b\n");
+  ::utimensat(AT_FDCWD, path.c_str(), old_times, 0);  // same mtime: not re-read
+  REQUIRE(m.Reload(false, nullptr));
+  CHECK(m.Find("a", nullptr).value == "type:=link;fs:=/one");
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // now
+  REQUIRE(m.Reload(false, nullptr));
+  CHECK(m.Find("a", nullptr).value == "type:=link;fs:=/two");
+  CHECK(m.Find("b", nullptr).found());
+  CHECK(m.reloads() == 1);
 }
 
 TEST_CASE("unknown and unavailable map types are clear errors", "[unit]") {
