@@ -11,7 +11,7 @@
 #include "amd/system_world.h"
 #include "conf/command_line.h"
 #include "conf/config.h"
-#include "maps/file_map_source.h"
+#include "base/files.h"
 #include "maps/mount_types.h"
 #include "maps/network_match.h"
 
@@ -63,7 +63,7 @@ int Run(const std::vector<std::string>& args) {
   std::string conf_file = parsed.cmd.conf_file.value_or(kDefaultConf);
   if (amd::conf::ReadsConfFile(parsed)) {
     std::string error;
-    conf_text = amd::maps::ReadWholeFile(conf_file, &error);
+    conf_text = amd::ReadWholeFile(conf_file, &error);
     if (!conf_text) {
       std::cerr << "amd: cannot read configuration: " << error << "\n";
       return 1;

@@ -32,9 +32,6 @@ class FileMapSource : public MapSource {
   std::string path_;
 };
 
-// Reads a whole file; nullopt (and a message in *error) on failure.
-std::optional<std::string> ReadWholeFile(const std::string& path, std::string* error);
-
 }  // namespace amd::maps
 
 #endif  // AMD_MAPS_FILE_MAP_SOURCE_H_

@@ -8,6 +8,8 @@ packages=(
   catch2                                    # unit tests (Catch2 v2)
   clang libclang-rt-14-dev                  # libFuzzer targets
   nlohmann-json3-dev                        # amd --explain --json
+  libboost-dev libspdlog-dev                # the daemon: Asio, logging
+  util-linux e2fsprogs                      # tests: unshare, losetup, mkfs.ext4
 )
 
 missing=()

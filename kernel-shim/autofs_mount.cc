@@ -1,0 +1,135 @@
+// autofs control through the mount's own ioctl descriptor (linux/auto_fs.h).
+// The ioctl descriptor is opened right after the mount, before anything can
+// be mounted on top of it (a direct mount is covered once it is in use).
+#include "kernel-shim/autofs_mount.h"
+
+#include <fcntl.h>
+#include <linux/auto_fs.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace amd::kernel {
+
+namespace {
+const char* KindOption(AutofsKind k) {
+  switch (k) {
+    case AutofsKind::kIndirect:
+      return "indirect";
+    case AutofsKind::kDirect:
+      return "direct";
+    case AutofsKind::kOffset:
+      return "offset";
+  }
+  return "indirect";
+}
+}  // namespace
+
+Result<std::unique_ptr<AutofsMount>> AutofsMount::Create(const std::string& path, AutofsKind kind,
+                                                         pid_t pgrp, const std::string& source) {
+  std::unique_ptr<AutofsMount> m(new AutofsMount(path, kind));
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
+  std::string opts = "fd=" + std::to_string(fds[1]) + ",pgrp=" + std::to_string(pgrp) +
+                     ",minproto=5,maxproto=5," + KindOption(kind);
+  if (::mount(source.c_str(), path.c_str(), "autofs", 0, opts.c_str()) != 0) {
+    int err = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return Status::FromErrno("mount(autofs " + path + ")", err);
+  }
+  ::close(fds[1]);  // the kernel holds its own reference
+  m->pipe_fd_ = fds[0];
+  ::fcntl(m->pipe_fd_, F_SETFL, ::fcntl(m->pipe_fd_, F_GETFL) | O_NONBLOCK);
+  m->ioctl_fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (m->ioctl_fd_ < 0) {
+    int err = errno;
+    ::umount2(path.c_str(), MNT_DETACH);
+    return Status::FromErrno("open(" + path + ")", err);
+  }
+  struct stat st;
+  if (::fstat(m->ioctl_fd_, &st) == 0) m->dev_ = st.st_dev;
+  int proto = 0;
+  if (::ioctl(m->ioctl_fd_, AUTOFS_IOC_PROTOVER, &proto) != 0 || proto < 5) {
+    Status s = Status::Error("autofs on " + path + " speaks protocol " + std::to_string(proto) +
+                             ", amd needs 5", std::errc::protocol_not_supported);
+    m->Unmount(true);
+    return s;
+  }
+  return m;
+}
+
+AutofsMount::~AutofsMount() {
+  if (ioctl_fd_ >= 0) ::close(ioctl_fd_);
+  if (pipe_fd_ >= 0) ::close(pipe_fd_);
+}
+
+Status AutofsMount::Ready(uint32_t token) const {
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_READY, token) != 0) {
+    return Status::FromErrno("autofs ready(" + path_ + ", " + std::to_string(token) + ")", errno);
+  }
+  return {};
+}
+
+Status AutofsMount::Fail(uint32_t token, int err) const {
+  // The kernel's FAIL ioctl takes only the token; it reports ENOENT. Other
+  // errors need the /dev/autofs interface (args_fail.status).
+  (void)err;
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_FAIL, token) != 0) {
+    return Status::FromErrno("autofs fail(" + path_ + ", " + std::to_string(token) + ")", errno);
+  }
+  return {};
+}
+
+Status AutofsMount::SetTimeout(unsigned long seconds) const {
+  unsigned long t = seconds;
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_SETTIMEOUT, &t) != 0) {
+    return Status::FromErrno("autofs settimeout(" + path_ + ")", errno);
+  }
+  return {};
+}
+
+AutofsMount::ExpireResult AutofsMount::ExpireOne(bool immediate, Status* error) const {
+  int how = immediate ? AUTOFS_EXP_IMMEDIATE : AUTOFS_EXP_NORMAL;
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_EXPIRE_MULTI, &how) == 0) return ExpireResult::kExpired;
+  int err = errno;
+  if (err == EAGAIN) return ExpireResult::kNothing;
+  if (error != nullptr) *error = Status::FromErrno("autofs expire(" + path_ + ")", err);
+  return ExpireResult::kError;
+}
+
+Status AutofsMount::Catatonic() const {
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_CATATONIC, 0) != 0) {
+    return Status::FromErrno("autofs catatonic(" + path_ + ")", errno);
+  }
+  return {};
+}
+
+Result<bool> AutofsMount::MayUnmount() const {
+  int may = 0;
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_ASKUMOUNT, &may) != 0) {
+    return Status::FromErrno("autofs askumount(" + path_ + ")", errno);
+  }
+  return may != 0;
+}
+
+Status AutofsMount::Unmount(bool detach) {
+  if (ioctl_fd_ >= 0) {
+    ::ioctl(ioctl_fd_, AUTOFS_IOC_CATATONIC, 0);
+    ::close(ioctl_fd_);
+    ioctl_fd_ = -1;
+  }
+  if (pipe_fd_ >= 0) {
+    ::close(pipe_fd_);
+    pipe_fd_ = -1;
+  }
+  if (::umount2(path_.c_str(), detach ? MNT_DETACH : 0) != 0) {
+    return Status::FromErrno("umount(autofs " + path_ + ")", errno);
+  }
+  return {};
+}
+
+}  // namespace amd::kernel

@@ -1,0 +1,71 @@
+// Kernel: every system call the mount engine makes, behind one interface
+// so that the engine can be tested against a fake that records calls and
+// fails the N-th one (tests/fakes/fake_kernel.h). SystemKernel is the real
+// one. All methods may block and are called from worker threads, never
+// from the engine thread. Errors carry their context ("mount(/a/b)").
+#ifndef AMD_KERNEL_SHIM_KERNEL_H_
+#define AMD_KERNEL_SHIM_KERNEL_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "kernel-shim/autofs_mount.h"
+
+namespace amd::kernel {
+
+struct ProgramResult {
+  int exit_status = 0;   // exit code, or 128+signal
+  std::string output;    // standard output and error, at most 64 KiB
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // mount(2). `data` is the comma-separated option string.
+  virtual Status Mount(const std::string& source, const std::string& target,
+                       const std::string& fstype, unsigned long flags, const std::string& data) = 0;
+  // umount2(2) with MNT_* flags.
+  virtual Status Unmount(const std::string& target, int flags) = 0;
+  virtual Status MakeDir(const std::string& path, mode_t mode) = 0;
+  // mkdir -p; directories that exist are fine.
+  virtual Status MakeDirs(const std::string& path, mode_t mode) = 0;
+  virtual Status RemoveDir(const std::string& path) = 0;
+  virtual Status Symlink(const std::string& target, const std::string& link) = 0;
+  virtual Status Unlink(const std::string& path) = 0;
+  // lstat(2) succeeds.
+  virtual bool Exists(const std::string& path) = 0;
+  // Runs argv[0] with argv (no shell), waits at most `timeout`.
+  virtual Result<ProgramResult> Run(const std::vector<std::string>& argv,
+                                    std::chrono::milliseconds timeout) = 0;
+  // A new autofs mount on `path`, answering to process group `pgrp`.
+  virtual Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path,
+                                                               AutofsKind kind, pid_t pgrp,
+                                                               const std::string& source) = 0;
+};
+
+class SystemKernel : public Kernel {
+ public:
+  Status Mount(const std::string& source, const std::string& target, const std::string& fstype,
+               unsigned long flags, const std::string& data) override;
+  Status Unmount(const std::string& target, int flags) override;
+  Status MakeDir(const std::string& path, mode_t mode) override;
+  Status MakeDirs(const std::string& path, mode_t mode) override;
+  Status RemoveDir(const std::string& path) override;
+  Status Symlink(const std::string& target, const std::string& link) override;
+  Status Unlink(const std::string& path) override;
+  bool Exists(const std::string& path) override;
+  Result<ProgramResult> Run(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds timeout) override;
+  Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path, AutofsKind kind,
+                                                       pid_t pgrp,
+                                                       const std::string& source) override;
+};
+
+}  // namespace amd::kernel
+
+#endif  // AMD_KERNEL_SHIM_KERNEL_H_
