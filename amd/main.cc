@@ -1,12 +1,10 @@
-// amd's entry point. This build reads and checks the configuration
-// (--print-config) and explains how a path resolves (--explain); the
-// daemon proper (autofs front end, mount engine) is not in this build yet,
-// and amd says so instead of pretending to run.
+// amd's entry point: --print-config, --explain, -v, or the daemon.
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "amd/daemon.h"
 #include "amd/explain.h"
 #include "amd/system_world.h"
 #include "conf/command_line.h"
@@ -93,10 +91,7 @@ int Run(const std::vector<std::string>& args) {
     std::cerr << "amd: No work to do - quitting\n";
     return 1;
   }
-  std::cerr << "amd: configuration is valid (" << config->maps.size()
-            << " automount points), but this build has no daemon yet: "
-               "use --print-config or --explain PATH\n";
-  return 3;
+  return amd::RunDaemon(parsed, config);
 }
 
 }  // namespace

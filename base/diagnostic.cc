@@ -17,7 +17,7 @@ const char* SeverityName(Severity severity) {
   return "error";
 }
 
-std::string Diagnostic::ToString() const {
+std::string Diagnostic::ToString(bool with_severity) const {
   std::string out;
   if (!file.empty()) {
     out += file;
@@ -32,8 +32,10 @@ std::string Diagnostic::ToString() const {
     }
   }
   if (!out.empty()) out += ' ';
-  out += SeverityName(severity);
-  out += ": ";
+  if (with_severity) {
+    out += SeverityName(severity);
+    out += ": ";
+  }
   out += message;
   return out;
 }

@@ -23,8 +23,9 @@ struct Diagnostic {
   int column = 0;    // 1-based; 0 when unknown
   std::string message;
 
-  // "file:line:column: error: message" (parts that are unknown are left out).
-  std::string ToString() const;
+  // "file:line:column: error: message" (parts that are unknown are left
+  // out; the severity too when !with_severity, for loggers that print it).
+  std::string ToString(bool with_severity = true) const;
 };
 
 class Diagnostics {

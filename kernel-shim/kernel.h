@@ -39,8 +39,9 @@ class Kernel {
   virtual Status Unlink(const std::string& path) = 0;
   // lstat(2) succeeds.
   virtual bool Exists(const std::string& path) = 0;
-  // Runs argv[0] with argv (no shell), waits at most `timeout`.
-  virtual Result<ProgramResult> Run(const std::vector<std::string>& argv,
+  // Runs the program at `path` with argument vector `argv` (argv[0]
+  // included; no shell) and waits at most `timeout`.
+  virtual Result<ProgramResult> Run(const std::string& path, const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) = 0;
   // A new autofs mount on `path`, answering to process group `pgrp`.
   virtual Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path,
@@ -59,7 +60,7 @@ class SystemKernel : public Kernel {
   Status Symlink(const std::string& target, const std::string& link) override;
   Status Unlink(const std::string& path) override;
   bool Exists(const std::string& path) override;
-  Result<ProgramResult> Run(const std::vector<std::string>& argv,
+  Result<ProgramResult> Run(const std::string& path, const std::vector<std::string>& argv,
                             std::chrono::milliseconds timeout) override;
   Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path, AutofsKind kind,
                                                        pid_t pgrp,

@@ -77,9 +77,10 @@ bool SystemKernel::Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-Result<ProgramResult> SystemKernel::Run(const std::vector<std::string>& argv,
+Result<ProgramResult> SystemKernel::Run(const std::string& path,
+                                        const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout) {
-  if (argv.empty()) return Status::Error("run: empty command");
+  if (path.empty()) return Status::Error("run: empty command");
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
   posix_spawn_file_actions_t actions;
@@ -98,13 +99,13 @@ Result<ProgramResult> SystemKernel::Run(const std::vector<std::string>& argv,
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, copy[0].c_str(), &actions, &attr, args.data(), environ);
+  int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
-    return Status::FromErrno("spawn(" + argv[0] + ")", rc);
+    return Status::FromErrno("spawn(" + path + ")", rc);
   }
   ProgramResult result;
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -134,7 +135,7 @@ Result<ProgramResult> SystemKernel::Run(const std::vector<std::string>& argv,
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (timed_out) return Status::Error(argv[0] + ": timed out", std::errc::timed_out);
+  if (timed_out) return Status::Error(path + ": timed out", std::errc::timed_out);
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -10,6 +10,13 @@ jobs=$(nproc)
 
 bash scripts/install-deps.sh
 
+# Catch test names become CTest names, and CTest splits names at ';' into
+# entries that run no test at all.
+if grep -rn 'TEST_CASE("[^"]*;' tests; then
+  echo "test names above contain ';'" >&2
+  exit 1
+fi
+
 echo "== build and test (RelWithDebInfo)"
 bash scripts/build.sh build
 ctest --test-dir build --output-on-failure -j "$jobs"

@@ -1,0 +1,54 @@
+// AutofsReply: one kernel request (an autofs packet's token) that must be
+// answered exactly once. Move-only; answering twice is impossible, and a
+// reply dropped unanswered sends FAIL, so no process waits forever on a
+// forgotten path (STYLE.md rule 5). Engine thread only.
+#ifndef AMD_AMD_AUTOFS_REPLY_H_
+#define AMD_AMD_AUTOFS_REPLY_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "base/status.h"
+#include "kernel-shim/autofs_mount.h"
+
+namespace amd {
+
+class AutofsReply {
+ public:
+  AutofsReply() = default;
+  AutofsReply(std::shared_ptr<kernel::AutofsEndpoint> endpoint, uint32_t token)
+      : endpoint_(std::move(endpoint)), token_(token) {}
+  AutofsReply(AutofsReply&& o) noexcept : endpoint_(std::move(o.endpoint_)), token_(o.token_) {}
+  AutofsReply& operator=(AutofsReply&& o) noexcept {
+    if (this != &o) {
+      Fail(ENOENT);
+      endpoint_ = std::move(o.endpoint_);
+      token_ = o.token_;
+    }
+    return *this;
+  }
+  AutofsReply(const AutofsReply&) = delete;
+  AutofsReply& operator=(const AutofsReply&) = delete;
+  ~AutofsReply() { Fail(ENOENT); }
+
+  bool pending() const { return endpoint_ != nullptr; }
+  uint32_t token() const { return token_; }
+  Status Ready() {
+    if (!endpoint_) return {};
+    auto e = std::move(endpoint_);
+    return e->Ready(token_);
+  }
+  Status Fail(int err) {
+    if (!endpoint_) return {};
+    auto e = std::move(endpoint_);
+    return e->Fail(token_, err);
+  }
+
+ private:
+  std::shared_ptr<kernel::AutofsEndpoint> endpoint_;
+  uint32_t token_ = 0;
+};
+
+}  // namespace amd
+
+#endif  // AMD_AMD_AUTOFS_REPLY_H_

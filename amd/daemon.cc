@@ -1,0 +1,150 @@
+// Daemon lifecycle; see daemon.h. The order matters: fork (if detaching)
+// before any thread exists; become a process group of our own so that our
+// own accesses to automount points never trigger mounts; then build the
+// io_context, the worker pool and the engine.
+#include "amd/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "amd/autofs_front_end.h"
+#include "amd/engine.h"
+#include "amd/logging.h"
+#include "amd/sd_notify.h"
+#include "amd/system_world.h"
+#include "amd/worker_pool.h"
+#include "kernel-shim/kernel.h"
+
+namespace amd {
+namespace {
+
+// Forks; the parent waits for the child's word (one byte: '1' ready, '0'
+// failed) and exits with it. Returns the write end for the child.
+int Detach() {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    ::close(fds[1]);
+    char c = '0';
+    ssize_t n = ::read(fds[0], &c, 1);
+    ::_exit(n == 1 && c == '1' ? 0 : 1);
+  }
+  ::close(fds[0]);
+  ::setsid();
+  return fds[1];
+}
+
+void Tell(int fd, bool ok) {
+  if (fd < 0) return;
+  char c = ok ? '1' : '0';
+  [[maybe_unused]] ssize_t n = ::write(fd, &c, 1);
+  ::close(fd);
+}
+
+}  // namespace
+
+int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config) {
+  if (::geteuid() != 0) {
+    std::cerr << "amd: must run as root\n";
+    return 1;
+  }
+  const conf::Section& g = config->global;
+  std::string log_error;
+  auto log = MakeLogger(g.Get("log_file"), g.Get("log_options"), &log_error);
+  if (!log) {
+    std::cerr << "amd: " << log_error << "\n";
+    return 1;
+  }
+  bool under_systemd = std::getenv("NOTIFY_SOCKET") != nullptr;
+  int ready_fd = -1;
+  if (!args.foreground && !under_systemd) ready_fd = Detach();
+  if (::getpgrp() != ::getpid()) ::setpgid(0, 0);
+  if (g.GetBool("print_pid")) {
+    std::string pid_file = g.Get("pid_file");
+    if (pid_file == "/dev/stdout") {
+      std::printf("%d\n", ::getpid());
+      std::fflush(stdout);
+    } else {
+      std::ofstream(pid_file) << ::getpid() << "\n";
+    }
+  }
+  if (g.GetBool("plock") && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+    log->warn("plock: mlockall failed ({}); continuing unlocked", std::strerror(errno));
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+
+  boost::asio::io_context io;
+  WorkerPool pool(8, 2);
+  kernel::SystemKernel kernel;
+  SystemWorld world;
+  std::unique_ptr<Engine> engine;
+  AutofsFrontEnd front_end(
+      io, [&engine](int id, const kernel::AutofsPacket& p) { engine->OnPacket(id, p); }, log);
+  Engine::Options options;
+  options.pgrp = ::getpgrp();
+  Engine::Watcher watcher{[&front_end](int id, int fd) { front_end.Watch(id, fd); },
+                          [&front_end](int id) { front_end.Unwatch(id); }};
+  engine = std::make_unique<Engine>(io, kernel, pool, world, MakeHostFacts(*config), config, log,
+                                    options, watcher);
+  Status started = engine->Start();
+  if (!started.ok()) {
+    log->error("cannot start: {}", started.ToString());
+    Tell(ready_fd, false);
+    return 1;
+  }
+  for (const auto& p : engine->MountPoints()) log->debug("automount point {}", p);
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        SdNotify("RELOADING=1");
+        log->info("SIGHUP: re-reading maps");
+        engine->ReloadMaps(true);
+        SdNotify("READY=1");
+        wait_signal();
+        return;
+      }
+      log->info("{}: unmounting and exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      SdNotify("STOPPING=1");
+      engine->Shutdown([&io] { io.stop(); });
+    });
+  };
+  wait_signal();
+
+  boost::asio::steady_timer watchdog(io);
+  std::function<void()> pet;
+  if (auto interval = SdWatchdogInterval()) {
+    pet = [&, half = *interval / 2] {
+      SdNotify("WATCHDOG=1");
+      watchdog.expires_after(half);
+      watchdog.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) pet();
+      });
+    };
+    pet();
+  }
+
+  SdNotify("READY=1");
+  log->info("ready: {} automount points", engine->MountPoints().size());
+  Tell(ready_fd, true);
+  io.run();
+  pool.Join();
+  log->info("exited");
+  return 0;
+}
+
+}  // namespace amd

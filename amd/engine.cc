@@ -1,0 +1,687 @@
+// The mount engine; see engine.h. State lives in Point and Node objects
+// owned by the engine thread. A worker never touches them: it gets a copy of
+// what it needs (JobInput) and posts a MountOutcome back, tagged with the
+// node's generation so that a late answer for a node that has moved on (a
+// timed-out attempt, a shutdown) is recognised and undone.
+#include "amd/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <set>
+#include <thread>
+
+#include "base/strings.h"
+#include "maps/key_name.h"
+#include "maps/location_evaluator.h"
+#include "maps/location_syntax.h"
+
+namespace amd {
+
+using Clock = std::chrono::steady_clock;
+using maps::Option;
+
+struct Engine::MapHandle {
+  std::mutex mu;
+  std::unique_ptr<maps::Map> map;  // guarded by mu
+  std::string name;
+};
+
+struct Engine::Node {
+  enum class State { kMounting, kMounted, kUnmounting, kFailed };
+  State state = State::kMounting;
+  std::vector<AutofsReply> waiters;
+  MountRecord record;
+  int child_point = -1;  // a type:=auto node's automount point
+  uint64_t generation = 0;
+  Clock::time_point failed_until;
+  Clock::time_point no_expire_until;
+  std::unique_ptr<boost::asio::steady_timer> timer;  // bounds a mount attempt
+};
+
+struct Engine::Point {
+  int id = 0;
+  std::string path;
+  kernel::AutofsKind kind = kernel::AutofsKind::kIndirect;
+  std::shared_ptr<kernel::AutofsEndpoint> endpoint;
+  std::shared_ptr<MapHandle> map;
+  std::string pref;
+  std::string parent_defaults;
+  std::optional<std::string> map_defaults;
+  int parent = -1;
+  bool created_dir = false;
+  bool expiring = false;
+  std::map<std::string, Node> nodes;
+};
+
+struct Engine::MountOutcome {
+  Status status;
+  std::optional<MountRecord> record;
+  // A type:=auto location: the nested autofs mount and its map.
+  std::unique_ptr<kernel::AutofsEndpoint> submap_endpoint;
+  std::shared_ptr<MapHandle> submap;
+  std::string submap_pref;
+  std::string submap_defaults;
+  Diagnostics diag;
+};
+
+namespace {
+
+// Settings a worker needs to open a map, copied from the configuration.
+struct MapSettings {
+  std::vector<std::string> search_path;
+  int exec_timeout = 10;
+  bool sun_syntax = false;
+};
+
+MapSettings SettingsOf(const conf::Section& s) {
+  MapSettings m;
+  const std::string sp = s.Get("search_path");
+  for (std::string_view d : SplitOn(sp, ':')) {
+    if (!d.empty()) m.search_path.emplace_back(d);
+  }
+  m.exec_timeout = static_cast<int>(s.GetInt("exec_map_timeout"));
+  m.sun_syntax = s.GetBool("sun_map_syntax");
+  return m;
+}
+
+std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::string& name,
+                                   const std::optional<std::string>& map_type,
+                                   const std::optional<std::string>& cache, Diagnostics* diag) {
+  maps::MapSourceSpec spec{name, map_type, settings.search_path, settings.exec_timeout};
+  auto source = maps::OpenMapSource(spec, diag);
+  if (!source) return nullptr;
+  auto map = std::make_unique<maps::Map>(std::move(source), cache, settings.sun_syntax, diag);
+  if (!map->Load(diag)) return nullptr;
+  return map;
+}
+
+std::optional<std::string> OptionIn(std::string_view options, std::string_view name) {
+  std::optional<std::string> v;
+  for (const auto& f : maps::SplitFields(options)) {
+    maps::ParsedField p = maps::ClassifyField(f.text);
+    if ((p.kind == maps::ParsedField::Kind::kAssign || p.kind == maps::ParsedField::Kind::kOldAssign) &&
+        p.name == name) {
+      v = p.value;
+    }
+  }
+  return v;
+}
+
+void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
+  for (const auto& item : d.items()) {
+    if (item.severity >= Severity::kError) {
+      log.error("{}", item.ToString(false));
+    } else if (item.severity == Severity::kWarning) {
+      log.warn("{}", item.ToString(false));
+    }
+  }
+}
+
+}  // namespace
+
+Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& pool,
+               maps::World& world, maps::HostFacts facts, std::shared_ptr<const conf::Config> config,
+               std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher)
+    : io_(io), kernel_(kernel), pool_(pool), world_(world), facts_(std::move(facts)),
+      config_(std::move(config)), log_(std::move(log)), options_(options),
+      watcher_(std::move(watcher)), expire_timer_(io) {
+  mount_context_.use_lofs = config_->global.GetBool("autofs_use_lofs");
+  mount_context_.nfs_vers = config_->global.Get("nfs_vers");
+  mount_context_.nfs_proto = config_->global.Get("nfs_proto");
+  mount_context_.world = &world_;
+}
+
+Engine::~Engine() = default;
+
+std::vector<std::string> Engine::MountPoints() const {
+  std::vector<std::string> out;
+  for (const auto& [id, p] : points_) out.push_back(p->path);
+  return out;
+}
+
+Status Engine::CreatePoint(const std::string& path, kernel::AutofsKind kind,
+                           std::shared_ptr<MapHandle> map, std::string pref,
+                           std::string parent_defaults, std::optional<std::string> map_defaults,
+                           int parent, bool created_dir,
+                           std::unique_ptr<kernel::AutofsEndpoint> endpoint) {
+  if (!endpoint) {
+    auto e = kernel_.CreateAutofs(path, kind, options_.pgrp, "amd");
+    if (!e.ok()) return e.status();
+    endpoint = std::move(e.value());
+  }
+  Status t = endpoint->SetTimeout(static_cast<unsigned long>(config_->global.GetInt("cache_duration")));
+  if (!t.ok()) log_->warn("{}", t.ToString());
+  auto p = std::make_unique<Point>();
+  p->id = next_point_id_++;
+  p->path = path;
+  p->kind = kind;
+  p->endpoint = std::move(endpoint);
+  p->map = std::move(map);
+  p->pref = std::move(pref);
+  p->parent_defaults = std::move(parent_defaults);
+  p->map_defaults = std::move(map_defaults);
+  p->parent = parent;
+  p->created_dir = created_dir;
+  int id = p->id;
+  int fd = p->endpoint->pipe_fd();
+  points_[id] = std::move(p);
+  if (watcher_.added && fd >= 0) watcher_.added(id, fd);
+  return {};
+}
+
+Status Engine::Start() {
+  const conf::Config& cfg = *config_;
+  int started = 0;
+  Status last;
+  for (const auto& m : cfg.maps) {
+    const conf::Section& sec = m.section;
+    std::string options = sec.Get("map_options");
+    if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
+      last = Status::Error(m.dir + ": direct maps are not supported by this build yet",
+                           std::errc::not_supported);
+      log_->error("{}", last.ToString());
+      continue;
+    }
+    if (sec.Get("mount_type") == "nfs") {
+      log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
+                 "serving it with autofs", m.dir);
+    }
+    std::optional<std::string> map_type;
+    if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
+    if (auto t = OptionIn(options, "maptype")) map_type = t;
+    Diagnostics diag;
+    auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type, OptionIn(options, "cache"), &diag);
+    LogDiagnostics(*log_, diag);
+    if (!loaded) {
+      last = Status::Error(m.dir + ": map " + sec.Get("map_name") + " cannot be read",
+                           std::errc::no_such_file_or_directory);
+      log_->error("{}", last.ToString());
+      continue;
+    }
+    auto handle = std::make_shared<MapHandle>();
+    handle->map = std::move(loaded);
+    handle->name = sec.Get("map_name");
+    bool created = false;
+    if (!kernel_.Exists(m.dir)) {
+      Status s = kernel_.MakeDirs(m.dir, 0755);
+      if (!s.ok()) {
+        last = s;
+        log_->error("{}", s.ToString());
+        continue;
+      }
+      created = true;
+    }
+    std::optional<std::string> map_defaults;
+    if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
+      map_defaults = sec.Get("map_defaults");
+    }
+    Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
+                           created);
+    if (!s.ok()) {
+      last = s;
+      log_->error("{}", s.ToString());
+      if (created) kernel_.RemoveDir(m.dir);
+      continue;
+    }
+    log_->info("{}: serving map {} ({}, cache {})", m.dir, handle->name,
+               handle->map->source().Describe(), maps::CacheSpecName(handle->map->cache()));
+    ++started;
+  }
+  if (started == 0) return last.ok() ? Status::Error("no automount points configured") : last;
+  ScheduleExpire();
+  return {};
+}
+
+void Engine::OnPacket(int id, const kernel::AutofsPacket& p) {
+  auto it = points_.find(id);
+  if (it == points_.end()) return;
+  if (p.is_missing()) {
+    OnMissing(*it->second, p);
+  } else {
+    OnExpire(*it->second, p);
+  }
+}
+
+void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
+  AutofsReply reply(point.endpoint, p.token);
+  if (stopping_) return;  // the reply fails when dropped
+  if (auto bad = maps::CheckKeyName(p.name)) {
+    log_->warn("{}: {}", point.path, *bad);
+    return;
+  }
+  auto it = point.nodes.find(p.name);
+  if (it != point.nodes.end()) {
+    Node& n = it->second;
+    switch (n.state) {
+      case Node::State::kMounted:
+        reply.Ready();
+        return;
+      case Node::State::kMounting:
+      case Node::State::kUnmounting:
+        n.waiters.push_back(std::move(reply));
+        return;
+      case Node::State::kFailed:
+        if (Clock::now() < n.failed_until) return;  // negative cache: fails
+        point.nodes.erase(it);
+        break;
+    }
+  }
+  Node& n = point.nodes[p.name];
+  n.waiters.push_back(std::move(reply));
+  StartMount(point, p.name);
+}
+
+namespace {
+
+// Everything a worker needs for one mount, copied off the engine thread.
+struct JobInput {
+  std::shared_ptr<void> map_keepalive;
+  std::function<maps::LookupResult(const std::string&, Diagnostics*)> lookup;
+  std::function<std::optional<std::string>(Diagnostics*)> slash_defaults;
+  std::string map_name;
+  std::string name;
+  std::string pref;
+  std::string node_path;
+  std::string parent_defaults;
+  std::optional<std::string> map_defaults;
+  bool selectors_in_defaults = false;
+  maps::EvalContext ctx;
+  MountContext mount_ctx;
+  MapSettings settings;
+  pid_t pgrp = 0;
+  Clock::time_point start;
+};
+
+}  // namespace
+
+void Engine::StartMount(Point& point, const std::string& name) {
+  Node& n = point.nodes[name];
+  n.state = Node::State::kMounting;
+  n.generation = next_generation_++;
+  uint64_t generation = n.generation;
+  int point_id = point.id;
+  // Bound the attempt: when the workers take too long, the waiters fail.
+  n.timer = std::make_unique<boost::asio::steady_timer>(io_, options_.mount_timeout);
+  n.timer->async_wait([this, point_id, name, generation](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto pit = points_.find(point_id);
+    if (pit == points_.end()) return;
+    auto nit = pit->second->nodes.find(name);
+    if (nit == pit->second->nodes.end() || nit->second.generation != generation) return;
+    log_->error("{}/{}: mount timed out after {} s", pit->second->path, name,
+                std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
+    Node& node = nit->second;
+    node.generation = next_generation_++;  // the late answer becomes stale
+    node.state = Node::State::kFailed;
+    node.failed_until = Clock::now() + std::chrono::seconds(17);
+    ++stats_.mounts_failed;
+    for (auto& w : node.waiters) w.Fail(ETIMEDOUT);
+    node.waiters.clear();
+  });
+
+  const conf::Config& cfg = *config_;
+  JobInput in;
+  std::shared_ptr<MapHandle> map = point.map;
+  in.map_keepalive = map;
+  in.lookup = [map](const std::string& key, Diagnostics* d) {
+    std::lock_guard<std::mutex> lock(map->mu);
+    return map->map->Lookup(key, d);
+  };
+  in.slash_defaults = [map](Diagnostics* d) -> std::optional<std::string> {
+    std::lock_guard<std::mutex> lock(map->mu);
+    auto r = map->map->Find("/defaults", d);
+    if (r.found()) return r.value;
+    return std::nullopt;
+  };
+  in.map_name = map->name;
+  in.name = name;
+  in.pref = point.pref;
+  in.node_path = point.path + "/" + name;
+  in.parent_defaults = point.parent_defaults;
+  in.map_defaults = point.map_defaults;
+  in.selectors_in_defaults = cfg.global.GetBool("selectors_in_defaults");
+  in.ctx.facts = &facts_;
+  in.ctx.world = &world_;
+  in.ctx.normalize_slashes = cfg.global.GetBool("normalize_slashes");
+  in.ctx.normalize_hostnames = cfg.global.GetBool("normalize_hostnames");
+  in.ctx.domain_strip = cfg.global.GetBool("domain_strip");
+  in.mount_ctx = mount_context_;
+  in.settings = SettingsOf(cfg.global);
+  in.pgrp = options_.pgrp;
+  in.start = Clock::now();
+
+  // Network mounts are capped per server; the server is known only after
+  // evaluation, so the cap applies to the mount step (see RunMountJob).
+  pool_.Submit("", [this, in = std::move(in), map, point_id, name, generation]() mutable {
+    MountOutcome outcome;
+    Diagnostics& diag = outcome.diag;
+    std::string key = in.pref + maps::ExpandRequestedName(name, *in.ctx.facts, in.ctx.world,
+                                                          in.ctx.normalize_slashes, &diag);
+    maps::LookupResult r = in.lookup(key, &diag);
+    if (!r.found()) {
+      outcome.status = Status::Error(r.status == maps::LookupResult::Status::kError
+                                         ? "map " + in.map_name + ": " + r.error
+                                         : "no entry for \"" + key + "\" in " + in.map_name,
+                                     std::errc::no_such_file_or_directory);
+    } else {
+      in.ctx.key = key;
+      in.ctx.map = in.map_name;
+      in.ctx.path = in.node_path;
+      std::string defaults = maps::ComputeMapDefaults(in.parent_defaults, in.map_defaults,
+                                                      in.slash_defaults(&diag),
+                                                      in.selectors_in_defaults, in.ctx, &diag);
+      maps::EntryResult entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
+      outcome.status = Status::Error("no location of \"" + r.matched_key + "\" in " + in.map_name +
+                                         " is selected",
+                                     std::errc::no_such_file_or_directory);
+      for (size_t idx : entry.selected) {
+        const maps::LocationResult& loc = *entry.steps[idx].location;
+        std::string_view delay = loc.options.Value(Option::kDelay);
+        if (auto d = ParseInteger(delay); d && *d > 0) {
+          auto until = in.start + std::chrono::seconds(*d);
+          if (until > Clock::now()) std::this_thread::sleep_until(until);
+        }
+        if (loc.effective_type == "auto") {
+          std::string sub(loc.options.Value(Option::kFs));
+          if (sub == "." || sub == in.map_name) {
+            outcome.submap = map;
+          } else {
+            std::optional<std::string> type, cache = std::string("none");
+            if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
+            if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
+            auto loaded = LoadMap(in.settings, sub, type, cache, &diag);
+            if (!loaded) {
+              outcome.status = Status::Error("sub-map " + sub + " cannot be read",
+                                             std::errc::no_such_file_or_directory);
+              continue;
+            }
+            outcome.submap = std::make_shared<MapHandle>();
+            outcome.submap->map = std::move(loaded);
+            outcome.submap->name = sub;
+          }
+          Status s = kernel_.MakeDir(in.node_path, 0555);
+          if (s.ok()) {
+            auto e = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
+            if (e.ok()) {
+              outcome.submap_endpoint = std::move(e.value());
+            } else {
+              s = e.status();
+              kernel_.RemoveDir(in.node_path);
+            }
+          }
+          if (!s.ok()) {
+            outcome.status = s;
+            outcome.submap.reset();
+            continue;
+          }
+          std::string_view pref = loc.options.Value(Option::kPref);
+          outcome.submap_pref = loc.options.Has(Option::kPref)
+                                    ? (pref == "null" ? std::string() : std::string(pref))
+                                    : in.pref + name + "/";
+          outcome.submap_defaults = loc.defaults;
+          outcome.status = {};
+          break;
+        }
+        auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
+        if (rec.ok()) {
+          outcome.record = std::move(rec.value());
+          outcome.status = {};
+          break;
+        }
+        outcome.status = rec.status();
+        diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
+                     rec.status().ToString());
+      }
+    }
+    boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
+      FinishMount(point_id, name, generation, std::move(outcome));
+    });
+  });
+}
+
+void Engine::FinishMount(int point_id, const std::string& name, uint64_t generation,
+                         MountOutcome outcome) {
+  LogDiagnostics(*log_, outcome.diag);
+  auto pit = points_.find(point_id);
+  Node* node = nullptr;
+  if (pit != points_.end()) {
+    auto nit = pit->second->nodes.find(name);
+    if (nit != pit->second->nodes.end() && nit->second.generation == generation) node = &nit->second;
+  }
+  if (node == nullptr) {
+    // Nobody waits for this any more: undo it.
+    if (outcome.record || outcome.submap_endpoint) {
+      auto rec = std::make_shared<std::optional<MountRecord>>(std::move(outcome.record));
+      auto ep = std::shared_ptr<kernel::AutofsEndpoint>(std::move(outcome.submap_endpoint));
+      pool_.Submit("", [this, rec, ep] {
+        if (*rec) UnmountRecord(&**rec, kernel_, true);
+        if (ep) ep->Unmount(true);
+      });
+    }
+    return;
+  }
+  Point& point = *pit->second;
+  node->timer.reset();
+  if (!outcome.status.ok()) {
+    node->state = Node::State::kFailed;
+    int err = outcome.status.errno_value();
+    node->failed_until = Clock::now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK)
+                                             ? std::chrono::seconds(17)
+                                             : std::chrono::duration_cast<std::chrono::seconds>(
+                                                   options_.negative_ttl));
+    ++stats_.mounts_failed;
+    log_->error("{}/{}: {}", point.path, name, outcome.status.ToString());
+    for (auto& w : node->waiters) w.Fail(ENOENT);
+    node->waiters.clear();
+    return;
+  }
+  if (outcome.submap_endpoint) {
+    std::string node_path = point.path + "/" + name;
+    Status s = CreatePoint(node_path, kernel::AutofsKind::kIndirect, outcome.submap,
+                           outcome.submap_pref, outcome.submap_defaults, std::nullopt, point_id,
+                           true, std::move(outcome.submap_endpoint));
+    node = &points_[point_id]->nodes[name];  // CreatePoint may move the map
+    node->child_point = next_point_id_ - 1;
+    log_->info("{}: sub-map {} (pref \"{}\")", node_path, outcome.submap->name, outcome.submap_pref);
+    (void)s;
+  } else {
+    node->record = std::move(*outcome.record);
+    log_->info("{}/{}: mounted {} {}", point.path, name, node->record.type, node->record.mount_info);
+  }
+  node->state = Node::State::kMounted;
+  ++stats_.mounts_ok;
+  for (auto& w : node->waiters) {
+    Status s = w.Ready();
+    if (!s.ok()) log_->warn("{}", s.ToString());
+  }
+  node->waiters.clear();
+}
+
+void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
+  AutofsReply reply(point.endpoint, p.token);
+  auto it = point.nodes.find(p.name);
+  if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails
+  Node& n = it->second;
+  if (n.child_point >= 0) {
+    auto cit = points_.find(n.child_point);
+    if (cit != points_.end() && !cit->second->nodes.empty()) return;
+    std::shared_ptr<kernel::AutofsEndpoint> ep = cit != points_.end() ? cit->second->endpoint : nullptr;
+    RemovePoint(n.child_point);
+    n.state = Node::State::kUnmounting;
+    std::string node_path = point.path + "/" + p.name;
+    pool_.Submit("", [this, ep, node_path, point_id = point.id, name = p.name,
+                      reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
+      Status s = ep ? ep->Unmount(false) : Status();
+      if (s.ok()) s = kernel_.RemoveDir(node_path);
+      boost::asio::post(io_, [this, point_id, name, reply, s]() mutable {
+        FinishUnmount(point_id, name, std::move(*reply), MountRecord(), s);
+      });
+    });
+    return;
+  }
+  if (!n.record.expires || Clock::now() < n.no_expire_until) return;
+  n.state = Node::State::kUnmounting;
+  auto record = std::make_shared<MountRecord>(std::move(n.record));
+  pool_.Submit("", [this, record, point_id = point.id, name = p.name,
+                    reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
+    Status s = UnmountRecord(record.get(), kernel_, false);
+    boost::asio::post(io_, [this, point_id, name, reply, record, s]() mutable {
+      FinishUnmount(point_id, name, std::move(*reply), std::move(*record), s);
+    });
+  });
+}
+
+void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply reply,
+                           MountRecord record, Status status) {
+  auto pit = points_.find(point_id);
+  if (pit == points_.end()) return;
+  Point& point = *pit->second;
+  auto nit = point.nodes.find(name);
+  if (nit == point.nodes.end()) return;
+  Node& n = nit->second;
+  if (status.ok()) {
+    log_->info("{}/{}: unmounted", point.path, name);
+    reply.Ready();
+    std::vector<AutofsReply> waiters = std::move(n.waiters);
+    point.nodes.erase(nit);
+    if (!waiters.empty()) {  // asked for again while it was going away
+      Node& again = point.nodes[name];
+      again.waiters = std::move(waiters);
+      StartMount(point, name);
+    }
+    return;
+  }
+  ++stats_.unmounts_failed;
+  log_->warn("{}/{}: unmount failed: {}", point.path, name, status.ToString());
+  n.record = std::move(record);
+  n.state = Node::State::kMounted;
+  n.no_expire_until =
+      Clock::now() + std::chrono::seconds(config_->global.GetInt("dismount_interval"));
+  reply.Fail(EBUSY);
+  for (auto& w : n.waiters) w.Ready();
+  n.waiters.clear();
+}
+
+void Engine::RemovePoint(int id) {
+  auto it = points_.find(id);
+  if (it == points_.end()) return;
+  if (watcher_.removed) watcher_.removed(id);
+  points_.erase(it);
+}
+
+void Engine::ScheduleExpire() {
+  long d = config_->global.GetInt("cache_duration");
+  long tick = std::clamp(d / 4, 1L, 60L);
+  expire_timer_.expires_after(std::chrono::seconds(tick));
+  expire_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    ExpireNow(false);
+    ScheduleExpire();
+  });
+}
+
+void Engine::ExpireNow(bool immediate) {
+  for (auto& [id, point] : points_) {
+    if (point->expiring || point->nodes.empty()) continue;
+    point->expiring = true;
+    std::shared_ptr<kernel::AutofsEndpoint> ep = point->endpoint;
+    // A refused expire (a mount that never times out, or a busy one) makes
+    // the ioctl fail with our answer; the kernel then leaves that entry
+    // alone for a timeout, so keep asking until it has nothing (EAGAIN).
+    size_t bound = point->nodes.size() * 2 + 2;
+    pool_.Submit("", [this, ep, id = id, immediate, bound] {
+      Status error;
+      for (size_t i = 0; i < bound; ++i) {
+        Status e;
+        auto r = ep->ExpireOne(immediate, &e);
+        if (r == kernel::AutofsEndpoint::ExpireResult::kNothing) break;
+        if (r == kernel::AutofsEndpoint::ExpireResult::kError) {
+          int err = e.errno_value();
+          if (err == ENOENT || err == EBUSY) continue;  // refused by us
+          error = e;
+          break;
+        }
+      }
+      boost::asio::post(io_, [this, id, error] {
+        if (!error.ok()) log_->warn("{}", error.ToString());
+        auto it = points_.find(id);
+        if (it != points_.end()) it->second->expiring = false;
+      });
+    });
+  }
+}
+
+void Engine::ReloadMaps(bool force) {
+  std::set<MapHandle*> seen;
+  for (auto& [id, point] : points_) {
+    std::shared_ptr<MapHandle> map = point->map;
+    if (!seen.insert(map.get()).second) continue;
+    pool_.Submit("", [this, map, force] {
+      Diagnostics diag;
+      {
+        std::lock_guard<std::mutex> lock(map->mu);
+        map->map->Reload(force, &diag);
+      }
+      boost::asio::post(io_, [this, diag = std::move(diag)] { LogDiagnostics(*log_, diag); });
+    });
+  }
+}
+
+void Engine::Shutdown(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  expire_timer_.cancel();
+  UnmountAll(std::move(done));
+}
+
+void Engine::UnmountAll(std::function<void()> done) {
+  // Deepest automount points first; each point's mounts before its autofs.
+  struct Work {
+    std::string path;
+    std::shared_ptr<kernel::AutofsEndpoint> endpoint;
+    std::vector<std::pair<std::string, MountRecord>> records;
+    bool remove_dir = false;
+  };
+  std::vector<Work> work;
+  for (auto& [id, point] : points_) {
+    Work w;
+    w.path = point->path;
+    w.endpoint = point->endpoint;
+    w.remove_dir = point->created_dir;
+    for (auto& [name, node] : point->nodes) {
+      for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
+      node.waiters.clear();
+      if (node.state == Node::State::kMounted && node.child_point < 0) {
+        w.records.emplace_back(name, std::move(node.record));
+      }
+    }
+    work.push_back(std::move(w));
+  }
+  std::vector<int> ids;
+  for (auto& [id, point] : points_) ids.push_back(id);
+  for (int id : ids) RemovePoint(id);
+  std::sort(work.begin(), work.end(),
+            [](const Work& a, const Work& b) { return a.path.size() > b.path.size(); });
+  pool_.Submit("", [this, work = std::move(work), done = std::move(done)]() mutable {
+    for (auto& w : work) {
+      for (auto& [name, rec] : w.records) {
+        Status s = UnmountRecord(&rec, kernel_, false);
+        if (!s.ok()) {
+          log_->warn("{}/{}: {} (detaching)", w.path, name, s.ToString());
+          UnmountRecord(&rec, kernel_, true);
+        }
+      }
+      Status s = w.endpoint->Unmount(false);
+      if (!s.ok()) {
+        log_->warn("{} (detaching)", s.ToString());
+        w.endpoint->Unmount(true);
+      }
+      if (w.remove_dir) kernel_.RemoveDir(w.path);
+    }
+    boost::asio::post(io_, std::move(done));
+  });
+}
+
+}  // namespace amd

@@ -1,0 +1,126 @@
+// Engine: the mount tree and its state machine. It owns the automount
+// points (the autofs file systems amd serves: top-level maps, type:=auto
+// sub-maps), and for each key below them a Node that is mounting, mounted,
+// unmounting or failed. Requests for one key are coalesced: the first
+// starts a mount, later ones wait, and all are answered when it ends.
+//
+// Threading: every method runs on the io_context's thread, which owns all
+// state. Blocking work (map look-ups, evaluation, mount(2), programs, the
+// kernel's expire ioctl) runs on the WorkerPool and posts its result back.
+// The engine reaches the kernel only through kernel::Kernel, so tests run
+// it against a fake.
+#ifndef AMD_AMD_ENGINE_H_
+#define AMD_AMD_ENGINE_H_
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "amd/autofs_reply.h"
+#include "amd/mounter.h"
+#include "amd/worker_pool.h"
+#include "conf/config.h"
+#include "kernel-shim/autofs_packet.h"
+#include "kernel-shim/kernel.h"
+#include "maps/host_facts.h"
+#include "maps/map.h"
+#include "maps/world.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace amd {
+
+struct EngineStats {
+  uint64_t mounts_ok = 0;       // amq -s "mount ok"
+  uint64_t mounts_failed = 0;   // "mount failed"
+  uint64_t unmounts_failed = 0;  // "unmount failed"
+};
+
+class Engine {
+ public:
+  struct Options {
+    pid_t pgrp = 0;  // the process group whose accesses never trigger
+    std::chrono::milliseconds mount_timeout{std::chrono::seconds(40)};
+    std::chrono::milliseconds negative_ttl{std::chrono::seconds(5)};
+  };
+  // Called when an automount point is created (watch its pipe) or removed.
+  struct Watcher {
+    std::function<void(int id, int pipe_fd)> added;
+    std::function<void(int id)> removed;
+  };
+
+  Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& pool, maps::World& world,
+         maps::HostFacts facts, std::shared_ptr<const conf::Config> config,
+         std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher);
+  ~Engine();
+
+  // Mounts autofs on every configured mount point (creating missing
+  // directories). Fails only if none could be mounted.
+  Status Start();
+  // A packet from automount point `id` (the front end decoded it).
+  void OnPacket(int id, const kernel::AutofsPacket& packet);
+  // Asks the kernel to expire unused mounts of every point now.
+  void ExpireNow(bool immediate);
+  // New lookups fail from now on; unmounts everything amd mounted and then
+  // its autofs mounts (lazily where busy), then calls `done`.
+  void Shutdown(std::function<void()> done);
+  // Re-reads maps whose source changed (all when `force`).
+  void ReloadMaps(bool force);
+
+  const EngineStats& stats() const { return stats_; }
+  // Paths of the automount points, for logs and tests.
+  std::vector<std::string> MountPoints() const;
+
+ private:
+  struct MapHandle;
+  struct Point;
+  struct Node;
+  struct MountOutcome;
+
+  Status CreatePoint(const std::string& path, kernel::AutofsKind kind,
+                     std::shared_ptr<MapHandle> map, std::string pref, std::string parent_defaults,
+                     std::optional<std::string> map_defaults, int parent, bool created_dir,
+                     std::unique_ptr<kernel::AutofsEndpoint> endpoint = nullptr);
+  std::shared_ptr<MapHandle> OpenMap(const conf::Section& section, const std::string& name,
+                                     const std::optional<std::string>& map_type,
+                                     const std::optional<std::string>& cache);
+  void OnMissing(Point& point, const kernel::AutofsPacket& p);
+  void OnExpire(Point& point, const kernel::AutofsPacket& p);
+  void StartMount(Point& point, const std::string& name);
+  void FinishMount(int point_id, const std::string& name, uint64_t generation, MountOutcome outcome);
+  void FinishUnmount(int point_id, const std::string& name, AutofsReply reply, MountRecord record,
+                     Status status);
+  void RemovePoint(int id);
+  void ScheduleExpire();
+  void UnmountAll(std::function<void()> done);
+
+  boost::asio::io_context& io_;
+  kernel::Kernel& kernel_;
+  WorkerPool& pool_;
+  maps::World& world_;
+  maps::HostFacts facts_;
+  std::shared_ptr<const conf::Config> config_;
+  std::shared_ptr<spdlog::logger> log_;
+  Options options_;
+  Watcher watcher_;
+  MountContext mount_context_;
+  std::map<int, std::unique_ptr<Point>> points_;
+  int next_point_id_ = 1;
+  uint64_t next_generation_ = 1;
+  bool stopping_ = false;
+  boost::asio::steady_timer expire_timer_;
+  EngineStats stats_;
+};
+
+}  // namespace amd
+
+#endif  // AMD_AMD_ENGINE_H_

@@ -1,0 +1,64 @@
+// Logger construction; see logging.h.
+#include "amd/logging.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+#include <syslog.h>
+
+#include "base/strings.h"
+
+namespace amd {
+namespace {
+
+int Facility(std::string_view name) {
+  static const std::pair<std::string_view, int> kFacilities[] = {
+      {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
+      {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+      {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+      {"local7", LOG_LOCAL7}, {"auth", LOG_AUTH},     {"syslog", LOG_SYSLOG},
+  };
+  for (const auto& [n, f] : kFacilities) {
+    if (n == name) return f;
+  }
+  return LOG_DAEMON;  // the original's fall-back
+}
+
+spdlog::level::level_enum LevelOf(const std::string& options) {
+  auto level = spdlog::level::info;
+  for (std::string_view o : SplitOn(options, ',')) {
+    if (o == "debug" || o == "map" || o == "all") level = spdlog::level::debug;
+    if (o == "nodebug" && level == spdlog::level::debug) level = spdlog::level::info;
+    if (o == "noinfo" && level == spdlog::level::info) level = spdlog::level::warn;
+  }
+  return level;
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
+                                           const std::string& log_options, std::string* error) {
+  std::shared_ptr<spdlog::logger> log;
+  try {
+    if (log_file.empty() || log_file == "/dev/stderr") {
+      log = std::make_shared<spdlog::logger>("amd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    } else if (log_file == "syslog" || log_file.rfind("syslog:", 0) == 0) {
+      int facility = log_file.size() > 7 ? Facility(log_file.substr(7)) : LOG_DAEMON;
+      log = std::make_shared<spdlog::logger>(
+          "amd", std::make_shared<spdlog::sinks::syslog_sink_mt>("amd", LOG_PID, facility, false));
+    } else {
+      log = std::make_shared<spdlog::logger>(
+          "amd", std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file, false));
+    }
+  } catch (const std::exception& e) {
+    *error = "log_file " + log_file + ": " + e.what();
+    return nullptr;
+  }
+  log->set_pattern("%Y-%m-%d %H:%M:%S.%e amd[%P]: %l: %v");
+  log->set_level(LevelOf(log_options));
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+}  // namespace amd

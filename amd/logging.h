@@ -1,0 +1,23 @@
+// The daemon's logger from amd.conf log_file and log_options:
+// "/dev/stderr" (the default; the journal under systemd), "syslog" or
+// "syslog:FACILITY", or a file (appended to). log_options picks the level:
+// debug or map give debug, the defaults give info; fatal and error can
+// never be turned off.
+#ifndef AMD_AMD_LOGGING_H_
+#define AMD_AMD_LOGGING_H_
+
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace amd {
+
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
+                                           const std::string& log_options, std::string* error);
+
+}  // namespace amd
+
+#endif  // AMD_AMD_LOGGING_H_

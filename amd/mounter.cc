@@ -1,0 +1,208 @@
+// Mounting one location; see mounter.h.
+#include "amd/mounter.h"
+
+#include <sys/mount.h>
+
+#include "amd/linux_mount_options.h"
+#include "maps/mount_types.h"
+
+namespace amd {
+namespace {
+
+using maps::Option;
+
+class Run {
+ public:
+  Run(const MountContext& ctx, kernel::Kernel& k) : ctx_(ctx), k_(k) {}
+
+  Status MakeDir(const std::string& path) {
+    if (k_.Exists(path)) return {};
+    Status s = k_.MakeDirs(path, 0555);
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMadeDir, path, {}});
+    return s;
+  }
+  Status Mount(const std::string& source, const std::string& target, const std::string& fstype,
+               unsigned long flags, const std::string& data) {
+    Status s = k_.Mount(source, target, fstype, flags, data);
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMounted, target, {}});
+    return s;
+  }
+  // A bind mount, made read-only by a remount when opts say ro.
+  Status Bind(const std::string& source, const std::string& target, std::string_view opts) {
+    Status s = Mount(source, target, "", MS_BIND, "");
+    if (!s.ok()) return s;
+    KernelMountOptions k = SplitMountOptions(opts);
+    if (k.flags & MS_RDONLY) {
+      s = k_.Mount("none", target, "", MS_REMOUNT | MS_BIND | MS_RDONLY, "");
+    }
+    return s;
+  }
+  Status Symlink(const std::string& target, const std::string& link) {
+    Status s = k_.Symlink(target, link);
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kSymlinked, link, {}});
+    return s;
+  }
+  // The node shows `target`: a bind mount or a symlink.
+  Status Show(const std::string& target, const std::string& node, std::string_view opts) {
+    if (!ctx_.use_lofs) return Symlink(target, node);
+    Status s = MakeDir(node);
+    return s.ok() ? Bind(target, node, opts) : s;
+  }
+  MountRecord& record() { return record_; }
+  kernel::Kernel& kernel() { return k_; }
+  const MountContext& ctx() const { return ctx_; }
+
+ private:
+  const MountContext& ctx_;
+  kernel::Kernel& k_;
+  MountRecord record_;
+};
+
+// Mounts with `mount_fn(dir)` on the node, or on ${fs} and then shows the
+// sublink when there is one.
+template <typename Fn>
+Status MountThenShow(Run& run, const std::string& node, const maps::LocationResult& loc, Fn mount_fn) {
+  std::string_view sublink = loc.options.Value(Option::kSublink);
+  std::string_view opts = loc.options.Value(Option::kOpts);
+  if (sublink.empty()) {
+    Status s = run.MakeDir(node);
+    return s.ok() ? mount_fn(node) : s;
+  }
+  std::string fs(loc.options.Value(Option::kFs));
+  Status s = run.MakeDir(fs);
+  if (s.ok()) s = mount_fn(fs);
+  if (s.ok()) s = run.Show(std::string(sublink), node, opts);
+  return s;
+}
+
+// Runs a program command: the first word is the program's path, the rest
+// its argument vector, argv[0] included (the original's rule).
+Status RunCommand(kernel::Kernel& k, const std::vector<std::string>& command,
+                  std::chrono::milliseconds timeout, const char* what) {
+  if (command.size() < 2) return Status::Error(std::string(what) + ": needs a path and argv[0]");
+  std::vector<std::string> argv(command.begin() + 1, command.end());
+  auto result = k.Run(command[0], argv, timeout);
+  if (!result.ok()) return result.status();
+  if (result->exit_status != 0) {
+    std::string out = result->output.substr(0, 200);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return Status::Error(std::string(what) + " " + command[0] + " exited with " +
+                             std::to_string(result->exit_status) + (out.empty() ? "" : ": " + out),
+                         std::errc::io_error);
+  }
+  return {};
+}
+
+Status MountProgram(Run& run, const std::string& node, const maps::LocationResult& loc) {
+  std::string fs(loc.options.Value(Option::kFs));
+  std::vector<std::string> mount = SplitProgramCommand(loc.options.Value(Option::kMount));
+  std::string unmount(loc.options.Has(Option::kUnmount) ? loc.options.Value(Option::kUnmount)
+                                                        : loc.options.Value(Option::kUmount));
+  std::vector<std::string> unmount_command =
+      unmount.empty() ? std::vector<std::string>{"/bin/umount", "umount", fs}
+                      : SplitProgramCommand(unmount);
+  Status s = run.MakeDir(fs);
+  if (!s.ok()) return s;
+  s = RunCommand(run.kernel(), mount, run.ctx().program_timeout, "mount program");
+  if (!s.ok()) return s;
+  run.record().actions.push_back({MountAction::Kind::kProgram, fs, unmount_command});
+  std::string sublink(loc.options.Value(Option::kSublink));
+  return run.Show(sublink.empty() ? fs : sublink, node, loc.options.Value(Option::kOpts));
+}
+
+Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& loc) {
+  std::string rhost(loc.options.Value(Option::kRhost));
+  auto choice = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world);
+  std::vector<uint32_t> addrs;
+  if (run.ctx().world != nullptr) addrs = run.ctx().world->HostAddresses(rhost);
+  if (addrs.empty()) return Status::Error("nfs: host " + rhost + " does not resolve", std::errc::host_unreachable);
+  NfsMount nfs = BuildNfsMount(rhost, loc.options.Value(Option::kRfs), choice.options, addrs.front(),
+                               run.ctx().nfs_vers, run.ctx().nfs_proto);
+  return MountThenShow(run, node, loc, [&](const std::string& dir) {
+    Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
+    if (s.code() == std::errc::no_such_device) {
+      return Status(s.code(), s.context() + " (this kernel has no NFS client)");
+    }
+    return s;
+  });
+}
+
+bool Expires(const maps::LocationResult& loc) {
+  AmdMountPolicy p = ReadAmdMountPolicy(loc.options.Value(Option::kOpts));
+  if (p.nounmount) return false;
+  const maps::MountTypeInfo* t = maps::FindMountType(loc.effective_type);
+  bool no_timeout = t != nullptr && (t->flags & maps::kTypeNoTimeout);
+  return !no_timeout || p.unmount || p.utimeout.has_value();
+}
+
+}  // namespace
+
+Result<MountRecord> MountLocation(const std::string& node, const maps::LocationResult& loc,
+                                  const MountContext& ctx, kernel::Kernel& kernel) {
+  Run run(ctx, kernel);
+  const std::string& type = loc.effective_type;
+  std::string_view opts = loc.options.Value(Option::kOpts);
+  Status s;
+  if (type == "link" || type == "linkx") {
+    s = run.Show(loc.mount_info, node, opts);
+  } else if (type == "lofs") {
+    std::string rfs(loc.options.Value(Option::kRfs));
+    s = MountThenShow(run, node, loc, [&](const std::string& dir) { return run.Bind(rfs, dir, opts); });
+  } else if (auto fstype = LinuxFsType(type)) {
+    std::string dev(loc.options.Value(Option::kDev));
+    KernelMountOptions k = SplitMountOptions(opts);
+    s = MountThenShow(run, node, loc, [&](const std::string& dir) {
+      return run.Mount(dev, dir, *fstype, k.flags, k.data);
+    });
+  } else if (type == "program") {
+    s = MountProgram(run, node, loc);
+  } else if (type == "nfs") {
+    s = MountNfs(run, node, loc);
+  } else if (type == "host") {
+    s = Status::Error("host: mounting every export needs the MOUNT protocol client, "
+                      "which this build does not have", std::errc::not_supported);
+  } else {
+    s = Status::Error("type:=" + type + " is not supported by this amd", std::errc::not_supported);
+  }
+  if (!s.ok()) {
+    MountRecord partial = std::move(run.record());
+    UnmountRecord(&partial, kernel, true);
+    return s;
+  }
+  MountRecord rec = std::move(run.record());
+  rec.type = type;
+  rec.mount_info = loc.mount_info;
+  rec.target = loc.options.Value(Option::kSublink).empty() ? loc.mount_info
+                                                            : std::string(loc.options.Value(Option::kSublink));
+  rec.expires = Expires(loc);
+  return rec;
+}
+
+Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach) {
+  auto& actions = record->actions;
+  while (!actions.empty()) {
+    const MountAction& a = actions.back();
+    Status s;
+    switch (a.kind) {
+      case MountAction::Kind::kMounted:
+        s = kernel.Unmount(a.path, detach ? MNT_DETACH : 0);
+        break;
+      case MountAction::Kind::kMadeDir:
+        s = kernel.RemoveDir(a.path);
+        if (s.code() == std::errc::no_such_file_or_directory) s = {};
+        break;
+      case MountAction::Kind::kSymlinked:
+        s = kernel.Unlink(a.path);
+        if (s.code() == std::errc::no_such_file_or_directory) s = {};
+        break;
+      case MountAction::Kind::kProgram:
+        s = RunCommand(kernel, a.unmount_command, std::chrono::seconds(40), "unmount program");
+        break;
+    }
+    if (!s.ok()) return s;
+    actions.pop_back();
+  }
+  return {};
+}
+
+}  // namespace amd

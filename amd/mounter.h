@@ -1,0 +1,59 @@
+// Mounter: does and undoes the mount of one selected location at its node
+// (a directory the daemon creates inside an autofs mount), through the
+// Kernel interface. Every step it takes is recorded so that unmounting, or
+// a failure half-way, undoes exactly those steps in reverse. Blocking;
+// worker threads only.
+//
+// In place on the node: link/linkx (a bind mount, or a symlink when
+// autofs_use_lofs = no), lofs (bind of rfs), device types (mount of dev),
+// nfs. With a sublink, the file system is mounted at ${fs} and the node
+// shows ${fs}/sublink. program runs its mount command for ${fs} and binds
+// ${fs} onto the node, so the key shows ${fs}.
+#ifndef AMD_AMD_MOUNTER_H_
+#define AMD_AMD_MOUNTER_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "kernel-shim/kernel.h"
+#include "maps/location_evaluator.h"
+#include "maps/world.h"
+
+namespace amd {
+
+struct MountAction {
+  enum class Kind { kMadeDir, kMounted, kSymlinked, kProgram };
+  Kind kind = Kind::kMadeDir;
+  std::string path;                       // the directory, mount point or link
+  std::vector<std::string> unmount_command;  // kProgram: path, then argv
+};
+
+struct MountRecord {
+  std::string type;        // the effective Amd type
+  std::string mount_info;  // e.g. "host:/path", a device, a link target
+  std::string target;      // what the node shows
+  bool expires = true;     // false for types that never time out, or nounmount
+  std::vector<MountAction> actions;  // in the order they were done
+};
+
+struct MountContext {
+  bool use_lofs = true;  // autofs_use_lofs
+  std::string nfs_vers;  // amd.conf nfs_vers, "" for the default
+  std::string nfs_proto;
+  maps::World* world = nullptr;  // for rhost addresses
+  std::chrono::milliseconds program_timeout{std::chrono::seconds(40)};
+};
+
+Result<MountRecord> MountLocation(const std::string& node_path, const maps::LocationResult& loc,
+                                  const MountContext& ctx, kernel::Kernel& kernel);
+
+// Undoes the record's actions in reverse. Stops at the first that fails
+// (typically EBUSY) and leaves the rest, so the record stays valid for a
+// later attempt: on failure `record` holds what is still to be undone.
+Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach);
+
+}  // namespace amd
+
+#endif  // AMD_AMD_MOUNTER_H_

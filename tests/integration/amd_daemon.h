@@ -1,0 +1,55 @@
+// AmdDaemon: runs the real amd binary for an integration test, with a
+// config and maps in a TempDir, and waits for its READY=1 on a notify
+// socket the test owns (so readiness is exact, and Type=notify is tested).
+// The destructor stops amd (SIGTERM, then SIGKILL after a bound) and
+// detaches whatever is still mounted below the test directory.
+#ifndef AMD_TESTS_INTEGRATION_AMD_DAEMON_H_
+#define AMD_TESTS_INTEGRATION_AMD_DAEMON_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "tests/fakes/temp_dir.h"
+
+namespace amd::testing {
+
+class AmdDaemon {
+ public:
+  explicit AmdDaemon(const TempDir& dir);
+  ~AmdDaemon();
+
+  // Writes dir/amd.conf: a [global] with search_path, auto_dir, plock = no
+  // and `global_extra`, then `sections`.
+  void WriteConf(const std::string& global_extra, const std::string& sections);
+  void WriteMap(const std::string& name, const std::string& text);
+  // Starts amd; true when it said READY=1 within `timeout`.
+  bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Sends `sig` and waits for amd to exit; its exit status, or -1.
+  int Stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Sends a signal without waiting (SIGHUP for reload).
+  void Signal(int sig);
+  // Waits for a second READY=1 (after a reload).
+  bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::string Log() const;
+  pid_t pid() const { return pid_; }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+  std::string socket_path_;
+  int notify_fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+// Helpers for assertions.
+std::string ReadText(const std::string& path);              // "" when unreadable
+int ErrnoOfStat(const std::string& path);                   // 0 or errno
+bool IsMountPoint(const std::string& path);                 // per /proc/self/mountinfo
+int MountCountUnder(const std::string& dir);
+
+}  // namespace amd::testing
+
+#endif  // AMD_TESTS_INTEGRATION_AMD_DAEMON_H_

@@ -1,0 +1,218 @@
+// Integration tests of the amd daemon against the real kernel autofs. Each
+// test case runs in a private mount namespace of its own
+// (tests/run-in-namespace.sh) and starts amd on a config of its own.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "tests/fakes/temp_dir.h"
+#include "tests/integration/amd_daemon.h"
+
+namespace amd::testing {
+namespace {
+
+struct Fixture {
+  Fixture() : amd(dir) {
+    src = dir.path() + "/src";
+    home = dir.path() + "/home";
+    dir.Write("src/alice/file", "alice's file\n");
+    dir.Write("src/bob/file", "bob's file\n");
+  }
+  void Start(const std::string& map, const std::string& global_extra = "") {
+    amd.WriteMap("amd.home", map);
+    amd.WriteConf(global_extra, "[ " + home + " ]\nmap_name = amd.home\n");
+    REQUIRE(amd.Start());
+  }
+  TempDir dir;
+  AmdDaemon amd;
+  std::string src, home;
+};
+
+TEST_CASE("wildcard lofs and link keys mount in place", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs\n"
+          "link type:=link;fs:=" + f.src + "/bob\n"
+          "* rfs:=" + f.src + "/${key}\n");
+  CHECK(ReadText(f.home + "/alice/file") == "alice's file\n");
+  CHECK(IsMountPoint(f.home + "/alice"));
+  CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
+  CHECK(IsMountPoint(f.home + "/link"));  // autofs_use_lofs = yes: a bind mount
+  INFO(f.amd.Log());
+  CHECK(f.amd.Stop() == 0);
+  CHECK(MountCountUnder(f.home) == 0);  // everything unmounted on SIGTERM
+}
+
+TEST_CASE("link keys are symlinks with autofs_use_lofs = no", "[root]") {
+  Fixture f;
+  f.Start("link type:=link;fs:=" + f.src + "/bob\n", "autofs_use_lofs = no\n");
+  char buf[256] = {};
+  ssize_t n = ::readlink((f.home + "/link").c_str(), buf, sizeof buf - 1);
+  CHECK(n > 0);
+  CHECK(std::string(buf) == f.src + "/bob");
+  CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
+}
+
+TEST_CASE("missing keys, failing locations and type:=error give ENOENT", "[root]") {
+  Fixture f;
+  f.Start("bad type:=lofs;rfs:=/nonexistent/dir\n"
+          "err type:=error\n"
+          "none host==nowhere.example;type:=lofs;rfs:=/tmp\n"
+          "twice type:=lofs;rfs:=/nonexistent/a type:=lofs;rfs:=/nonexistent/b\n");
+  CHECK(ErrnoOfStat(f.home + "/nosuchkey") == ENOENT);
+  CHECK(ErrnoOfStat(f.home + "/bad") == ENOENT);
+  CHECK(ErrnoOfStat(f.home + "/err") == ENOENT);
+  CHECK(ErrnoOfStat(f.home + "/none") == ENOENT);
+  CHECK(ErrnoOfStat(f.home + "/twice") == ENOENT);
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(log.find("/nonexistent/a") != std::string::npos);  // both locations were tried
+  CHECK(log.find("/nonexistent/b") != std::string::npos);
+  CHECK(ErrnoOfStat(f.home + "/a;b") == ENOENT);
+  CHECK(MountCountUnder(f.home) == 1);  // only the autofs mount itself
+}
+
+TEST_CASE("the second location is used when the first fails", "[root]") {
+  Fixture f;
+  f.Start("k type:=lofs;rfs:=/nonexistent/first type:=lofs;rfs:=" + f.src + "/alice\n");
+  CHECK(ReadText(f.home + "/k/file") == "alice's file\n");
+}
+
+TEST_CASE("program mounts show ${fs} at the key", "[root]") {
+  Fixture f;
+  f.Start("prog type:=program;fs:=${autodir}/prog;"
+          "mount:=\"/bin/mount mount -t tmpfs amdprog ${fs}\";unmount:=\"/bin/umount umount ${fs}\"\n"
+          "broken type:=program;fs:=${autodir}/broken;mount:=\"/bin/false false\"\n");
+  std::ofstream(f.home + "/prog/written") << "x";
+  CHECK(ReadText(f.dir.path() + "/a/prog/written") == "x");  // the key shows ${fs}
+  CHECK(IsMountPoint(f.dir.path() + "/a/prog"));
+  CHECK(ErrnoOfStat(f.home + "/broken") == ENOENT);
+  INFO(f.amd.Log());
+  CHECK(f.amd.Log().find("exited with 1") != std::string::npos);
+  CHECK(f.amd.Stop() == 0);
+  CHECK_FALSE(IsMountPoint(f.dir.path() + "/a/prog"));  // the unmount program ran
+}
+
+TEST_CASE("type:=auto sub-maps mount nested autofs", "[root]") {
+  Fixture f;
+  f.Start("sub type:=auto;fs:=${map};pref:=${key}/\n"
+          "sub/* type:=lofs;rfs:=" + f.src + "/${/key}\n");
+  CHECK(ReadText(f.home + "/sub/bob/file") == "bob's file\n");
+  CHECK(IsMountPoint(f.home + "/sub"));
+  CHECK(IsMountPoint(f.home + "/sub/bob"));
+  CHECK(f.amd.Stop() == 0);
+  CHECK(MountCountUnder(f.home) == 0);
+}
+
+TEST_CASE("tmpfs device mounts", "[root]") {
+  Fixture f;
+  f.Start("t type:=tmpfs;dev:=amdtmp;opts:=size=1m,mode=0700\n");
+  struct stat st;
+  REQUIRE(::stat((f.home + "/t").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  CHECK(IsMountPoint(f.home + "/t"));
+}
+
+TEST_CASE("unused mounts expire, nounmount ones stay", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs\n"
+          "gone rfs:=" + f.src + "/alice;opts:=unmount\n"
+          "kept rfs:=" + f.src + "/bob\n"
+          "link type:=link;fs:=" + f.src + "/bob\n",
+          "cache_duration = 1\n");
+  CHECK(ReadText(f.home + "/gone/file") == "alice's file\n");
+  CHECK(ReadText(f.home + "/kept/file") == "bob's file\n");
+  CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
+  bool expired = false;
+  for (int i = 0; i < 100 && !expired; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    expired = !IsMountPoint(f.home + "/gone") && !IsMountPoint(f.home + "/link");
+  }
+  INFO(f.amd.Log());
+  CHECK(expired);
+  CHECK(IsMountPoint(f.home + "/kept"));  // lofs never times out without unmount/utimeout
+  CHECK(ReadText(f.home + "/gone/file") == "alice's file\n");  // and mounts again on use
+}
+
+TEST_CASE("a busy mount is not expired", "[root]") {
+  Fixture f;
+  f.Start("busy type:=link;fs:=" + f.src + "/alice\n", "cache_duration = 1\n");
+  int fd = ::open((f.home + "/busy/file").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(IsMountPoint(f.home + "/busy"));
+  ::close(fd);
+}
+
+TEST_CASE("200 concurrent triggers of one key make one mount", "[root]") {
+  Fixture f;
+  // A mount program that takes a while, so every trigger arrives during it.
+  // (Program commands are split on spaces and quotes are kept, as in the
+  // original, so no sh -c '...' here.)
+  std::string prog = f.dir.Write("slowmount", "#!/bin/sh\nsleep 0.3\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
+  f.Start("slow type:=program;fs:=${autodir}/slow;mount:=\"" + prog + " slowmount ${fs}\"\n");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 200; ++i) {
+    threads.emplace_back([&] {
+      struct stat st;
+      if (::stat((f.home + "/slow/.").c_str(), &st) == 0) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  INFO(f.amd.Log());
+  CHECK(ok == 200);
+  std::string log = f.amd.Log();
+  size_t mounted = 0;
+  for (size_t p = log.find("mounted program"); p != std::string::npos; p = log.find("mounted program", p + 1)) ++mounted;
+  CHECK(mounted == 1);
+}
+
+TEST_CASE("SIGHUP re-reads a changed map, a broken map keeps the old one", "[root]") {
+  Fixture f;
+  f.Start("one type:=lofs;rfs:=" + f.src + "/alice\n");
+  CHECK(ReadText(f.home + "/one/file") == "alice's file\n");
+  CHECK(ErrnoOfStat(f.home + "/two") == ENOENT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  f.amd.WriteMap("amd.home", "one type:=lofs;rfs:=" + f.src + "/alice\n"
+                             "two type:=lofs;rfs:=" + f.src + "/bob\n");
+  // A new mtime, even within the same second as the first write.
+  struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+  ::utimensat(AT_FDCWD, (f.dir.path() + "/maps/amd.home").c_str(), now, 0);
+  f.amd.Signal(SIGHUP);
+  REQUIRE(f.amd.WaitReady());
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    seen = ReadText(f.home + "/two/file") == "bob's file\n";
+  }
+  CHECK(seen);
+  // Now the map becomes unreadable: the old entries keep being served.
+  ::chmod((f.dir.path() + "/maps/amd.home").c_str(), 0);
+  ::rename((f.dir.path() + "/maps/amd.home").c_str(), (f.dir.path() + "/maps/gone").c_str());
+  f.amd.Signal(SIGHUP);
+  REQUIRE(f.amd.WaitReady());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(ReadText(f.home + "/one/file") == "alice's file\n");
+  CHECK(ReadText(f.home + "/two/file") == "bob's file\n");
+  INFO(f.amd.Log());
+  CHECK(f.amd.Log().find("cannot read map") != std::string::npos);
+}
+
+TEST_CASE("amd refuses to start with no usable automount point", "[root]") {
+  TempDir dir;
+  AmdDaemon amd(dir);
+  amd.WriteConf("", "[ " + dir.path() + "/home ]\nmap_name = amd.none\n");
+  CHECK_FALSE(amd.Start(std::chrono::seconds(5)));
+  CHECK(amd.Log().find("cannot be read") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace amd::testing
