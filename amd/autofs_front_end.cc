@@ -21,6 +21,7 @@ AutofsFrontEnd::~AutofsFrontEnd() {
 }
 
 void AutofsFrontEnd::Watch(int id, int pipe_fd) {
+  if (pipe_fd < 0) return;  // packets for this point arrive some other way
   auto r = std::make_shared<Reader>(io_);
   int fd = ::dup(pipe_fd);
   if (fd < 0) {

@@ -167,7 +167,7 @@ Status Engine::CreatePoint(const std::string& path, kernel::AutofsKind kind,
   int id = p->id;
   int fd = p->endpoint->pipe_fd();
   points_[id] = std::move(p);
-  if (watcher_.added && fd >= 0) watcher_.added(id, fd);
+  if (watcher_.added) watcher_.added(id, fd);
   return {};
 }
 
@@ -315,7 +315,7 @@ void Engine::StartMount(Point& point, const std::string& name) {
     Node& node = nit->second;
     node.generation = next_generation_++;  // the late answer becomes stale
     node.state = Node::State::kFailed;
-    node.failed_until = Clock::now() + std::chrono::seconds(17);
+    node.failed_until = Clock::now() + options_.long_negative_ttl;
     ++stats_.mounts_failed;
     for (auto& w : node.waiters) w.Fail(ETIMEDOUT);
     node.waiters.clear();
@@ -468,9 +468,8 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     node->state = Node::State::kFailed;
     int err = outcome.status.errno_value();
     node->failed_until = Clock::now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK)
-                                             ? std::chrono::seconds(17)
-                                             : std::chrono::duration_cast<std::chrono::seconds>(
-                                                   options_.negative_ttl));
+                                             ? options_.long_negative_ttl
+                                             : options_.negative_ttl);
     ++stats_.mounts_failed;
     log_->error("{}/{}: {}", point.path, name, outcome.status.ToString());
     for (auto& w : node->waiters) w.Fail(ENOENT);

@@ -50,9 +50,13 @@ class Engine {
   struct Options {
     pid_t pgrp = 0;  // the process group whose accesses never trigger
     std::chrono::milliseconds mount_timeout{std::chrono::seconds(40)};
+    // How long a failed key stays failed: the original's 5 s, and 17 s
+    // after ETIMEDOUT, EWOULDBLOCK or EIO.
     std::chrono::milliseconds negative_ttl{std::chrono::seconds(5)};
+    std::chrono::milliseconds long_negative_ttl{std::chrono::seconds(17)};
   };
-  // Called when an automount point is created (watch its pipe) or removed.
+  // Called when an automount point is created (watch its pipe; -1 when it
+  // has none) or removed.
   struct Watcher {
     std::function<void(int id, int pipe_fd)> added;
     std::function<void(int id)> removed;

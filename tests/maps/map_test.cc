@@ -150,7 +150,7 @@ TEST_CASE("sun syntax maps are converted, multi-mount offsets found", "[unit]") 
   CHECK(inc.Find("src/doc", nullptr).value == "type:=nfs;opts:=ro;rhost:=srv;rfs:=/doc");
 }
 
-TEST_CASE("bad lines are reported with file, line and column; good keys still served",
+TEST_CASE("bad lines are reported with file, line and column, good keys still served",
           "[unit]") {
   Diagnostics d;
   Map m(Source("good type:=link;fs:=/g\nbad type:=link;bogus:=1;host:=x\nlonely\nok type:=link;fs:=/o\n"),

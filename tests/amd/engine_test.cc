@@ -1,0 +1,276 @@
+// Engine tests against FakeKernel: every step of a mount sequence fails in
+// turn, and the node's state and the answer to the kernel are checked.
+#include "amd/engine.h"
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "tests/fakes/fake_kernel.h"
+#include "tests/fakes/fake_world.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace amd {
+namespace {
+
+using testing::FakeAutofs;
+using testing::FakeKernel;
+
+struct Fixture {
+  explicit Fixture(const std::string& map, const std::string& global_extra = "",
+                   Engine::Options opts = Default()) {
+    dir.Write("maps/amd.home", map);
+    std::string text = "[global]\nsearch_path = " + dir.path() +
+                       "/maps\nauto_dir = /a\nplock = no\n" + global_extra +
+                       "\n[/home]\nmap_name = amd.home\n";
+    Diagnostics d;
+    config = conf::BuildConfig(text, "amd.conf", {}, {}, &d);
+    REQUIRE(config);
+    log = std::make_shared<spdlog::logger>("test",
+                                           std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+    kernel.existing.insert("/home");
+    Engine::Watcher watcher{[this](int id, int) { points.push_back(id); }, [](int) {}};
+    engine = std::make_unique<Engine>(io, kernel, pool, world, testing::SkyFacts(), config, log, opts,
+                                      watcher);
+    REQUIRE(engine->Start().ok());
+    autofs = kernel.autofs.at("/home");
+  }
+  static Engine::Options Default() {
+    Engine::Options o;
+    o.negative_ttl = std::chrono::milliseconds(0);
+    o.long_negative_ttl = std::chrono::milliseconds(0);
+    return o;
+  }
+  ~Fixture() {
+    bool done = false;
+    engine->Shutdown([&] { done = true; });
+    RunUntil([&] { return done; });
+    pool.Join();
+  }
+  template <typename Pred>
+  bool RunUntil(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io.restart();
+      io.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+  void Send(int point, kernel::AutofsPacketType type, const std::string& name, uint32_t token) {
+    kernel::AutofsPacket p;
+    p.type = type;
+    p.proto_version = 5;
+    p.token = token;
+    p.name = name;
+    engine->OnPacket(point, p);
+  }
+  std::string Request(const std::string& name, uint32_t token, FakeAutofs* a = nullptr, int point = 0) {
+    a = a ? a : autofs;
+    Send(point ? point : points.at(0), kernel::AutofsPacketType::kMissingIndirect, name, token);
+    RunUntil([&] { return !a->AnswerFor(token).empty(); });
+    return a->AnswerFor(token);
+  }
+  std::string Expire(const std::string& name, uint32_t token) {
+    Send(points.at(0), kernel::AutofsPacketType::kExpireIndirect, name, token);
+    RunUntil([&] { return !autofs->AnswerFor(token).empty(); });
+    return autofs->AnswerFor(token);
+  }
+  size_t Count(const std::string& prefix) {
+    size_t n = 0;
+    for (const auto& c : kernel.calls()) n += c.rfind(prefix, 0) == 0;
+    return n;
+  }
+
+  testing::TempDir dir;
+  std::shared_ptr<const conf::Config> config;
+  std::ostringstream log_text;
+  std::shared_ptr<spdlog::logger> log;
+  boost::asio::io_context io;
+  WorkerPool pool{4, 2};
+  FakeKernel kernel;
+  testing::FakeWorld world;
+  std::unique_ptr<Engine> engine;
+  std::vector<int> points;
+  FakeAutofs* autofs = nullptr;
+};
+
+const std::string kLofs = "k type:=lofs;rfs:=/src/k;opts:=unmount\n";
+
+TEST_CASE("engine: a lofs mount is mkdir then bind mount, answered ready", "[engine]") {
+  Fixture f(kLofs);
+  CHECK(f.Request("k", 1) == "ready");
+  auto calls = f.kernel.calls();
+  REQUIRE(calls.size() >= 2);
+  CHECK(calls[calls.size() - 2] == "mkdirs /home/k");
+  CHECK(calls.back() == "mount /src/k /home/k  4096 ");  // MS_BIND
+  CHECK(f.engine->stats().mounts_ok == 1);
+}
+
+TEST_CASE("engine: each failing step of a mount fails the request and undoes the rest",
+          "[engine]") {
+  for (int step = 1; step <= 2; ++step) {
+    DYNAMIC_SECTION("step " << step) {
+      Fixture f(kLofs);
+      size_t before = f.kernel.calls().size();
+      f.kernel.FailCall(step, EACCES);
+      CHECK(f.Request("k", 1) == "fail 2");  // ENOENT to the process
+      auto calls = f.kernel.calls();
+      std::vector<std::string> made(calls.begin() + static_cast<long>(before), calls.end());
+      if (step == 1) {
+        CHECK(made == std::vector<std::string>{"mkdirs /home/k"});
+      } else {
+        CHECK(made == std::vector<std::string>{"mkdirs /home/k", "mount /src/k /home/k  4096 ",
+                                               "rmdir /home/k"});
+      }
+      CHECK(f.engine->stats().mounts_failed == 1);
+      // The node failed; with no negative cache the next request retries.
+      CHECK(f.Request("k", 2) == "ready");
+    }
+  }
+}
+
+TEST_CASE("engine: a failing READY is logged and the node stays mounted", "[engine]") {
+  Fixture f(kLofs);
+  f.autofs->fail_ready = true;
+  CHECK(f.Request("k", 1) == "ready");
+  CHECK(f.log_text.str().find("autofs ready") != std::string::npos);
+  size_t mounts = f.Count("mount ");
+  f.autofs->fail_ready = false;
+  CHECK(f.Request("k", 2) == "ready");
+  CHECK(f.Count("mount ") == mounts);  // no second mount
+}
+
+TEST_CASE("engine: a failing unmount answers the expire with EBUSY and keeps the node",
+          "[engine]") {
+  Fixture f(kLofs, "dismount_interval = 1\n");
+  REQUIRE(f.Request("k", 1) == "ready");
+  f.kernel.FailPrefix("umount", EBUSY);
+  CHECK(f.Expire("k", 2) == "fail 16");
+  CHECK(f.engine->stats().unmounts_failed == 1);
+  size_t mounts = f.Count("mount ");
+  CHECK(f.Request("k", 3) == "ready");  // still mounted: answered at once
+  CHECK(f.Count("mount ") == mounts);
+  CHECK(f.Expire("k", 4) == "fail 2");  // within dismount_interval: refused
+  f.kernel.ClearFailures();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(f.Expire("k", 5) == "ready");
+  auto calls = f.kernel.calls();
+  CHECK(calls.back() == "rmdir /home/k");
+  CHECK(f.Request("k", 6) == "ready");  // and mounts again
+  CHECK(f.Count("mount ") == mounts + 1);
+}
+
+TEST_CASE("engine: types that never time out refuse to expire", "[engine]") {
+  Fixture f("k type:=lofs;rfs:=/src/k\n");
+  REQUIRE(f.Request("k", 1) == "ready");
+  CHECK(f.Expire("k", 2) == "fail 2");
+  CHECK(f.Count("umount") == 0);
+  CHECK(f.Expire("unknown", 3) == "fail 2");
+}
+
+TEST_CASE("engine: concurrent requests for one key share one mount", "[engine]") {
+  Fixture f(kLofs);
+  f.kernel.DelayPrefix("mount", std::chrono::milliseconds(100));
+  for (uint32_t t = 1; t <= 50; ++t) {
+    f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k", t);
+  }
+  f.RunUntil([&] { return f.autofs->answer_count() == 50; });
+  for (uint32_t t = 1; t <= 50; ++t) CHECK(f.autofs->AnswerFor(t) == "ready");
+  CHECK(f.Count("mount ") == 1);
+}
+
+TEST_CASE("engine: every location is tried in order, then ENOENT", "[engine]") {
+  Fixture f("k type:=lofs;rfs:=/one type:=lofs;rfs:=/two type:=lofs;rfs:=/three\n");
+  f.kernel.FailPrefix("mount /one", ENOENT);
+  f.kernel.FailPrefix("mount /two", ENOENT);
+  f.kernel.FailPrefix("mount /three", ENOENT);
+  CHECK(f.Request("k", 1) == "fail 2");
+  CHECK(f.Count("mount /one") == 1);
+  CHECK(f.Count("mount /two") == 1);
+  CHECK(f.Count("mount /three") == 1);
+  CHECK(f.Count("rmdir /home/k") == 3);
+  f.kernel.ClearFailures();
+  f.kernel.FailPrefix("mount /one", ENOENT);
+  CHECK(f.Request("k", 2) == "ready");
+  CHECK(f.Count("mount /two") == 2);
+}
+
+TEST_CASE("engine: a failure is remembered for the negative-cache time", "[engine]") {
+  Engine::Options o;
+  o.negative_ttl = std::chrono::seconds(5);
+  o.long_negative_ttl = std::chrono::milliseconds(0);
+  Fixture f(kLofs, "", o);
+  f.kernel.FailPrefix("mount", EACCES);
+  CHECK(f.Request("k", 1) == "fail 2");
+  size_t calls = f.kernel.calls().size();
+  CHECK(f.Request("k", 2) == "fail 2");
+  CHECK(f.kernel.calls().size() == calls);  // answered from the negative cache
+}
+
+TEST_CASE("engine: EIO failures are remembered longer", "[engine]") {
+  Engine::Options o = Fixture::Default();  // short TTL 0
+  o.long_negative_ttl = std::chrono::seconds(17);
+  Fixture f(kLofs, "", o);
+  f.kernel.FailPrefix("mount", EIO);
+  CHECK(f.Request("k", 1) == "fail 2");
+  f.kernel.ClearFailures();
+  size_t calls = f.kernel.calls().size();
+  CHECK(f.Request("k", 2) == "fail 2");
+  CHECK(f.kernel.calls().size() == calls);
+}
+
+TEST_CASE("engine: a mount that takes too long fails, and its late result is undone",
+          "[engine]") {
+  Engine::Options o = Fixture::Default();
+  o.mount_timeout = std::chrono::milliseconds(100);
+  Fixture f(kLofs, "", o);
+  f.kernel.DelayPrefix("mount", std::chrono::milliseconds(400));
+  CHECK(f.Request("k", 1) == "fail 110");  // ETIMEDOUT
+  f.RunUntil([&] { return f.Count("umount /home/k") == 1; });
+  CHECK(f.Count("umount /home/k") == 1);
+  CHECK(f.Count("rmdir /home/k") == 1);
+}
+
+TEST_CASE("engine: type:=auto makes a nested automount point", "[engine]") {
+  Fixture f("sub type:=auto;fs:=${map};pref:=${key}/\nsub/x type:=link;fs:=/target\n");
+  CHECK(f.Request("sub", 1) == "ready");
+  CHECK(f.Count("mkdir /home/sub") == 1);
+  CHECK(f.Count("autofs /home/sub") == 1);
+  REQUIRE(f.points.size() == 2);
+  FakeAutofs* child = f.kernel.autofs.at("/home/sub");
+  CHECK(f.Request("x", 7, child, f.points[1]) == "ready");
+  CHECK(f.Count("mount /target /home/sub/x") == 1);
+}
+
+TEST_CASE("engine: shutdown unmounts everything and fails the waiting", "[engine]") {
+  auto f = std::make_unique<Fixture>(kLofs + "slow type:=lofs;rfs:=/slow\n");
+  REQUIRE(f->Request("k", 1) == "ready");
+  f->kernel.DelayPrefix("mount /slow", std::chrono::milliseconds(300));
+  f->Send(f->points.at(0), kernel::AutofsPacketType::kMissingIndirect, "slow", 2);
+  f->io.restart();
+  f->io.poll();
+  bool done = false;
+  f->engine->Shutdown([&] { done = true; });
+  CHECK(f->autofs->AnswerFor(2) == "fail 2");
+  f->RunUntil([&] { return done; });
+  CHECK(done);
+  CHECK(f->Count("umount /home/k 0") == 1);
+  CHECK(f->autofs->unmounted());
+  f->pool.Join();
+}
+
+TEST_CASE("a dropped reply answers FAIL", "[engine]") {
+  auto a = std::make_shared<FakeAutofs>("/x");
+  { AutofsReply r(a, 9); }
+  CHECK(a->AnswerFor(9) == "fail 2");
+  AutofsReply moved(a, 10);
+  AutofsReply other = std::move(moved);
+  CHECK(other.Ready().ok());
+  CHECK(a->AnswerFor(10) == "ready");  // once
+}
+
+}  // namespace
+}  // namespace amd

@@ -1,0 +1,167 @@
+// FakeKernel: a kernel::Kernel that records every call as a line of text
+// and can fail the N-th call (or every call matching a prefix), plus fake
+// autofs endpoints that record the answers the engine gives. Thread-safe:
+// the engine calls it from its workers.
+#ifndef AMD_TESTS_FAKES_FAKE_KERNEL_H_
+#define AMD_TESTS_FAKES_FAKE_KERNEL_H_
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel-shim/kernel.h"
+
+namespace amd::testing {
+
+class FakeAutofs : public kernel::AutofsEndpoint {
+ public:
+  explicit FakeAutofs(std::string path) : path_(std::move(path)) {}
+  const std::string& path() const override { return path_; }
+  kernel::AutofsKind kind() const override { return kernel::AutofsKind::kIndirect; }
+  int pipe_fd() const override { return -1; }
+  Status Ready(uint32_t token) const override { return Answer(token, "ready"); }
+  Status Fail(uint32_t token, int err) const override {
+    return Answer(token, "fail " + std::to_string(err));
+  }
+  Status SetTimeout(unsigned long) const override { return {}; }
+  ExpireResult ExpireOne(bool, Status*) const override { return ExpireResult::kNothing; }
+  Status Catatonic() const override { return {}; }
+  Result<bool> MayUnmount() const override { return true; }
+  Status Unmount(bool) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    unmounted_ = true;
+    return {};
+  }
+  // The answer given for a token ("ready", "fail 2"), or "".
+  std::string AnswerFor(uint32_t token) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = answers_.find(token);
+    return it == answers_.end() ? "" : it->second;
+  }
+  size_t answer_count() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+  bool unmounted() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return unmounted_;
+  }
+  bool fail_ready = false;
+
+ private:
+  Status Answer(uint32_t token, std::string what) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+    if (answers_.count(token)) answers_[token] += " AGAIN " + what;  // answered twice: a bug
+    else answers_[token] = what;
+    if (fail_ready && what == "ready") return Status::FromErrno("autofs ready", EINVAL);
+    return {};
+  }
+  std::string path_;
+  mutable std::mutex mu_;
+  mutable std::map<uint32_t, std::string> answers_;
+  mutable size_t count_ = 0;
+  bool unmounted_ = false;
+};
+
+class FakeKernel : public kernel::Kernel {
+ public:
+  Status Mount(const std::string& source, const std::string& target, const std::string& fstype,
+               unsigned long flags, const std::string& data) override {
+    return Call("mount " + source + " " + target + " " + fstype + " " + std::to_string(flags) +
+                " " + data);
+  }
+  Status Unmount(const std::string& target, int flags) override {
+    return Call("umount " + target + " " + std::to_string(flags));
+  }
+  Status MakeDir(const std::string& path, mode_t) override { return Call("mkdir " + path); }
+  Status MakeDirs(const std::string& path, mode_t) override { return Call("mkdirs " + path); }
+  Status RemoveDir(const std::string& path) override { return Call("rmdir " + path); }
+  Status Symlink(const std::string& target, const std::string& link) override {
+    return Call("symlink " + target + " " + link);
+  }
+  Status Unlink(const std::string& path) override { return Call("unlink " + path); }
+  bool Exists(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return existing.count(path) > 0;
+  }
+  Result<kernel::ProgramResult> Run(const std::string& path, const std::vector<std::string>& argv,
+                                    std::chrono::milliseconds) override {
+    std::string line = "run " + path;
+    for (const auto& a : argv) line += " " + a;
+    Status s = Call(line);
+    if (!s.ok()) return s;
+    return kernel::ProgramResult{0, ""};
+  }
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> CreateAutofs(const std::string& path,
+                                                               kernel::AutofsKind, pid_t,
+                                                               const std::string&) override {
+    Status s = Call("autofs " + path);
+    if (!s.ok()) return s;
+    auto a = std::make_unique<FakeAutofs>(path);
+    std::lock_guard<std::mutex> lock(mu_);
+    autofs[path] = a.get();
+    return std::unique_ptr<kernel::AutofsEndpoint>(std::move(a));
+  }
+
+  std::vector<std::string> calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  // Fail the n-th call from now (1-based) with `err`.
+  void FailCall(int n, int err) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_at_ = static_cast<int>(calls_.size()) + n;
+    fail_err_ = err;
+  }
+  // Fail every call that starts with `prefix`.
+  void FailPrefix(std::string prefix, int err) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_prefixes_[std::move(prefix)] = err;
+  }
+  void ClearFailures() {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_at_ = 0;
+    fail_prefixes_.clear();
+  }
+  // Calls starting with `prefix` take `delay` (a slow server).
+  void DelayPrefix(std::string prefix, std::chrono::milliseconds delay) {
+    std::lock_guard<std::mutex> lock(mu_);
+    delays_[std::move(prefix)] = delay;
+  }
+
+  std::set<std::string> existing;
+  std::map<std::string, FakeAutofs*> autofs;
+
+ private:
+  Status Call(std::string line) {
+    std::chrono::milliseconds delay{0};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [prefix, d] : delays_) {
+        if (line.rfind(prefix, 0) == 0) delay = d;
+      }
+    }
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(line);
+    if (static_cast<int>(calls_.size()) == fail_at_) return Status::FromErrno(line, fail_err_);
+    for (const auto& [prefix, err] : fail_prefixes_) {
+      if (line.rfind(prefix, 0) == 0) return Status::FromErrno(line, err);
+    }
+    return {};
+  }
+  mutable std::mutex mu_;
+  std::vector<std::string> calls_;
+  int fail_at_ = 0;
+  int fail_err_ = EIO;
+  std::map<std::string, int> fail_prefixes_;
+  std::map<std::string, std::chrono::milliseconds> delays_;
+};
+
+}  // namespace amd::testing
+
+#endif  // AMD_TESTS_FAKES_FAKE_KERNEL_H_
