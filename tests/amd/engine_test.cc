@@ -16,6 +16,7 @@ namespace amd {
 namespace {
 
 using testing::FakeAutofs;
+using testing::FakeAutofsState;
 using testing::FakeKernel;
 
 struct Fixture {
@@ -35,7 +36,7 @@ struct Fixture {
     engine = std::make_unique<Engine>(io, kernel, pool, world, testing::SkyFacts(), config, log, opts,
                                       watcher);
     REQUIRE(engine->Start().ok());
-    autofs = kernel.autofs.at("/home");
+    autofs = kernel.autofs.at("/home").get();
   }
   static Engine::Options Default() {
     Engine::Options o;
@@ -67,7 +68,8 @@ struct Fixture {
     p.name = name;
     engine->OnPacket(point, p);
   }
-  std::string Request(const std::string& name, uint32_t token, FakeAutofs* a = nullptr, int point = 0) {
+  std::string Request(const std::string& name, uint32_t token, FakeAutofsState* a = nullptr,
+                      int point = 0) {
     a = a ? a : autofs;
     Send(point ? point : points.at(0), kernel::AutofsPacketType::kMissingIndirect, name, token);
     RunUntil([&] { return !a->AnswerFor(token).empty(); });
@@ -94,7 +96,7 @@ struct Fixture {
   testing::FakeWorld world;
   std::unique_ptr<Engine> engine;
   std::vector<int> points;
-  FakeAutofs* autofs = nullptr;
+  FakeAutofsState* autofs = nullptr;  // owned by kernel.autofs
 };
 
 const std::string kLofs = "k type:=lofs;rfs:=/src/k;opts:=unmount\n";
@@ -240,7 +242,7 @@ TEST_CASE("engine: type:=auto makes a nested automount point", "[engine]") {
   CHECK(f.Count("mkdir /home/sub") == 1);
   CHECK(f.Count("autofs /home/sub") == 1);
   REQUIRE(f.points.size() == 2);
-  FakeAutofs* child = f.kernel.autofs.at("/home/sub");
+  FakeAutofsState* child = f.kernel.autofs.at("/home/sub").get();
   CHECK(f.Request("x", 7, child, f.points[1]) == "ready");
   CHECK(f.Count("mount /target /home/sub/x") == 1);
 }
@@ -263,13 +265,14 @@ TEST_CASE("engine: shutdown unmounts everything and fails the waiting", "[engine
 }
 
 TEST_CASE("a dropped reply answers FAIL", "[engine]") {
-  auto a = std::make_shared<FakeAutofs>("/x");
+  auto state = std::make_shared<FakeAutofsState>();
+  auto a = std::make_shared<FakeAutofs>("/x", state);
   { AutofsReply r(a, 9); }
-  CHECK(a->AnswerFor(9) == "fail 2");
+  CHECK(state->AnswerFor(9) == "fail 2");
   AutofsReply moved(a, 10);
   AutofsReply other = std::move(moved);
   CHECK(other.Ready().ok());
-  CHECK(a->AnswerFor(10) == "ready");  // once
+  CHECK(state->AnswerFor(10) == "ready");  // once
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #ifndef AMD_TESTS_FAKES_FAKE_KERNEL_H_
 #define AMD_TESTS_FAKES_FAKE_KERNEL_H_
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -16,25 +18,10 @@
 
 namespace amd::testing {
 
-class FakeAutofs : public kernel::AutofsEndpoint {
+// What a fake autofs mount was told. Shared between the endpoint (which
+// the engine owns and destroys) and the test, which reads it afterwards.
+class FakeAutofsState {
  public:
-  explicit FakeAutofs(std::string path) : path_(std::move(path)) {}
-  const std::string& path() const override { return path_; }
-  kernel::AutofsKind kind() const override { return kernel::AutofsKind::kIndirect; }
-  int pipe_fd() const override { return -1; }
-  Status Ready(uint32_t token) const override { return Answer(token, "ready"); }
-  Status Fail(uint32_t token, int err) const override {
-    return Answer(token, "fail " + std::to_string(err));
-  }
-  Status SetTimeout(unsigned long) const override { return {}; }
-  ExpireResult ExpireOne(bool, Status*) const override { return ExpireResult::kNothing; }
-  Status Catatonic() const override { return {}; }
-  Result<bool> MayUnmount() const override { return true; }
-  Status Unmount(bool) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    unmounted_ = true;
-    return {};
-  }
   // The answer given for a token ("ready", "fail 2"), or "".
   std::string AnswerFor(uint32_t token) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -49,22 +36,54 @@ class FakeAutofs : public kernel::AutofsEndpoint {
     std::lock_guard<std::mutex> lock(mu_);
     return unmounted_;
   }
-  bool fail_ready = false;
+  std::atomic<bool> fail_ready{false};
 
  private:
-  Status Answer(uint32_t token, std::string what) const {
+  friend class FakeAutofs;
+  Status Answer(uint32_t token, const std::string& what) {
     std::lock_guard<std::mutex> lock(mu_);
     ++count_;
-    if (answers_.count(token)) answers_[token] += " AGAIN " + what;  // answered twice: a bug
-    else answers_[token] = what;
+    if (answers_.count(token)) {
+      answers_[token] += " AGAIN " + what;  // answered twice: a bug
+    } else {
+      answers_[token] = what;
+    }
     if (fail_ready && what == "ready") return Status::FromErrno("autofs ready", EINVAL);
     return {};
   }
-  std::string path_;
+  void SetUnmounted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    unmounted_ = true;
+  }
   mutable std::mutex mu_;
-  mutable std::map<uint32_t, std::string> answers_;
-  mutable size_t count_ = 0;
+  std::map<uint32_t, std::string> answers_;
+  size_t count_ = 0;
   bool unmounted_ = false;
+};
+
+class FakeAutofs : public kernel::AutofsEndpoint {
+ public:
+  FakeAutofs(std::string path, std::shared_ptr<FakeAutofsState> state)
+      : path_(std::move(path)), state_(std::move(state)) {}
+  const std::string& path() const override { return path_; }
+  kernel::AutofsKind kind() const override { return kernel::AutofsKind::kIndirect; }
+  int pipe_fd() const override { return -1; }
+  Status Ready(uint32_t token) const override { return state_->Answer(token, "ready"); }
+  Status Fail(uint32_t token, int err) const override {
+    return state_->Answer(token, "fail " + std::to_string(err));
+  }
+  Status SetTimeout(unsigned long) const override { return {}; }
+  ExpireResult ExpireOne(bool, Status*) const override { return ExpireResult::kNothing; }
+  Status Catatonic() const override { return {}; }
+  Result<bool> MayUnmount() const override { return true; }
+  Status Unmount(bool) override {
+    state_->SetUnmounted();
+    return {};
+  }
+
+ private:
+  std::string path_;
+  std::shared_ptr<FakeAutofsState> state_;
 };
 
 class FakeKernel : public kernel::Kernel {
@@ -101,10 +120,12 @@ class FakeKernel : public kernel::Kernel {
                                                                const std::string&) override {
     Status s = Call("autofs " + path);
     if (!s.ok()) return s;
-    auto a = std::make_unique<FakeAutofs>(path);
-    std::lock_guard<std::mutex> lock(mu_);
-    autofs[path] = a.get();
-    return std::unique_ptr<kernel::AutofsEndpoint>(std::move(a));
+    auto state = std::make_shared<FakeAutofsState>();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      autofs[path] = state;
+    }
+    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state));
   }
 
   std::vector<std::string> calls() const {
@@ -134,7 +155,7 @@ class FakeKernel : public kernel::Kernel {
   }
 
   std::set<std::string> existing;
-  std::map<std::string, FakeAutofs*> autofs;
+  std::map<std::string, std::shared_ptr<FakeAutofsState>> autofs;  // by path
 
  private:
   Status Call(std::string line) {
