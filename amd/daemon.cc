@@ -59,6 +59,9 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     std::cerr << "amd: must run as root\n";
     return 1;
   }
+  // Descriptors inherited from whoever started us (a shell's open file
+  // below an automount point, say) would keep mounts busy for ever.
+  ::close_range(3, ~0U, 0);
   const conf::Section& g = config->global;
   std::string log_error;
   auto log = MakeLogger(g.Get("log_file"), g.Get("log_options"), &log_error);

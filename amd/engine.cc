@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/sysmacros.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <set>
@@ -121,6 +123,164 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 
 }  // namespace
 
+// Everything a worker needs for one key, copied off the engine thread.
+struct Engine::Job {
+  std::shared_ptr<MapHandle> map;
+  std::string name;
+  std::string pref;
+  std::string node_path;
+  std::string parent_defaults;
+  std::optional<std::string> map_defaults;
+  bool selectors_in_defaults = false;
+  maps::EvalContext ctx;
+  MountContext mount_ctx;
+  MapSettings settings;
+  pid_t pgrp = 0;
+  Clock::time_point start;
+};
+
+struct Engine::Resolved {
+  std::string key;
+  std::string matched_key;
+  maps::EntryResult entry;
+};
+
+Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
+  const conf::Config& cfg = *config_;
+  Job in;
+  in.map = point.map;
+  in.name = name;
+  in.pref = point.pref;
+  in.node_path = point.path + "/" + name;
+  in.parent_defaults = point.parent_defaults;
+  in.map_defaults = point.map_defaults;
+  in.selectors_in_defaults = cfg.global.GetBool("selectors_in_defaults");
+  in.ctx.facts = &facts_;
+  in.ctx.world = &world_;
+  in.ctx.normalize_slashes = cfg.global.GetBool("normalize_slashes");
+  in.ctx.normalize_hostnames = cfg.global.GetBool("normalize_hostnames");
+  in.ctx.domain_strip = cfg.global.GetBool("domain_strip");
+  in.mount_ctx = mount_context_;
+  in.settings = SettingsOf(cfg.global);
+  in.pgrp = options_.pgrp;
+  in.start = Clock::now();
+  return in;
+}
+
+// Map look-up and evaluation of one key. Blocking (the map may run a
+// program); the map's lock is held only for the look-ups.
+std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Status* error) const {
+  Resolved out;
+  out.key = in.pref + maps::ExpandRequestedName(in.name, *in.ctx.facts, in.ctx.world,
+                                                in.ctx.normalize_slashes, &diag);
+  maps::LookupResult r;
+  std::optional<std::string> slash_defaults;
+  {
+    std::lock_guard<std::mutex> lock(in.map->mu);
+    r = in.map->map->Lookup(out.key, &diag);
+    if (r.found()) {
+      auto d = in.map->map->Find("/defaults", &diag);
+      if (d.found()) slash_defaults = d.value;
+    }
+  }
+  if (!r.found()) {
+    *error = Status::Error(r.status == maps::LookupResult::Status::kError
+                               ? "map " + in.map->name + ": " + r.error
+                               : "no entry for \"" + out.key + "\" in " + in.map->name,
+                           std::errc::no_such_file_or_directory);
+    return std::nullopt;
+  }
+  out.matched_key = r.matched_key;
+  in.ctx.key = out.key;
+  in.ctx.map = in.map->name;
+  in.ctx.path = in.node_path;
+  std::string defaults = maps::ComputeMapDefaults(in.parent_defaults, in.map_defaults,
+                                                  slash_defaults, in.selectors_in_defaults,
+                                                  in.ctx, &diag);
+  out.entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
+  if (out.entry.selected.empty()) {
+    *error = Status::Error("no location of \"" + r.matched_key + "\" in " + in.map->name +
+                               " is selected",
+                           std::errc::no_such_file_or_directory);
+    return std::nullopt;
+  }
+  return out;
+}
+
+// The map a type:=auto location names (its own map for fs:=. or ${map}).
+std::shared_ptr<Engine::MapHandle> Engine::SubMap(const Job& in, const maps::LocationResult& loc,
+                                                  Diagnostics& diag) const {
+  std::string sub(loc.options.Value(Option::kFs));
+  if (sub == "." || sub == in.map->name) return in.map;
+  std::optional<std::string> type, cache = std::string("none");
+  if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
+  if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
+  auto loaded = LoadMap(in.settings, sub, type, cache, &diag);
+  if (!loaded) return nullptr;
+  auto handle = std::make_shared<MapHandle>();
+  handle->map = std::move(loaded);
+  handle->name = sub;
+  return handle;
+}
+
+std::string Engine::SubMapPref(const Job& in, const maps::LocationResult& loc) {
+  std::string_view pref = loc.options.Value(Option::kPref);
+  if (!loc.options.Has(Option::kPref)) return in.pref + in.name + "/";
+  return pref == "null" ? std::string() : std::string(pref);
+}
+
+// The whole mount of one key, on a worker: resolve, then try the selected
+// locations in order until one mounts.
+Engine::MountOutcome Engine::RunJob(Job in) {
+  MountOutcome outcome;
+  Diagnostics& diag = outcome.diag;
+  auto resolved = Resolve(in, diag, &outcome.status);
+  if (!resolved) return outcome;
+  const maps::EntryResult& entry = resolved->entry;
+  for (size_t idx : entry.selected) {
+    const maps::LocationResult& loc = *entry.steps[idx].location;
+    if (auto d = ParseInteger(loc.options.Value(Option::kDelay)); d && *d > 0) {
+      auto until = in.start + std::chrono::seconds(*d);
+      if (until > Clock::now()) std::this_thread::sleep_until(until);
+    }
+    if (loc.effective_type == "auto") {
+      auto submap = SubMap(in, loc, diag);
+      Status s = submap ? kernel_.MakeDir(in.node_path, 0555)
+                        : Status::Error("sub-map " + std::string(loc.options.Value(Option::kFs)) +
+                                            " cannot be read",
+                                        std::errc::no_such_file_or_directory);
+      if (s.ok()) {
+        auto e = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
+        if (e.ok()) {
+          outcome.submap_endpoint = std::move(e.value());
+        } else {
+          s = e.status();
+          kernel_.RemoveDir(in.node_path);
+        }
+      }
+      if (!s.ok()) {
+        outcome.status = s;
+        continue;
+      }
+      outcome.submap = submap;
+      outcome.submap_pref = SubMapPref(in, loc);
+      outcome.submap_defaults = loc.defaults;
+      outcome.status = {};
+      return outcome;
+    }
+    auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
+    if (rec.ok()) {
+      outcome.record = std::move(rec.value());
+      outcome.status = {};
+      return outcome;
+    }
+    outcome.status = rec.status();
+    diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
+                 rec.status().ToString());
+  }
+  return outcome;
+}
+
 Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& pool,
                maps::World& world, maps::HostFacts facts, std::shared_ptr<const conf::Config> config,
                std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher)
@@ -171,10 +331,108 @@ Status Engine::CreatePoint(const std::string& path, kernel::AutofsKind kind,
   return {};
 }
 
+namespace {
+
+// The topmost autofs mount of an earlier amd at `path`, if there is one.
+const kernel::MountInfoEntry* AmdAutofsAt(const std::vector<kernel::MountInfoEntry>& table,
+                                          const std::string& path) {
+  const kernel::MountInfoEntry* found = nullptr;
+  for (const auto& e : table) {
+    if (e.mount_point == path && e.fstype == "autofs" && e.source == "amd") found = &e;
+  }
+  return found;
+}
+
+bool IsMountedAt(const std::vector<kernel::MountInfoEntry>& table, std::string_view path) {
+  for (const auto& e : table) {
+    if (e.mount_point == path) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>& table) {
+  std::map<std::string, std::vector<const kernel::MountInfoEntry*>> below;
+  std::string prefix = point.path + "/";
+  for (const auto& e : table) {
+    if (e.mount_point.size() > prefix.size() && e.mount_point.compare(0, prefix.size(), prefix) == 0 &&
+        e.mount_point.find('/', prefix.size()) == std::string::npos) {
+      below[e.mount_point.substr(prefix.size())].push_back(&e);
+    }
+  }
+  int point_id = point.id;
+  for (const auto& [name, entries] : below) {
+    Job job = MakeJob(point, name);
+    Diagnostics diag;
+    Status error;
+    auto resolved = Resolve(job, diag, &error);  // blocking, at start-up only
+    const maps::LocationResult* loc =
+        resolved ? &*resolved->entry.steps[resolved->entry.selected.front()].location : nullptr;
+    const kernel::MountInfoEntry& top = *entries.back();
+    std::string path = prefix + name;
+    if (top.fstype == "autofs" && top.source == "amd") {
+      std::shared_ptr<MapHandle> submap;
+      if (loc != nullptr && loc->effective_type == "auto") submap = SubMap(job, *loc, diag);
+      auto ep = submap ? kernel_.AdoptAutofs(path, kernel::AutofsKind::kIndirect,
+                                             makedev(top.major, top.minor))
+                       : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
+                             "its map entry is no longer a type:=auto location"));
+      if (!ep.ok()) {
+        log_->warn("{}: cannot re-adopt sub-map ({}); leaving it", path, ep.status().ToString());
+        continue;
+      }
+      Status s = CreatePoint(path, kernel::AutofsKind::kIndirect, submap, SubMapPref(job, *loc),
+                             loc->defaults, std::nullopt, point_id, true, std::move(ep.value()));
+      if (!s.ok()) continue;
+      int child = next_point_id_ - 1;
+      Node& n = points_[point_id]->nodes[name];
+      n.state = Node::State::kMounted;
+      n.generation = next_generation_++;
+      n.child_point = child;
+      log_->info("{}: re-adopted sub-map {}", path, submap->name);
+      AdoptBelow(*points_[child], table);
+      continue;
+    }
+    MountRecord rec;
+    rec.type = loc ? loc->effective_type : "inherit";
+    rec.mount_info = loc ? loc->mount_info : top.source;
+    rec.target = rec.mount_info;
+    rec.expires = loc ? LocationExpires(*loc) : true;
+    if (loc != nullptr && loc->effective_type == "program" &&
+        IsMountedAt(table, loc->options.Value(Option::kFs))) {
+      rec.actions.push_back({MountAction::Kind::kProgram, std::string(loc->options.Value(Option::kFs)),
+                             ProgramUnmountCommand(*loc)});
+    }
+    rec.actions.push_back({MountAction::Kind::kMadeDir, path, {}});
+    for (size_t i = 0; i < entries.size(); ++i) rec.actions.push_back({MountAction::Kind::kMounted, path, {}});
+    Node& n = points_[point_id]->nodes[name];
+    n.state = Node::State::kMounted;
+    n.generation = next_generation_++;
+    n.record = std::move(rec);
+    log_->info("{}: re-adopted {} {}", path, n.record.type, n.record.mount_info);
+  }
+  Point& p = *points_[point_id];
+  for (const auto& [name, target] : kernel_.SymlinksIn(p.path)) {
+    if (p.nodes.count(name)) continue;
+    Node& n = p.nodes[name];
+    n.state = Node::State::kMounted;
+    n.generation = next_generation_++;
+    n.record.type = "link";
+    n.record.mount_info = target;
+    n.record.target = target;
+    n.record.actions.push_back({MountAction::Kind::kSymlinked, p.path + "/" + name, {}});
+    log_->info("{}/{}: re-adopted link to {}", p.path, name, target);
+  }
+}
+
 Status Engine::Start() {
   const conf::Config& cfg = *config_;
   int started = 0;
   Status last;
+  auto table_result = kernel_.MountTable();
+  std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
+                                                                : std::vector<kernel::MountInfoEntry>{};
   for (const auto& m : cfg.maps) {
     const conf::Section& sec = m.section;
     std::string options = sec.Get("map_options");
@@ -203,6 +461,26 @@ Status Engine::Start() {
     auto handle = std::make_shared<MapHandle>();
     handle->map = std::move(loaded);
     handle->name = sec.Get("map_name");
+    std::optional<std::string> map_defaults;
+    if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
+      map_defaults = sec.Get("map_defaults");
+    }
+    if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
+      // An earlier amd's automount point: take it over with what is below.
+      auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor));
+      if (ep.ok()) {
+        Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults,
+                               -1, false, std::move(ep.value()));
+        if (s.ok()) {
+          AdoptBelow(*points_[next_point_id_ - 1], table);
+          log_->info("{}: re-adopted the running automount point, serving map {}", m.dir, handle->name);
+          ++started;
+          continue;
+        }
+      }
+      log_->warn("{}: cannot re-adopt the existing autofs mount ({}); mounting over it", m.dir,
+                 ep.status().ToString());
+    }
     bool created = false;
     if (!kernel_.Exists(m.dir)) {
       Status s = kernel_.MakeDirs(m.dir, 0755);
@@ -212,10 +490,6 @@ Status Engine::Start() {
         continue;
       }
       created = true;
-    }
-    std::optional<std::string> map_defaults;
-    if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
-      map_defaults = sec.Get("map_defaults");
     }
     Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
                            created);
@@ -273,29 +547,6 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
   StartMount(point, p.name);
 }
 
-namespace {
-
-// Everything a worker needs for one mount, copied off the engine thread.
-struct JobInput {
-  std::shared_ptr<void> map_keepalive;
-  std::function<maps::LookupResult(const std::string&, Diagnostics*)> lookup;
-  std::function<std::optional<std::string>(Diagnostics*)> slash_defaults;
-  std::string map_name;
-  std::string name;
-  std::string pref;
-  std::string node_path;
-  std::string parent_defaults;
-  std::optional<std::string> map_defaults;
-  bool selectors_in_defaults = false;
-  maps::EvalContext ctx;
-  MountContext mount_ctx;
-  MapSettings settings;
-  pid_t pgrp = 0;
-  Clock::time_point start;
-};
-
-}  // namespace
-
 void Engine::StartMount(Point& point, const std::string& name) {
   Node& n = point.nodes[name];
   n.state = Node::State::kMounting;
@@ -321,120 +572,8 @@ void Engine::StartMount(Point& point, const std::string& name) {
     node.waiters.clear();
   });
 
-  const conf::Config& cfg = *config_;
-  JobInput in;
-  std::shared_ptr<MapHandle> map = point.map;
-  in.map_keepalive = map;
-  in.lookup = [map](const std::string& key, Diagnostics* d) {
-    std::lock_guard<std::mutex> lock(map->mu);
-    return map->map->Lookup(key, d);
-  };
-  in.slash_defaults = [map](Diagnostics* d) -> std::optional<std::string> {
-    std::lock_guard<std::mutex> lock(map->mu);
-    auto r = map->map->Find("/defaults", d);
-    if (r.found()) return r.value;
-    return std::nullopt;
-  };
-  in.map_name = map->name;
-  in.name = name;
-  in.pref = point.pref;
-  in.node_path = point.path + "/" + name;
-  in.parent_defaults = point.parent_defaults;
-  in.map_defaults = point.map_defaults;
-  in.selectors_in_defaults = cfg.global.GetBool("selectors_in_defaults");
-  in.ctx.facts = &facts_;
-  in.ctx.world = &world_;
-  in.ctx.normalize_slashes = cfg.global.GetBool("normalize_slashes");
-  in.ctx.normalize_hostnames = cfg.global.GetBool("normalize_hostnames");
-  in.ctx.domain_strip = cfg.global.GetBool("domain_strip");
-  in.mount_ctx = mount_context_;
-  in.settings = SettingsOf(cfg.global);
-  in.pgrp = options_.pgrp;
-  in.start = Clock::now();
-
-  // Network mounts are capped per server; the server is known only after
-  // evaluation, so the cap applies to the mount step (see RunMountJob).
-  pool_.Submit("", [this, in = std::move(in), map, point_id, name, generation]() mutable {
-    MountOutcome outcome;
-    Diagnostics& diag = outcome.diag;
-    std::string key = in.pref + maps::ExpandRequestedName(name, *in.ctx.facts, in.ctx.world,
-                                                          in.ctx.normalize_slashes, &diag);
-    maps::LookupResult r = in.lookup(key, &diag);
-    if (!r.found()) {
-      outcome.status = Status::Error(r.status == maps::LookupResult::Status::kError
-                                         ? "map " + in.map_name + ": " + r.error
-                                         : "no entry for \"" + key + "\" in " + in.map_name,
-                                     std::errc::no_such_file_or_directory);
-    } else {
-      in.ctx.key = key;
-      in.ctx.map = in.map_name;
-      in.ctx.path = in.node_path;
-      std::string defaults = maps::ComputeMapDefaults(in.parent_defaults, in.map_defaults,
-                                                      in.slash_defaults(&diag),
-                                                      in.selectors_in_defaults, in.ctx, &diag);
-      maps::EntryResult entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
-      outcome.status = Status::Error("no location of \"" + r.matched_key + "\" in " + in.map_name +
-                                         " is selected",
-                                     std::errc::no_such_file_or_directory);
-      for (size_t idx : entry.selected) {
-        const maps::LocationResult& loc = *entry.steps[idx].location;
-        std::string_view delay = loc.options.Value(Option::kDelay);
-        if (auto d = ParseInteger(delay); d && *d > 0) {
-          auto until = in.start + std::chrono::seconds(*d);
-          if (until > Clock::now()) std::this_thread::sleep_until(until);
-        }
-        if (loc.effective_type == "auto") {
-          std::string sub(loc.options.Value(Option::kFs));
-          if (sub == "." || sub == in.map_name) {
-            outcome.submap = map;
-          } else {
-            std::optional<std::string> type, cache = std::string("none");
-            if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
-            if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
-            auto loaded = LoadMap(in.settings, sub, type, cache, &diag);
-            if (!loaded) {
-              outcome.status = Status::Error("sub-map " + sub + " cannot be read",
-                                             std::errc::no_such_file_or_directory);
-              continue;
-            }
-            outcome.submap = std::make_shared<MapHandle>();
-            outcome.submap->map = std::move(loaded);
-            outcome.submap->name = sub;
-          }
-          Status s = kernel_.MakeDir(in.node_path, 0555);
-          if (s.ok()) {
-            auto e = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
-            if (e.ok()) {
-              outcome.submap_endpoint = std::move(e.value());
-            } else {
-              s = e.status();
-              kernel_.RemoveDir(in.node_path);
-            }
-          }
-          if (!s.ok()) {
-            outcome.status = s;
-            outcome.submap.reset();
-            continue;
-          }
-          std::string_view pref = loc.options.Value(Option::kPref);
-          outcome.submap_pref = loc.options.Has(Option::kPref)
-                                    ? (pref == "null" ? std::string() : std::string(pref))
-                                    : in.pref + name + "/";
-          outcome.submap_defaults = loc.defaults;
-          outcome.status = {};
-          break;
-        }
-        auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
-        if (rec.ok()) {
-          outcome.record = std::move(rec.value());
-          outcome.status = {};
-          break;
-        }
-        outcome.status = rec.status();
-        diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
-                     rec.status().ToString());
-      }
-    }
+  pool_.Submit("", [this, in = MakeJob(point, name), point_id, name, generation]() mutable {
+    MountOutcome outcome = RunJob(std::move(in));
     boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
       FinishMount(point_id, name, generation, std::move(outcome));
     });
@@ -500,6 +639,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
 
 void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   AutofsReply reply(point.endpoint, p.token);
+  log_->debug("{}/{}: the kernel asks to expire it", point.path, p.name);
   auto it = point.nodes.find(p.name);
   if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails
   Node& n = it->second;
@@ -595,6 +735,10 @@ void Engine::ExpireNow(bool immediate) {
       for (size_t i = 0; i < bound; ++i) {
         Status e;
         auto r = ep->ExpireOne(immediate, &e);
+        log_->debug("{}: expire: {}", ep->path(),
+                    r == kernel::AutofsEndpoint::ExpireResult::kExpired ? "one expired"
+                    : r == kernel::AutofsEndpoint::ExpireResult::kNothing ? "nothing to expire"
+                                                                          : e.ToString());
         if (r == kernel::AutofsEndpoint::ExpireResult::kNothing) break;
         if (r == kernel::AutofsEndpoint::ExpireResult::kError) {
           int err = e.errno_value();

@@ -89,14 +89,22 @@ class Engine {
   struct Point;
   struct Node;
   struct MountOutcome;
+  struct Job;
+  struct Resolved;
+
+  Job MakeJob(const Point& point, const std::string& name) const;
+  std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
+  std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
+                                    Diagnostics& diag) const;
+  static std::string SubMapPref(const Job& job, const maps::LocationResult& loc);
+  MountOutcome RunJob(Job job);
+  // Takes over what an earlier daemon left below `point`.
+  void AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>& table);
 
   Status CreatePoint(const std::string& path, kernel::AutofsKind kind,
                      std::shared_ptr<MapHandle> map, std::string pref, std::string parent_defaults,
                      std::optional<std::string> map_defaults, int parent, bool created_dir,
                      std::unique_ptr<kernel::AutofsEndpoint> endpoint = nullptr);
-  std::shared_ptr<MapHandle> OpenMap(const conf::Section& section, const std::string& name,
-                                     const std::optional<std::string>& map_type,
-                                     const std::optional<std::string>& cache);
   void OnMissing(Point& point, const kernel::AutofsPacket& p);
   void OnExpire(Point& point, const kernel::AutofsPacket& p);
   void StartMount(Point& point, const std::string& name);

@@ -96,11 +96,7 @@ Status RunCommand(kernel::Kernel& k, const std::vector<std::string>& command,
 Status MountProgram(Run& run, const std::string& node, const maps::LocationResult& loc) {
   std::string fs(loc.options.Value(Option::kFs));
   std::vector<std::string> mount = SplitProgramCommand(loc.options.Value(Option::kMount));
-  std::string unmount(loc.options.Has(Option::kUnmount) ? loc.options.Value(Option::kUnmount)
-                                                        : loc.options.Value(Option::kUmount));
-  std::vector<std::string> unmount_command =
-      unmount.empty() ? std::vector<std::string>{"/bin/umount", "umount", fs}
-                      : SplitProgramCommand(unmount);
+  std::vector<std::string> unmount_command = ProgramUnmountCommand(loc);
   Status s = run.MakeDir(fs);
   if (!s.ok()) return s;
   s = RunCommand(run.kernel(), mount, run.ctx().program_timeout, "mount program");
@@ -127,15 +123,22 @@ Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& l
   });
 }
 
-bool Expires(const maps::LocationResult& loc) {
+}  // namespace
+
+std::vector<std::string> ProgramUnmountCommand(const maps::LocationResult& loc) {
+  std::string unmount(loc.options.Has(Option::kUnmount) ? loc.options.Value(Option::kUnmount)
+                                                        : loc.options.Value(Option::kUmount));
+  if (unmount.empty()) return {"/bin/umount", "umount", std::string(loc.options.Value(Option::kFs))};
+  return SplitProgramCommand(unmount);
+}
+
+bool LocationExpires(const maps::LocationResult& loc) {
   AmdMountPolicy p = ReadAmdMountPolicy(loc.options.Value(Option::kOpts));
   if (p.nounmount) return false;
   const maps::MountTypeInfo* t = maps::FindMountType(loc.effective_type);
   bool no_timeout = t != nullptr && (t->flags & maps::kTypeNoTimeout);
   return !no_timeout || p.unmount || p.utimeout.has_value();
 }
-
-}  // namespace
 
 Result<MountRecord> MountLocation(const std::string& node, const maps::LocationResult& loc,
                                   const MountContext& ctx, kernel::Kernel& kernel) {
@@ -174,7 +177,7 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
   rec.mount_info = loc.mount_info;
   rec.target = loc.options.Value(Option::kSublink).empty() ? loc.mount_info
                                                             : std::string(loc.options.Value(Option::kSublink));
-  rec.expires = Expires(loc);
+  rec.expires = LocationExpires(loc);
   return rec;
 }
 

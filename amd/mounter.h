@@ -49,6 +49,14 @@ struct MountContext {
 Result<MountRecord> MountLocation(const std::string& node_path, const maps::LocationResult& loc,
                                   const MountContext& ctx, kernel::Kernel& kernel);
 
+// Whether a mount of this location may expire: types that never time out
+// only with unmount/utimeout in opts; never with nounmount.
+bool LocationExpires(const maps::LocationResult& loc);
+
+// A program location's unmount command (path, then argv): unmount:= or
+// umount:=, else "/bin/umount umount ${fs}".
+std::vector<std::string> ProgramUnmountCommand(const maps::LocationResult& loc);
+
 // Undoes the record's actions in reverse. Stops at the first that fails
 // (typically EBUSY) and leaves the rest, so the record stays valid for a
 // later attempt: on failure `record` holds what is still to be undone.

@@ -11,10 +11,46 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <vector>
 
 namespace amd::kernel {
 
 namespace {
+
+// struct autofs_dev_ioctl of <linux/auto_dev-ioctl.h>, which does not
+// compile as C++ (named structs inside an anonymous union): a 24-byte
+// header, then the path for the commands that take one.
+struct DevIoctl {
+  uint32_t ver_major = 1;
+  uint32_t ver_minor = 1;
+  uint32_t size = 24;
+  int32_t ioctlfd = -1;
+  uint32_t arg1 = 0;  // devid, pipefd, token...
+  uint32_t arg2 = 0;
+};
+static_assert(sizeof(DevIoctl) == 24, "struct autofs_dev_ioctl is 24 bytes");
+
+constexpr unsigned long DevIoctlCommand(unsigned cmd) {
+  return _IOC(_IOC_READ | _IOC_WRITE, AUTOFS_IOCTL, cmd, sizeof(DevIoctl));
+}
+constexpr unsigned kOpenMount = 0x74;
+constexpr unsigned kSetPipeFd = 0x78;
+constexpr unsigned kCatatonic = 0x79;
+
+// One /dev/autofs command; `path` is appended when given.
+Status DevCommand(int control, unsigned cmd, DevIoctl* header, const std::string& path,
+                  const std::string& what) {
+  std::vector<char> buf(sizeof(DevIoctl) + path.size() + (path.empty() ? 0 : 1), 0);
+  header->size = static_cast<uint32_t>(buf.size());
+  std::memcpy(buf.data(), header, sizeof(DevIoctl));
+  if (!path.empty()) std::memcpy(buf.data() + sizeof(DevIoctl), path.c_str(), path.size() + 1);
+  if (::ioctl(control, DevIoctlCommand(cmd), buf.data()) != 0) {
+    return Status::FromErrno("/dev/autofs " + what + "(" + path + ")", errno);
+  }
+  std::memcpy(header, buf.data(), sizeof(DevIoctl));
+  return {};
+}
 const char* KindOption(AutofsKind k) {
   switch (k) {
     case AutofsKind::kIndirect:
@@ -59,6 +95,37 @@ Result<std::unique_ptr<AutofsMount>> AutofsMount::Create(const std::string& path
     m->Unmount(true);
     return s;
   }
+  return m;
+}
+
+Result<std::unique_ptr<AutofsMount>> AutofsMount::Adopt(const std::string& path, AutofsKind kind,
+                                                        dev_t dev) {
+  int control = ::open("/dev/autofs", O_RDWR | O_CLOEXEC);
+  if (control < 0) return Status::FromErrno("open(/dev/autofs)", errno);
+  std::unique_ptr<AutofsMount> m(new AutofsMount(path, kind));
+  m->dev_ = dev;
+  DevIoctl open_mount;
+  open_mount.arg1 = static_cast<uint32_t>(dev);
+  Status s = DevCommand(control, kOpenMount, &open_mount, path, "openmount");
+  if (s.ok()) {
+    m->ioctl_fd_ = open_mount.ioctlfd;
+    DevIoctl catatonic;
+    catatonic.ioctlfd = m->ioctl_fd_;
+    s = DevCommand(control, kCatatonic, &catatonic, "", "catatonic");
+  }
+  int fds[2] = {-1, -1};
+  if (s.ok() && ::pipe2(fds, O_CLOEXEC) != 0) s = Status::FromErrno("pipe2", errno);
+  if (s.ok()) {
+    DevIoctl setpipe;
+    setpipe.ioctlfd = m->ioctl_fd_;
+    setpipe.arg1 = static_cast<uint32_t>(fds[1]);
+    s = DevCommand(control, kSetPipeFd, &setpipe, "", "setpipefd");
+    ::close(fds[1]);
+    m->pipe_fd_ = fds[0];
+  }
+  ::close(control);
+  if (!s.ok()) return s;  // the destructor closes what was opened
+  ::fcntl(m->pipe_fd_, F_SETFL, ::fcntl(m->pipe_fd_, F_GETFL) | O_NONBLOCK);
   return m;
 }
 

@@ -55,6 +55,13 @@ class AutofsMount : public AutofsEndpoint {
   // do not trigger (the daemon's own). `source` is what /proc/mounts shows.
   static Result<std::unique_ptr<AutofsMount>> Create(const std::string& path, AutofsKind kind,
                                                      pid_t pgrp, const std::string& source);
+  // Takes over an existing autofs mount on `path` (device `dev`, as
+  // /proc/self/mountinfo gives it) left by an earlier daemon: through
+  // /dev/autofs it opens the mount even when covered, makes it catatonic,
+  // and gives it a new pipe, whose packets now come to this process
+  // group. Mounts beneath it are not touched.
+  static Result<std::unique_ptr<AutofsMount>> Adopt(const std::string& path, AutofsKind kind,
+                                                    dev_t dev);
 
   const std::string& path() const override { return path_; }
   AutofsKind kind() const override { return kind_; }

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "kernel-shim/autofs_mount.h"
+#include "kernel-shim/mountinfo.h"
 
 namespace amd::kernel {
 
@@ -47,6 +48,13 @@ class Kernel {
   virtual Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path,
                                                                AutofsKind kind, pid_t pgrp,
                                                                const std::string& source) = 0;
+  // An existing autofs mount, taken over from an earlier daemon.
+  virtual Result<std::unique_ptr<AutofsEndpoint>> AdoptAutofs(const std::string& path,
+                                                              AutofsKind kind, dev_t dev) = 0;
+  // The mount table (/proc/self/mountinfo).
+  virtual Result<std::vector<MountInfoEntry>> MountTable() = 0;
+  // The symbolic links directly in `dir` (name, target).
+  virtual std::vector<std::pair<std::string, std::string>> SymlinksIn(const std::string& dir) = 0;
 };
 
 class SystemKernel : public Kernel {
@@ -65,6 +73,10 @@ class SystemKernel : public Kernel {
   Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path, AutofsKind kind,
                                                        pid_t pgrp,
                                                        const std::string& source) override;
+  Result<std::unique_ptr<AutofsEndpoint>> AdoptAutofs(const std::string& path, AutofsKind kind,
+                                                      dev_t dev) override;
+  Result<std::vector<MountInfoEntry>> MountTable() override;
+  std::vector<std::pair<std::string, std::string>> SymlinksIn(const std::string& dir) override;
 };
 
 }  // namespace amd::kernel

@@ -1,5 +1,6 @@
 // The real Kernel: thin wrappers that turn errno into a Status once, with
 // the call and path as context. Program runs use posix_spawn and poll().
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -146,6 +147,30 @@ Result<std::unique_ptr<AutofsEndpoint>> SystemKernel::CreateAutofs(const std::st
   auto m = AutofsMount::Create(path, kind, pgrp, source);
   if (!m.ok()) return m.status();
   return std::unique_ptr<AutofsEndpoint>(std::move(m.value()));
+}
+
+Result<std::unique_ptr<AutofsEndpoint>> SystemKernel::AdoptAutofs(const std::string& path,
+                                                                  AutofsKind kind, dev_t dev) {
+  auto m = AutofsMount::Adopt(path, kind, dev);
+  if (!m.ok()) return m.status();
+  return std::unique_ptr<AutofsEndpoint>(std::move(m.value()));
+}
+
+Result<std::vector<MountInfoEntry>> SystemKernel::MountTable() { return ReadMountInfo(); }
+
+std::vector<std::pair<std::string, std::string>> SystemKernel::SymlinksIn(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_type != DT_LNK) continue;
+    std::string path = dir + "/" + e->d_name;
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n > 0) out.emplace_back(e->d_name, std::string(buf, static_cast<size_t>(n)));
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace amd::kernel

@@ -128,6 +128,28 @@ class FakeKernel : public kernel::Kernel {
     return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state));
   }
 
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> AdoptAutofs(const std::string& path,
+                                                              kernel::AutofsKind,
+                                                              dev_t) override {
+    Status s = Call("adopt " + path);
+    if (!s.ok()) return s;
+    auto state = std::make_shared<FakeAutofsState>();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      autofs[path] = state;
+    }
+    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state));
+  }
+  Result<std::vector<kernel::MountInfoEntry>> MountTable() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return table;
+  }
+  std::vector<std::pair<std::string, std::string>> SymlinksIn(const std::string& dir) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = symlinks.find(dir);
+    return it == symlinks.end() ? std::vector<std::pair<std::string, std::string>>{} : it->second;
+  }
+
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -156,6 +178,8 @@ class FakeKernel : public kernel::Kernel {
 
   std::set<std::string> existing;
   std::map<std::string, std::shared_ptr<FakeAutofsState>> autofs;  // by path
+  std::vector<kernel::MountInfoEntry> table;  // what MountTable returns
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> symlinks;
 
  private:
   Status Call(std::string line) {
