@@ -127,6 +127,7 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 struct Engine::Job {
   std::shared_ptr<MapHandle> map;
   std::string name;
+  std::string direct_key;  // a direct point's map key (its own path)
   std::string pref;
   std::string node_path;
   std::string parent_defaults;
@@ -151,7 +152,8 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.map = point.map;
   in.name = name;
   in.pref = point.pref;
-  in.node_path = point.path + "/" + name;
+  in.node_path = NodePath(point, name);
+  if (point.kind == kernel::AutofsKind::kDirect) in.direct_key = point.path;
   in.parent_defaults = point.parent_defaults;
   in.map_defaults = point.map_defaults;
   in.selectors_in_defaults = cfg.global.GetBool("selectors_in_defaults");
@@ -161,18 +163,26 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.ctx.normalize_hostnames = cfg.global.GetBool("normalize_hostnames");
   in.ctx.domain_strip = cfg.global.GetBool("domain_strip");
   in.mount_ctx = mount_context_;
+  // A direct mount point is a directory amd mounts over: never a symlink.
+  if (point.kind == kernel::AutofsKind::kDirect) in.mount_ctx.use_lofs = true;
   in.settings = SettingsOf(cfg.global);
   in.pgrp = options_.pgrp;
   in.start = Clock::now();
   return in;
 }
 
+std::string Engine::NodePath(const Point& point, const std::string& name) {
+  return point.kind == kernel::AutofsKind::kDirect ? point.path : point.path + "/" + name;
+}
+
 // Map look-up and evaluation of one key. Blocking (the map may run a
 // program); the map's lock is held only for the look-ups.
 std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Status* error) const {
   Resolved out;
-  out.key = in.pref + maps::ExpandRequestedName(in.name, *in.ctx.facts, in.ctx.world,
-                                                in.ctx.normalize_slashes, &diag);
+  out.key = !in.direct_key.empty()
+                ? in.direct_key
+                : in.pref + maps::ExpandRequestedName(in.name, *in.ctx.facts, in.ctx.world,
+                                                      in.ctx.normalize_slashes, &diag);
   maps::LookupResult r;
   std::optional<std::string> slash_defaults;
   {
@@ -426,6 +436,87 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
   }
 }
 
+// A direct map: one autofs direct mount per absolute key, each mounted
+// over in place when it is used. The map must be readable whole, since its
+// keys are the mount points.
+Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+                           const std::optional<std::string>& map_defaults,
+                           const std::vector<kernel::MountInfoEntry>& table) {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard<std::mutex> lock(map->mu);
+    auto mode = map->map->cache().mode;
+    if (mode != maps::CacheMode::kAll && mode != maps::CacheMode::kRegexp) {
+      return Status::Error(m.dir + ": direct map " + map->name +
+                               " must be read whole (a file map with cache:=all)",
+                           std::errc::not_supported);
+    }
+    keys = map->map->Keys();
+  }
+  int made = 0;
+  Status last;
+  for (const auto& key : keys) {
+    if (key == "/defaults") continue;
+    if (key.empty() || key[0] != '/') {
+      log_->warn("{}: direct map key \"{}\" is not an absolute path; ignored", map->name, key);
+      continue;
+    }
+    if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, key)) {
+      auto ep = kernel_.AdoptAutofs(key, kernel::AutofsKind::kDirect, makedev(old->major, old->minor));
+      if (ep.ok() && CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1,
+                                 false, std::move(ep.value())).ok()) {
+        Point& point = *points_[next_point_id_ - 1];
+        // What is mounted over the autofs mount is the node's mount.
+        int stacked = 0;
+        for (const auto& e : table) stacked += (e.mount_point == key && e.id > old->id);
+        if (stacked > 0) {
+          Job job = MakeJob(point, "");
+          Diagnostics diag;
+          Status error;
+          auto resolved = Resolve(job, diag, &error);
+          const maps::LocationResult* loc =
+              resolved ? &*resolved->entry.steps[resolved->entry.selected.front()].location : nullptr;
+          Node& n = point.nodes[""];
+          n.state = Node::State::kMounted;
+          n.generation = next_generation_++;
+          n.record.type = loc ? loc->effective_type : "inherit";
+          n.record.mount_info = loc ? loc->mount_info : "";
+          n.record.expires = loc ? LocationExpires(*loc) : true;
+          for (int i = 0; i < stacked; ++i) n.record.actions.push_back({MountAction::Kind::kMounted, key, {}});
+        }
+        log_->info("{}: re-adopted the direct automount point", key);
+        ++made;
+        continue;
+      }
+      log_->warn("{}: cannot re-adopt the existing direct mount; mounting over it", key);
+    }
+    bool created = false;
+    if (!kernel_.Exists(key)) {
+      Status s = kernel_.MakeDirs(key, 0755);
+      if (!s.ok()) {
+        last = s;
+        log_->error("{}", s.ToString());
+        continue;
+      }
+      created = true;
+    }
+    Status s = CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1, created);
+    if (!s.ok()) {
+      last = s;
+      log_->error("{}", s.ToString());
+      if (created) kernel_.RemoveDir(key);
+      continue;
+    }
+    ++made;
+  }
+  if (made == 0) {
+    return last.ok() ? Status::Error(m.dir + ": direct map " + map->name + " has no absolute keys")
+                     : last;
+  }
+  log_->info("{}: {} direct automount points from map {}", m.dir, made, map->name);
+  return {};
+}
+
 Status Engine::Start() {
   const conf::Config& cfg = *config_;
   int started = 0;
@@ -436,12 +527,6 @@ Status Engine::Start() {
   for (const auto& m : cfg.maps) {
     const conf::Section& sec = m.section;
     std::string options = sec.Get("map_options");
-    if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
-      last = Status::Error(m.dir + ": direct maps are not supported by this build yet",
-                           std::errc::not_supported);
-      log_->error("{}", last.ToString());
-      continue;
-    }
     if (sec.Get("mount_type") == "nfs") {
       log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
                  "serving it with autofs", m.dir);
@@ -464,6 +549,16 @@ Status Engine::Start() {
     std::optional<std::string> map_defaults;
     if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
       map_defaults = sec.Get("map_defaults");
+    }
+    if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
+      Status s = StartDirect(m, handle, map_defaults, table);
+      if (s.ok()) {
+        ++started;
+      } else {
+        last = s;
+        log_->error("{}", s.ToString());
+      }
+      continue;
     }
     if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
       // An earlier amd's automount point: take it over with what is below.
@@ -508,9 +603,13 @@ Status Engine::Start() {
   return {};
 }
 
-void Engine::OnPacket(int id, const kernel::AutofsPacket& p) {
+void Engine::OnPacket(int id, const kernel::AutofsPacket& packet) {
   auto it = points_.find(id);
   if (it == points_.end()) return;
+  kernel::AutofsPacket p = packet;
+  // A direct mount has one node, the point itself; the kernel's name for
+  // it is a placeholder.
+  if (it->second->kind == kernel::AutofsKind::kDirect) p.name.clear();
   if (p.is_missing()) {
     OnMissing(*it->second, p);
   } else {
@@ -561,7 +660,7 @@ void Engine::StartMount(Point& point, const std::string& name) {
     if (pit == points_.end()) return;
     auto nit = pit->second->nodes.find(name);
     if (nit == pit->second->nodes.end() || nit->second.generation != generation) return;
-    log_->error("{}/{}: mount timed out after {} s", pit->second->path, name,
+    log_->error("{}: mount timed out after {} s", NodePath(*pit->second, name),
                 std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
     Node& node = nit->second;
     node.generation = next_generation_++;  // the late answer becomes stale
@@ -610,7 +709,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
                                              ? options_.long_negative_ttl
                                              : options_.negative_ttl);
     ++stats_.mounts_failed;
-    log_->error("{}/{}: {}", point.path, name, outcome.status.ToString());
+    log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
     for (auto& w : node->waiters) w.Fail(ENOENT);
     node->waiters.clear();
     return;
@@ -626,7 +725,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     (void)s;
   } else {
     node->record = std::move(*outcome.record);
-    log_->info("{}/{}: mounted {} {}", point.path, name, node->record.type, node->record.mount_info);
+    log_->info("{}: mounted {} {}", NodePath(point, name), node->record.type, node->record.mount_info);
   }
   node->state = Node::State::kMounted;
   ++stats_.mounts_ok;
@@ -639,7 +738,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
 
 void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   AutofsReply reply(point.endpoint, p.token);
-  log_->debug("{}/{}: the kernel asks to expire it", point.path, p.name);
+  log_->debug("{}: the kernel asks to expire it", NodePath(point, p.name));
   auto it = point.nodes.find(p.name);
   if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails
   Node& n = it->second;
@@ -681,7 +780,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
   if (nit == point.nodes.end()) return;
   Node& n = nit->second;
   if (status.ok()) {
-    log_->info("{}/{}: unmounted", point.path, name);
+    log_->info("{}: unmounted", NodePath(point, name));
     reply.Ready();
     std::vector<AutofsReply> waiters = std::move(n.waiters);
     point.nodes.erase(nit);
@@ -693,7 +792,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
     return;
   }
   ++stats_.unmounts_failed;
-  log_->warn("{}/{}: unmount failed: {}", point.path, name, status.ToString());
+  log_->warn("{}: unmount failed: {}", NodePath(point, name), status.ToString());
   n.record = std::move(record);
   n.state = Node::State::kMounted;
   n.no_expire_until =

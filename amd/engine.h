@@ -93,6 +93,11 @@ class Engine {
   struct Resolved;
 
   Job MakeJob(const Point& point, const std::string& name) const;
+  // Where a node is mounted: below its point, or (direct) the point itself.
+  static std::string NodePath(const Point& point, const std::string& name);
+  Status StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+                     const std::optional<std::string>& map_defaults,
+                     const std::vector<kernel::MountInfoEntry>& table);
   std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
   std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
                                     Diagnostics& diag) const;

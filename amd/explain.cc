@@ -84,7 +84,24 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   std::string clean;
   for (const auto& c : SplitPath(path)) clean += "/" + c;
   if (clean.empty()) clean = "/";
-  const conf::MapSection* top = FindMountPoint(config, clean);
+  // A direct map whose key is PATH or a directory above it wins.
+  const conf::MapSection* top = nullptr;
+  std::string direct_key;
+  for (const auto& m : config.maps) {
+    std::string options = m.section.Get("map_options");
+    if (OptionIn(options, "type") != std::optional<std::string>("direct")) continue;
+    Diagnostics ignored;
+    auto map = OpenMap(m.section, m.section.Get("map_name"), std::nullopt, OptionIn(options, "cache"),
+                       &ignored);
+    if (!map) continue;
+    for (std::string k = clean; !k.empty(); k = k.substr(0, k.rfind('/'))) {
+      if (map->Find(k, nullptr).found() && k.size() > direct_key.size()) {
+        direct_key = k;
+        top = &m;
+      }
+    }
+  }
+  if (top == nullptr) top = FindMountPoint(config, clean);
   if (top == nullptr) {
     e.outcome = path + " is not under any automount point";
     return e;
@@ -101,11 +118,13 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     e.outcome = "map " + map_name + " cannot be read";
     return e;
   }
-  std::vector<std::string> rest = SplitPath(std::string_view(clean).substr(top->dir.size()));
+  std::vector<std::string> rest;
   std::string node = top->dir == "/" ? "" : top->dir;
-  if (OptionIn(map_options, "type") == std::optional<std::string>("direct")) {
-    rest = {top->dir.substr(1)};  // a direct node is looked up by its own path
-    node = "";
+  if (!direct_key.empty()) {
+    rest = {direct_key};  // a direct node is looked up by its own path
+    e.mount_point = direct_key;
+  } else {
+    rest = SplitPath(std::string_view(clean).substr(top->dir.size()));
   }
   if (rest.empty()) {
     e.outcome = path + " is the automount point itself; name a key below it";
@@ -125,13 +144,17 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   std::string pref;
   std::string parent_defaults;
   for (size_t i = 0; i < rest.size(); ++i) {
-    if (auto bad = maps::CheckKeyName(rest[i])) {
-      e.outcome = *bad + " (ENOENT)";
-      return e;
-    }
-    rest[i] = maps::ExpandRequestedName(rest[i], facts, world, ctx.normalize_slashes, &e.diag);
     ExplainStep step;
-    step.node = node + "/" + rest[i];
+    if (!direct_key.empty()) {
+      step.node = direct_key;
+    } else {
+      if (auto bad = maps::CheckKeyName(rest[i])) {
+        e.outcome = *bad + " (ENOENT)";
+        return e;
+      }
+      rest[i] = maps::ExpandRequestedName(rest[i], facts, world, ctx.normalize_slashes, &e.diag);
+      step.node = node + "/" + rest[i];
+    }
     step.map = map_name;
     step.map_source = std::string(map->source().type()) + " " + map->source().Describe();
     step.cache = maps::CacheSpecName(map->cache());
@@ -173,7 +196,9 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     if (!is_auto || i + 1 == rest.size()) {
       e.selected = true;
       e.outcome = "mount " + loc.effective_type + " " + loc.mount_info + " on " + e.steps.back().node;
-      if (i + 1 < rest.size()) e.outcome += " (the rest of the path is inside it)";
+      if (i + 1 < rest.size() || (!direct_key.empty() && clean != direct_key)) {
+        e.outcome += " (the rest of the path is inside it)";
+      }
       return e;
     }
     // Descend into the sub-map.

@@ -128,6 +128,23 @@ TEST_CASE("explain: requested names are checked and selector-expanded", "[unit]"
   CHECK(dots.steps[0].key == "jsp");
 }
 
+TEST_CASE("explain: direct maps are looked up by the path", "[unit]") {
+  Fixture f;
+  f.dir.Write("amd.direct", "/defaults type:=link\n/usr/share/stuff fs:=/opt/stuff\n");
+  std::string conf = "[global]\nsearch_path = " + f.dir.path() +
+                     "\n[/home]\nmap_name = amd.home\n[/-]\nmap_name = amd.direct\n"
+                     "map_options = type:=direct\n";
+  Diagnostics d;
+  auto config = conf::BuildConfig(conf, "amd.conf", {}, {}, &d);
+  REQUIRE(config);
+  Explanation e = Explain(*config, f.facts, &f.world, "/usr/share/stuff/inner/file");
+  REQUIRE(e.selected);
+  CHECK(e.mount_point == "/usr/share/stuff");
+  CHECK(e.steps.at(0).key == "/usr/share/stuff");
+  CHECK(e.outcome == "mount link /opt/stuff on /usr/share/stuff (the rest of the path is inside it)");
+  CHECK(Explain(*config, f.facts, &f.world, "/home/jsp").selected);
+}
+
 TEST_CASE("explain: ${dollar}", "[unit]") {
   Fixture f;
   auto j = nlohmann::json::parse(ExplanationJson(f.Run("/home/disk")));

@@ -251,6 +251,35 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
   CHECK(MountCountUnder(f.home) == 0);
 }
 
+TEST_CASE("direct maps: each absolute key is an automount point of its own", "[root]") {
+  Fixture f;
+  std::string d1 = f.dir.path() + "/direct/one";
+  std::string d2 = f.dir.path() + "/deep/er/two";
+  f.amd.WriteMap("amd.direct", "/defaults type:=lofs;opts:=unmount\n" + d1 + " rfs:=" + f.src +
+                                   "/alice\n" + d2 + " type:=link;fs:=" + f.src + "/bob\n"
+                                   "relative rfs:=/tmp\n");
+  f.amd.WriteConf("cache_duration = 1\n", "[ /- ]\nmap_name = amd.direct\nmap_options = type:=direct\n");
+  REQUIRE(f.amd.Start());
+  INFO(f.amd.Log());
+  CHECK(IsMountPoint(d1));  // the autofs direct mounts
+  CHECK(IsMountPoint(d2));
+  CHECK(ReadText(d1 + "/file") == "alice's file\n");
+  CHECK(ReadText(d2 + "/file") == "bob's file\n");
+  CHECK(MountCountUnder(d1) == 2);  // autofs, and the mount over it
+  CHECK(f.amd.Log().find("\"relative\" is not an absolute path") != std::string::npos);
+  bool expired = false;
+  for (int i = 0; i < 100 && !expired; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    expired = MountCountUnder(d1) == 1 && MountCountUnder(d2) == 1;
+  }
+  CHECK(expired);
+  CHECK(ReadText(d1 + "/file") == "alice's file\n");  // mounts again
+  CHECK(f.amd.Stop() == 0);
+  CHECK(MountCountUnder(d1) == 0);
+  CHECK(MountCountUnder(d2) == 0);
+  CHECK(ErrnoOfStat(d2) == ENOENT);  // the directories amd made are gone
+}
+
 TEST_CASE("amd refuses to start with no usable automount point", "[root]") {
   TempDir dir;
   AmdDaemon amd(dir);
