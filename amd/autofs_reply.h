@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "base/status.h"
 #include "kernel-shim/autofs_mount.h"
@@ -47,6 +48,33 @@ class AutofsReply {
  private:
   std::shared_ptr<kernel::AutofsEndpoint> endpoint_;
   uint32_t token_ = 0;
+};
+
+// A reply that two threads may race to answer: the worker that finishes a
+// mount (saving a trip through the engine thread) and the engine when the
+// attempt times out. Whoever comes first answers; the other learns it did
+// not. Thread-safe.
+class SharedReply {
+ public:
+  explicit SharedReply(AutofsReply reply) : reply_(std::move(reply)) {}
+  // True when this call answered.
+  bool TryReady(Status* status = nullptr) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!reply_.pending()) return false;
+    Status s = reply_.Ready();
+    if (status != nullptr) *status = s;
+    return true;
+  }
+  bool TryFail(int err) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!reply_.pending()) return false;
+    reply_.Fail(err);
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  AutofsReply reply_;  // guarded by mu_
 };
 
 }  // namespace amd

@@ -39,7 +39,8 @@ struct Engine::Node {
   uint64_t generation = 0;
   Clock::time_point failed_until;
   Clock::time_point no_expire_until;
-  std::unique_ptr<boost::asio::steady_timer> timer;  // bounds a mount attempt
+  Clock::time_point deadline;           // of the mount attempt in progress
+  std::shared_ptr<SharedReply> first;  // the request that started it
 };
 
 struct Engine::Point {
@@ -53,12 +54,14 @@ struct Engine::Point {
   std::optional<std::string> map_defaults;
   int parent = -1;
   bool created_dir = false;
-  bool expiring = false;
+  int expiring = 0;  // expire loops running for this point
   std::map<std::string, Node> nodes;
 };
 
 struct Engine::MountOutcome {
   Status status;
+  bool first_answered = false;  // the worker told the kernel READY
+  bool logged = false;          // the failure is in the log already
   std::optional<MountRecord> record;
   // A type:=auto location: the nested autofs mount and its map.
   std::unique_ptr<kernel::AutofsEndpoint> submap_endpoint;
@@ -125,6 +128,7 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 
 // Everything a worker needs for one key, copied off the engine thread.
 struct Engine::Job {
+  std::shared_ptr<SharedReply> first;  // answered by the worker when it is done
   std::shared_ptr<MapHandle> map;
   std::string name;
   std::string direct_key;  // a direct point's map key (its own path)
@@ -296,14 +300,14 @@ Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& 
                std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher)
     : io_(io), kernel_(kernel), pool_(pool), world_(world), facts_(std::move(facts)),
       config_(std::move(config)), log_(std::move(log)), options_(options),
-      watcher_(std::move(watcher)), expire_timer_(io) {
+      watcher_(std::move(watcher)), expire_timer_(io), sweep_timer_(io) {
   mount_context_.use_lofs = config_->global.GetBool("autofs_use_lofs");
   mount_context_.nfs_vers = config_->global.Get("nfs_vers");
   mount_context_.nfs_proto = config_->global.Get("nfs_proto");
   mount_context_.world = &world_;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() { expire_threads_.join(); }
 
 std::vector<std::string> Engine::MountPoints() const {
   std::vector<std::string> out;
@@ -600,6 +604,7 @@ Status Engine::Start() {
   }
   if (started == 0) return last.ok() ? Status::Error("no automount points configured") : last;
   ScheduleExpire();
+  ScheduleSweep();
   return {};
 }
 
@@ -650,32 +655,73 @@ void Engine::StartMount(Point& point, const std::string& name) {
   Node& n = point.nodes[name];
   n.state = Node::State::kMounting;
   n.generation = next_generation_++;
+  n.deadline = Clock::now() + options_.mount_timeout;
+  n.first.reset();
+  if (!n.waiters.empty()) {
+    n.first = std::make_shared<SharedReply>(std::move(n.waiters.front()));
+    n.waiters.erase(n.waiters.begin());
+  }
   uint64_t generation = n.generation;
   int point_id = point.id;
-  // Bound the attempt: when the workers take too long, the waiters fail.
-  n.timer = std::make_unique<boost::asio::steady_timer>(io_, options_.mount_timeout);
-  n.timer->async_wait([this, point_id, name, generation](const boost::system::error_code& ec) {
-    if (ec) return;
-    auto pit = points_.find(point_id);
-    if (pit == points_.end()) return;
-    auto nit = pit->second->nodes.find(name);
-    if (nit == pit->second->nodes.end() || nit->second.generation != generation) return;
-    log_->error("{}: mount timed out after {} s", NodePath(*pit->second, name),
-                std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
-    Node& node = nit->second;
-    node.generation = next_generation_++;  // the late answer becomes stale
-    node.state = Node::State::kFailed;
-    node.failed_until = Clock::now() + options_.long_negative_ttl;
-    ++stats_.mounts_failed;
-    for (auto& w : node.waiters) w.Fail(ETIMEDOUT);
-    node.waiters.clear();
-  });
-
-  pool_.Submit("", [this, in = MakeJob(point, name), point_id, name, generation]() mutable {
+  Job job = MakeJob(point, name);
+  job.first = n.first;
+  pool_.Submit("", [this, in = std::move(job), point_id, name, generation]() mutable {
+    std::shared_ptr<SharedReply> first = in.first;
+    std::string in_node_path = in.node_path;
     MountOutcome outcome = RunJob(std::move(in));
+    // Answer the first request from here: one hop less for the common case.
+    // A failure is logged first, so the log explains it by the time the
+    // process sees ENOENT.
+    if (!outcome.status.ok()) {
+      LogDiagnostics(*log_, outcome.diag);
+      outcome.diag.Clear();
+      log_->error("{}: {}", in_node_path, outcome.status.ToString());
+      outcome.logged = true;
+    }
+    if (first) {
+      if (outcome.status.ok()) {
+        Status s;
+        outcome.first_answered = first->TryReady(&s);
+        if (!s.ok()) outcome.diag.Warning(s.ToString());
+      } else {
+        first->TryFail(ENOENT);
+      }
+    }
     boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
       FinishMount(point_id, name, generation, std::move(outcome));
     });
+  });
+}
+
+// Fails mount attempts that have taken longer than mount_timeout. The
+// request a worker holds is failed here unless the worker answered it
+// first (then its result is on its way and is kept).
+void Engine::SweepMounts() {
+  auto now = Clock::now();
+  for (auto& [id, point] : points_) {
+    for (auto& [name, node] : point->nodes) {
+      if (node.state != Node::State::kMounting || node.deadline > now) continue;
+      if (node.first && !node.first->TryFail(ETIMEDOUT)) continue;
+      log_->error("{}: mount timed out after {} s", NodePath(*point, name),
+                  std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
+      node.generation = next_generation_++;  // the late answer becomes stale
+      node.state = Node::State::kFailed;
+      node.failed_until = now + options_.long_negative_ttl;
+      node.first.reset();
+      ++stats_.mounts_failed;
+      for (auto& w : node.waiters) w.Fail(ETIMEDOUT);
+      node.waiters.clear();
+    }
+  }
+}
+
+void Engine::ScheduleSweep() {
+  auto interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.mount_timeout / 2);
+  sweep_timer_.expires_after(interval);
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    SweepMounts();
+    ScheduleSweep();
   });
 }
 
@@ -701,7 +747,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     return;
   }
   Point& point = *pit->second;
-  node->timer.reset();
+  node->first.reset();
   if (!outcome.status.ok()) {
     node->state = Node::State::kFailed;
     int err = outcome.status.errno_value();
@@ -709,7 +755,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
                                              ? options_.long_negative_ttl
                                              : options_.negative_ttl);
     ++stats_.mounts_failed;
-    log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
+    if (!outcome.logged) log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
     for (auto& w : node->waiters) w.Fail(ENOENT);
     node->waiters.clear();
     return;
@@ -764,7 +810,9 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   auto record = std::make_shared<MountRecord>(std::move(n.record));
   pool_.Submit("", [this, record, point_id = point.id, name = p.name,
                     reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
-    Status s = UnmountRecord(record.get(), kernel_, false);
+    // The kernel checked the mount is unused and holds new walks into it
+    // until we answer, so a lazy detach is safe and skips umount's RCU wait.
+    Status s = UnmountRecord(record.get(), kernel_, true);
     boost::asio::post(io_, [this, point_id, name, reply, record, s]() mutable {
       FinishUnmount(point_id, name, std::move(*reply), std::move(*record), s);
     });
@@ -822,36 +870,41 @@ void Engine::ScheduleExpire() {
 
 void Engine::ExpireNow(bool immediate) {
   for (auto& [id, point] : points_) {
-    if (point->expiring || point->nodes.empty()) continue;
-    point->expiring = true;
-    std::shared_ptr<kernel::AutofsEndpoint> ep = point->endpoint;
+    if (point->expiring > 0 || point->nodes.empty()) continue;
+    // The kernel waits for an RCU grace period on every expire, so several
+    // loops run at once; each takes a different entry.
+    int loops = static_cast<int>(std::min<size_t>(16, point->nodes.size()));
+    point->expiring = loops;
     // A refused expire (a mount that never times out, or a busy one) makes
     // the ioctl fail with our answer; the kernel then leaves that entry
     // alone for a timeout, so keep asking until it has nothing (EAGAIN).
     size_t bound = point->nodes.size() * 2 + 2;
-    pool_.Submit("", [this, ep, id = id, immediate, bound] {
-      Status error;
-      for (size_t i = 0; i < bound; ++i) {
-        Status e;
-        auto r = ep->ExpireOne(immediate, &e);
-        log_->debug("{}: expire: {}", ep->path(),
-                    r == kernel::AutofsEndpoint::ExpireResult::kExpired ? "one expired"
-                    : r == kernel::AutofsEndpoint::ExpireResult::kNothing ? "nothing to expire"
-                                                                          : e.ToString());
-        if (r == kernel::AutofsEndpoint::ExpireResult::kNothing) break;
-        if (r == kernel::AutofsEndpoint::ExpireResult::kError) {
-          int err = e.errno_value();
-          if (err == ENOENT || err == EBUSY) continue;  // refused by us
-          error = e;
-          break;
+    std::shared_ptr<kernel::AutofsEndpoint> ep = point->endpoint;
+    for (int l = 0; l < loops; ++l) {
+      boost::asio::post(expire_threads_, [this, ep, id = id, immediate, bound] {
+        Status error;
+        for (size_t i = 0; i < bound; ++i) {
+          Status e;
+          auto r = ep->ExpireOne(immediate, &e);
+          log_->debug("{}: expire: {}", ep->path(),
+                      r == kernel::AutofsEndpoint::ExpireResult::kExpired ? "one expired"
+                      : r == kernel::AutofsEndpoint::ExpireResult::kNothing ? "nothing to expire"
+                                                                            : e.ToString());
+          if (r == kernel::AutofsEndpoint::ExpireResult::kNothing) break;
+          if (r == kernel::AutofsEndpoint::ExpireResult::kError) {
+            int err = e.errno_value();
+            if (err == ENOENT || err == EBUSY) continue;  // refused by us
+            error = e;
+            break;
+          }
         }
-      }
-      boost::asio::post(io_, [this, id, error] {
-        if (!error.ok()) log_->warn("{}", error.ToString());
-        auto it = points_.find(id);
-        if (it != points_.end()) it->second->expiring = false;
+        boost::asio::post(io_, [this, id, error] {
+          if (!error.ok()) log_->warn("{}", error.ToString());
+          auto it = points_.find(id);
+          if (it != points_.end() && it->second->expiring > 0) --it->second->expiring;
+        });
       });
-    });
+    }
   }
 }
 
@@ -875,6 +928,7 @@ void Engine::Shutdown(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
   expire_timer_.cancel();
+  sweep_timer_.cancel();
   UnmountAll(std::move(done));
 }
 
@@ -893,6 +947,7 @@ void Engine::UnmountAll(std::function<void()> done) {
     w.endpoint = point->endpoint;
     w.remove_dir = point->created_dir;
     for (auto& [name, node] : point->nodes) {
+      if (node.first) node.first->TryFail(ENOENT);
       for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
       node.waiters.clear();
       if (node.state == Node::State::kMounted && node.child_point < 0) {

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -118,6 +119,8 @@ class Engine {
                      Status status);
   void RemovePoint(int id);
   void ScheduleExpire();
+  void ScheduleSweep();
+  void SweepMounts();
   void UnmountAll(std::function<void()> done);
 
   boost::asio::io_context& io_;
@@ -135,6 +138,11 @@ class Engine {
   uint64_t next_generation_ = 1;
   bool stopping_ = false;
   boost::asio::steady_timer expire_timer_;
+  // Threads for the kernel's expire ioctl, which blocks until amd has
+  // answered the expire request it causes. Kept apart from the worker
+  // pool, whose threads do those unmounts: sharing them could deadlock.
+  boost::asio::thread_pool expire_threads_{16};
+  boost::asio::steady_timer sweep_timer_;
   EngineStats stats_;
 };
 

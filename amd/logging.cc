@@ -25,14 +25,25 @@ int Facility(std::string_view name) {
   return LOG_DAEMON;  // the original's fall-back
 }
 
+// The lowest level log_options enables: the original's classes are
+// fatal/error (always on), user/warn/warning, info/stats, map/debug;
+// "defaults" is fatal,error,user,warning,info and "all" is everything; a
+// "no" prefix turns a class off.
 spdlog::level::level_enum LevelOf(const std::string& options) {
-  auto level = spdlog::level::info;
+  bool warn = false, info = false, debug = false;
   for (std::string_view o : SplitOn(options, ',')) {
-    if (o == "debug" || o == "map" || o == "all") level = spdlog::level::debug;
-    if (o == "nodebug" && level == spdlog::level::debug) level = spdlog::level::info;
-    if (o == "noinfo" && level == spdlog::level::info) level = spdlog::level::warn;
+    bool on = o.substr(0, 2) != "no";
+    std::string_view name = on ? o : o.substr(2);
+    if (name == "all") warn = info = debug = on;
+    if (name == "defaults") warn = info = on;
+    if (name == "user" || name == "warn" || name == "warning") warn = on;
+    if (name == "info" || name == "stats") info = on;
+    if (name == "map" || name == "debug") debug = on;
   }
-  return level;
+  if (debug) return spdlog::level::debug;
+  if (info) return spdlog::level::info;
+  if (warn) return spdlog::level::warn;
+  return spdlog::level::err;
 }
 
 }  // namespace

@@ -15,9 +15,11 @@ class Run {
  public:
   Run(const MountContext& ctx, kernel::Kernel& k) : ctx_(ctx), k_(k) {}
 
+  // One mkdir in the common case; the parents only when they are missing.
   Status MakeDir(const std::string& path) {
-    if (k_.Exists(path)) return {};
-    Status s = k_.MakeDirs(path, 0555);
+    Status s = k_.MakeDir(path, 0555);
+    if (s.code() == std::errc::file_exists) return {};
+    if (s.code() == std::errc::no_such_file_or_directory) s = k_.MakeDirs(path, 0555);
     if (s.ok()) record_.actions.push_back({MountAction::Kind::kMadeDir, path, {}});
     return s;
   }

@@ -106,7 +106,7 @@ TEST_CASE("engine: a lofs mount is mkdir then bind mount, answered ready", "[eng
   CHECK(f.Request("k", 1) == "ready");
   auto calls = f.kernel.calls();
   REQUIRE(calls.size() >= 2);
-  CHECK(calls[calls.size() - 2] == "mkdirs /home/k");
+  CHECK(calls[calls.size() - 2] == "mkdir /home/k");
   CHECK(calls.back() == "mount /src/k /home/k  4096 ");  // MS_BIND
   CHECK(f.engine->stats().mounts_ok == 1);
 }
@@ -122,9 +122,9 @@ TEST_CASE("engine: each failing step of a mount fails the request and undoes the
       auto calls = f.kernel.calls();
       std::vector<std::string> made(calls.begin() + static_cast<long>(before), calls.end());
       if (step == 1) {
-        CHECK(made == std::vector<std::string>{"mkdirs /home/k"});
+        CHECK(made == std::vector<std::string>{"mkdir /home/k"});
       } else {
-        CHECK(made == std::vector<std::string>{"mkdirs /home/k", "mount /src/k /home/k  4096 ",
+        CHECK(made == std::vector<std::string>{"mkdir /home/k", "mount /src/k /home/k  4096 ",
                                                "rmdir /home/k"});
       }
       CHECK(f.engine->stats().mounts_failed == 1);
