@@ -22,6 +22,7 @@
 #include "amd/sd_notify.h"
 #include "amd/system_world.h"
 #include "amd/worker_pool.h"
+#include "base/files.h"
 #include "kernel-shim/kernel.h"
 
 namespace amd {
@@ -43,6 +44,22 @@ int Detach() {
   ::close(fds[0]);
   ::setsid();
   return fds[1];
+}
+
+// amd.conf again, with the same command line, for SIGHUP. nullptr (and
+// the reasons in diag) when it cannot be read or has errors.
+std::shared_ptr<const conf::Config> LoadConfig(const conf::ParsedArgs& args, Diagnostics* diag) {
+  std::optional<std::string> text;
+  std::string file = args.cmd.conf_file.value_or("/etc/amd.conf");
+  if (conf::ReadsConfFile(args)) {
+    std::string error;
+    text = ReadWholeFile(file, &error);
+    if (!text) {
+      diag->Error("cannot read configuration: " + error);
+      return nullptr;
+    }
+  }
+  return conf::BuildConfig(text, file, args.cmd, HostOptionDefaults(), diag);
 }
 
 void Tell(int fd, bool ok) {
@@ -115,8 +132,18 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       if (ec) return;
       if (sig == SIGHUP) {
         SdNotify("RELOADING=1");
-        log->info("SIGHUP: re-reading maps");
-        engine->ReloadMaps(true);
+        log->info("SIGHUP: re-reading the configuration and the maps");
+        Diagnostics diag;
+        auto fresh = LoadConfig(args, &diag);
+        for (const auto& d : diag.items()) {
+          if (d.severity >= Severity::kWarning) log->error("{}", d.ToString(false));
+        }
+        if (fresh) {
+          engine->Reconfigure(fresh);
+        } else {
+          log->error("the new configuration has errors; still serving the old one");
+          engine->ReloadMaps(true);
+        }
         SdNotify("READY=1");
         wait_signal();
         return;

@@ -55,6 +55,8 @@ struct Engine::Point {
   int parent = -1;
   bool created_dir = false;
   int expiring = 0;  // expire loops running for this point
+  std::string section;   // the amd.conf section of a top-level or direct point
+  std::string map_spec;  // map_name, map_type and map_options it was made with
   std::map<std::string, Node> nodes;
 };
 
@@ -521,6 +523,94 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
   return {};
 }
 
+namespace {
+
+std::string MapSpecOf(const conf::Section& sec) {
+  return sec.Get("map_name") + "|" + sec.Get("map_type") + "|" + sec.Get("map_options");
+}
+
+}  // namespace
+
+// One amd.conf map section: its map, and its automount point (or, for a
+// direct map, one per key), taking over what an earlier amd left there.
+Status Engine::StartSection(const conf::MapSection& m,
+                            const std::vector<kernel::MountInfoEntry>& table) {
+  const conf::Config& cfg = *config_;
+  const conf::Section& sec = m.section;
+  std::string options = sec.Get("map_options");
+  if (sec.Get("mount_type") == "nfs") {
+    log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
+               "serving it with autofs", m.dir);
+  }
+  std::optional<std::string> map_type;
+  if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
+  if (auto t = OptionIn(options, "maptype")) map_type = t;
+  Diagnostics diag;
+  auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type, OptionIn(options, "cache"), &diag);
+  LogDiagnostics(*log_, diag);
+  if (!loaded) {
+    return Status::Error(m.dir + ": map " + sec.Get("map_name") + " cannot be read",
+                         std::errc::no_such_file_or_directory);
+  }
+  auto handle = std::make_shared<MapHandle>();
+  handle->map = std::move(loaded);
+  handle->name = sec.Get("map_name");
+  std::optional<std::string> map_defaults;
+  if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
+    map_defaults = sec.Get("map_defaults");
+  }
+  int first_new = next_point_id_;
+  Status result;
+  if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
+    result = StartDirect(m, handle, map_defaults, table);
+  } else {
+    result = StartIndirect(m, handle, map_defaults, table);
+  }
+  for (int id = first_new; id < next_point_id_; ++id) {
+    auto it = points_.find(id);
+    if (it != points_.end() && it->second->parent < 0) {
+      it->second->section = m.dir;
+      it->second->map_spec = MapSpecOf(sec);
+    }
+  }
+  return result;
+}
+
+Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandle> handle,
+                             const std::optional<std::string>& map_defaults,
+                             const std::vector<kernel::MountInfoEntry>& table) {
+  if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
+    // An earlier amd's automount point: take it over with what is below.
+    auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor));
+    if (ep.ok()) {
+      Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults,
+                             -1, false, std::move(ep.value()));
+      if (s.ok()) {
+        AdoptBelow(*points_[next_point_id_ - 1], table);
+        log_->info("{}: re-adopted the running automount point, serving map {}", m.dir, handle->name);
+        return {};
+      }
+    }
+    log_->warn("{}: cannot re-adopt the existing autofs mount ({}); mounting over it", m.dir,
+               ep.status().ToString());
+  }
+  bool created = false;
+  if (!kernel_.Exists(m.dir)) {
+    Status s = kernel_.MakeDirs(m.dir, 0755);
+    if (!s.ok()) return s;
+    created = true;
+  }
+  Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
+                         created);
+  if (!s.ok()) {
+    if (created) kernel_.RemoveDir(m.dir);
+    return s;
+  }
+  log_->info("{}: serving map {} ({}, cache {})", m.dir, handle->name,
+             handle->map->source().Describe(), maps::CacheSpecName(handle->map->cache()));
+  return {};
+}
+
 Status Engine::Start() {
   const conf::Config& cfg = *config_;
   int started = 0;
@@ -529,78 +619,13 @@ Status Engine::Start() {
   std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
                                                                 : std::vector<kernel::MountInfoEntry>{};
   for (const auto& m : cfg.maps) {
-    const conf::Section& sec = m.section;
-    std::string options = sec.Get("map_options");
-    if (sec.Get("mount_type") == "nfs") {
-      log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
-                 "serving it with autofs", m.dir);
+    Status st = StartSection(m, table);
+    if (st.ok()) {
+      ++started;
+    } else {
+      last = st;
+      log_->error("{}", st.ToString());
     }
-    std::optional<std::string> map_type;
-    if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
-    if (auto t = OptionIn(options, "maptype")) map_type = t;
-    Diagnostics diag;
-    auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type, OptionIn(options, "cache"), &diag);
-    LogDiagnostics(*log_, diag);
-    if (!loaded) {
-      last = Status::Error(m.dir + ": map " + sec.Get("map_name") + " cannot be read",
-                           std::errc::no_such_file_or_directory);
-      log_->error("{}", last.ToString());
-      continue;
-    }
-    auto handle = std::make_shared<MapHandle>();
-    handle->map = std::move(loaded);
-    handle->name = sec.Get("map_name");
-    std::optional<std::string> map_defaults;
-    if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
-      map_defaults = sec.Get("map_defaults");
-    }
-    if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
-      Status s = StartDirect(m, handle, map_defaults, table);
-      if (s.ok()) {
-        ++started;
-      } else {
-        last = s;
-        log_->error("{}", s.ToString());
-      }
-      continue;
-    }
-    if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
-      // An earlier amd's automount point: take it over with what is below.
-      auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor));
-      if (ep.ok()) {
-        Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults,
-                               -1, false, std::move(ep.value()));
-        if (s.ok()) {
-          AdoptBelow(*points_[next_point_id_ - 1], table);
-          log_->info("{}: re-adopted the running automount point, serving map {}", m.dir, handle->name);
-          ++started;
-          continue;
-        }
-      }
-      log_->warn("{}: cannot re-adopt the existing autofs mount ({}); mounting over it", m.dir,
-                 ep.status().ToString());
-    }
-    bool created = false;
-    if (!kernel_.Exists(m.dir)) {
-      Status s = kernel_.MakeDirs(m.dir, 0755);
-      if (!s.ok()) {
-        last = s;
-        log_->error("{}", s.ToString());
-        continue;
-      }
-      created = true;
-    }
-    Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
-                           created);
-    if (!s.ok()) {
-      last = s;
-      log_->error("{}", s.ToString());
-      if (created) kernel_.RemoveDir(m.dir);
-      continue;
-    }
-    log_->info("{}: serving map {} ({}, cache {})", m.dir, handle->name,
-               handle->map->source().Describe(), maps::CacheSpecName(handle->map->cache()));
-    ++started;
   }
   if (started == 0) return last.ok() ? Status::Error("no automount points configured") : last;
   ScheduleExpire();
@@ -933,7 +958,15 @@ void Engine::Shutdown(std::function<void()> done) {
 }
 
 void Engine::UnmountAll(std::function<void()> done) {
-  // Deepest automount points first; each point's mounts before its autofs.
+  std::vector<int> ids;
+  for (auto& [id, point] : points_) ids.push_back(id);
+  UnmountPoints(ids, std::move(done));
+}
+
+// Takes the given automount points out of service (the engine forgets
+// them at once), then on a worker unmounts what is mounted below them and
+// their autofs mounts, deepest first, lazily where busy.
+void Engine::UnmountPoints(const std::vector<int>& ids, std::function<void()> done) {
   struct Work {
     std::string path;
     std::shared_ptr<kernel::AutofsEndpoint> endpoint;
@@ -941,12 +974,15 @@ void Engine::UnmountAll(std::function<void()> done) {
     bool remove_dir = false;
   };
   std::vector<Work> work;
-  for (auto& [id, point] : points_) {
+  for (int id : ids) {
+    auto it = points_.find(id);
+    if (it == points_.end()) continue;
+    Point& point = *it->second;
     Work w;
-    w.path = point->path;
-    w.endpoint = point->endpoint;
-    w.remove_dir = point->created_dir;
-    for (auto& [name, node] : point->nodes) {
+    w.path = point.path;
+    w.endpoint = point.endpoint;
+    w.remove_dir = point.created_dir;
+    for (auto& [name, node] : point.nodes) {
       if (node.first) node.first->TryFail(ENOENT);
       for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
       node.waiters.clear();
@@ -956,8 +992,6 @@ void Engine::UnmountAll(std::function<void()> done) {
     }
     work.push_back(std::move(w));
   }
-  std::vector<int> ids;
-  for (auto& [id, point] : points_) ids.push_back(id);
   for (int id : ids) RemovePoint(id);
   std::sort(work.begin(), work.end(),
             [](const Work& a, const Work& b) { return a.path.size() > b.path.size(); });
@@ -966,7 +1000,7 @@ void Engine::UnmountAll(std::function<void()> done) {
       for (auto& [name, rec] : w.records) {
         Status s = UnmountRecord(&rec, kernel_, false);
         if (!s.ok()) {
-          log_->warn("{}/{}: {} (detaching)", w.path, name, s.ToString());
+          log_->warn("{}: {} (detaching)", w.path + "/" + name, s.ToString());
           UnmountRecord(&rec, kernel_, true);
         }
       }
@@ -977,8 +1011,85 @@ void Engine::UnmountAll(std::function<void()> done) {
       }
       if (w.remove_dir) kernel_.RemoveDir(w.path);
     }
-    boost::asio::post(io_, std::move(done));
+    if (done) boost::asio::post(io_, std::move(done));
   });
+}
+
+// The ids of a point and of every sub-map point below it.
+std::vector<int> Engine::Subtree(int id) const {
+  std::vector<int> out = {id};
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto it = points_.find(out[i]);
+    if (it == points_.end()) continue;
+    for (const auto& [name, node] : it->second->nodes) {
+      if (node.child_point >= 0) out.push_back(node.child_point);
+    }
+  }
+  return out;
+}
+
+void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
+  config_ = std::move(config);
+  const conf::Config& cfg = *config_;
+  mount_context_.use_lofs = cfg.global.GetBool("autofs_use_lofs");
+  mount_context_.nfs_vers = cfg.global.Get("nfs_vers");
+  mount_context_.nfs_proto = cfg.global.Get("nfs_proto");
+  std::map<std::string, const conf::MapSection*> wanted;
+  for (const auto& m : cfg.maps) wanted[m.dir] = &m;
+  // Sections that are gone, or whose map changed, go; the map of an
+  // indirect point whose map changed is replaced in place instead, so its
+  // mounts stay.
+  std::vector<int> remove;
+  std::set<std::string> keep;
+  for (auto& [id, point] : points_) {
+    if (point->parent >= 0 || point->section.empty()) continue;
+    auto w = wanted.find(point->section);
+    if (w != wanted.end() && point->map_spec == MapSpecOf(w->second->section)) {
+      keep.insert(point->section);
+      continue;
+    }
+    if (w != wanted.end() && point->kind == kernel::AutofsKind::kIndirect &&
+        OptionIn(w->second->section.Get("map_options"), "type") != std::optional<std::string>("direct")) {
+      const conf::Section& sec = w->second->section;
+      std::optional<std::string> map_type;
+      if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
+      Diagnostics diag;
+      auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type,
+                            OptionIn(sec.Get("map_options"), "cache"), &diag);
+      LogDiagnostics(*log_, diag);
+      if (loaded) {
+        auto handle = std::make_shared<MapHandle>();
+        handle->map = std::move(loaded);
+        handle->name = sec.Get("map_name");
+        point->map = handle;
+        point->map_spec = MapSpecOf(sec);
+        log_->info("{}: now serving map {}", point->path, handle->name);
+      } else {
+        log_->error("{}: map {} cannot be read; keeping {}", point->path, sec.Get("map_name"),
+                    point->map->name);
+      }
+      keep.insert(point->section);
+      continue;
+    }
+    for (int sub : Subtree(id)) remove.push_back(sub);
+  }
+  if (!remove.empty()) {
+    for (int id : remove) {
+      if (points_.count(id) && points_[id]->parent < 0) log_->info("{}: no longer configured; unmounting", points_[id]->path);
+    }
+    UnmountPoints(remove, nullptr);
+  }
+  auto table_result = kernel_.MountTable();
+  std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
+                                                                : std::vector<kernel::MountInfoEntry>{};
+  for (const auto& m : cfg.maps) {
+    if (keep.count(m.dir)) continue;
+    Status s = StartSection(m, table);
+    if (!s.ok()) log_->error("{}", s.ToString());
+  }
+  unsigned long timeout = static_cast<unsigned long>(cfg.global.GetInt("cache_duration"));
+  for (auto& [id, point] : points_) point->endpoint->SetTimeout(timeout);
+  ReloadMaps(true);
 }
 
 }  // namespace amd

@@ -80,6 +80,11 @@ class Engine {
   void Shutdown(std::function<void()> done);
   // Re-reads maps whose source changed (all when `force`).
   void ReloadMaps(bool force);
+  // A new configuration (SIGHUP): automount points of sections that are
+  // gone are unmounted, new sections are mounted, a changed map is
+  // replaced (its mounts stay), global settings apply to what comes next,
+  // and every map is re-read.
+  void Reconfigure(std::shared_ptr<const conf::Config> config);
 
   const EngineStats& stats() const { return stats_; }
   // Paths of the automount points, for logs and tests.
@@ -96,6 +101,10 @@ class Engine {
   Job MakeJob(const Point& point, const std::string& name) const;
   // Where a node is mounted: below its point, or (direct) the point itself.
   static std::string NodePath(const Point& point, const std::string& name);
+  Status StartSection(const conf::MapSection& m, const std::vector<kernel::MountInfoEntry>& table);
+  Status StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+                       const std::optional<std::string>& map_defaults,
+                       const std::vector<kernel::MountInfoEntry>& table);
   Status StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
@@ -122,6 +131,8 @@ class Engine {
   void ScheduleSweep();
   void SweepMounts();
   void UnmountAll(std::function<void()> done);
+  void UnmountPoints(const std::vector<int>& ids, std::function<void()> done);
+  std::vector<int> Subtree(int id) const;
 
   boost::asio::io_context& io_;
   kernel::Kernel& kernel_;
