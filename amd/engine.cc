@@ -707,7 +707,7 @@ void Engine::StartMount(Point& point, const std::string& name) {
       if (outcome.status.ok()) {
         Status s;
         outcome.first_answered = first->TryReady(&s);
-        if (!s.ok()) outcome.diag.Warning(s.ToString());
+        if (!s.ok()) log_->warn("{}: {}", in_node_path, s.ToString());
       } else {
         first->TryFail(ENOENT);
       }
