@@ -2,19 +2,14 @@
 // the call and path as context. Program runs use posix_spawn and poll().
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "base/subprocess.h"
 #include "kernel-shim/kernel.h"
-
-extern char** environ;
 
 namespace amd::kernel {
 
@@ -81,64 +76,14 @@ bool SystemKernel::Exists(const std::string& path) {
 Result<ProgramResult> SystemKernel::Run(const std::string& path,
                                         const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout) {
-  if (path.empty()) return Status::Error("run: empty command");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  std::vector<std::string> copy = argv;
-  std::vector<char*> args;
-  for (auto& a : copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    return Status::FromErrno("spawn(" + path + ")", rc);
-  }
-  ProgramResult result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
-  char buf[4096];
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
-      timed_out = true;
-      break;
-    }
-    ssize_t r = ::read(fds[0], buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    if (result.output.size() < 65536) result.output.append(buf, static_cast<size_t>(r));
-  }
-  ::close(fds[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) return Status::Error(path + ": timed out", std::errc::timed_out);
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+  SubprocessSpec spec;
+  spec.path = path;
+  spec.argv = argv;
+  spec.capture_stderr = true;
+  spec.timeout = timeout;
+  auto r = RunSubprocess(spec);
+  if (!r.ok()) return r.status();
+  return ProgramResult{r->exit_status, std::move(r->output)};
 }
 
 Result<std::unique_ptr<AutofsEndpoint>> SystemKernel::CreateAutofs(const std::string& path,

@@ -1,0 +1,37 @@
+// RunSubprocess: starts a program with posix_spawn (no fork of the caller's
+// address space, no shell), reads what it prints until it exits or a
+// deadline passes (then kills it), and waits for it. Blocking; thread-safe.
+// Used for exec maps and for program mounts.
+#ifndef AMD_BASE_SUBPROCESS_H_
+#define AMD_BASE_SUBPROCESS_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace amd {
+
+struct SubprocessSpec {
+  std::string path;               // the program
+  std::vector<std::string> argv;  // its argument vector, argv[0] included
+  bool empty_environment = false;  // else this process's environment
+  bool capture_stderr = false;     // else standard error goes to /dev/null
+  bool new_process_group = false;
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  size_t max_output = 65536;  // more is read and dropped
+};
+
+struct SubprocessResult {
+  int exit_status = 0;  // exit code, or 128 + signal
+  std::string output;   // standard output (and error, when captured)
+};
+
+// An error when the program cannot be started or does not finish in time
+// (std::errc::timed_out; it is killed).
+Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec);
+
+}  // namespace amd
+
+#endif  // AMD_BASE_SUBPROCESS_H_
