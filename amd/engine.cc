@@ -311,6 +311,15 @@ Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& 
 
 Engine::~Engine() { expire_threads_.join(); }
 
+bool Engine::Busy() const {
+  for (const auto& [id, point] : points_) {
+    for (const auto& [name, node] : point->nodes) {
+      if (node.state == Node::State::kMounting || node.state == Node::State::kUnmounting) return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> Engine::MountPoints() const {
   std::vector<std::string> out;
   for (const auto& [id, p] : points_) out.push_back(p->path);

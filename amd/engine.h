@@ -87,6 +87,8 @@ class Engine {
   void Reconfigure(std::shared_ptr<const conf::Config> config);
 
   const EngineStats& stats() const { return stats_; }
+  // Whether some key is being mounted or unmounted right now.
+  bool Busy() const;
   // Paths of the automount points, for logs and tests.
   std::vector<std::string> MountPoints() const;
 
