@@ -8,11 +8,14 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
 
+#include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/amd_daemon.h"
 
@@ -118,6 +121,47 @@ TEST_CASE("tmpfs device mounts", "[root]") {
   REQUIRE(::stat((f.home + "/t").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
   CHECK(IsMountPoint(f.home + "/t"));
+}
+
+// A loop device over an image file, detached when the test ends.
+class LoopDevice {
+ public:
+  explicit LoopDevice(const std::string& image) {
+    std::string cmd = "losetup --find --show " + image + " 2>/dev/null";
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[128] = {};
+      if (std::fgets(buf, sizeof buf, p) != nullptr) device_ = buf;
+      ::pclose(p);
+    }
+    while (!device_.empty() && (device_.back() == '\n' || device_.back() == ' ')) device_.pop_back();
+  }
+  ~LoopDevice() {
+    if (!device_.empty()) std::system(("losetup -d " + device_ + " 2>/dev/null").c_str());
+  }
+  const std::string& device() const { return device_; }
+
+ private:
+  std::string device_;
+};
+
+TEST_CASE("ext4 on a loop device mounts with dev:=", "[root]") {
+  Fixture f;
+  std::string image = f.dir.path() + "/disk.img";
+  if (std::system(("truncate -s 16M " + image + " && mkfs.ext4 -q -F " + image +
+                   " > /dev/null 2>&1").c_str()) != 0) {
+    AMD_SKIP("mkfs.ext4 is not available");
+  }
+  LoopDevice loop(image);
+  if (loop.device().empty()) AMD_SKIP("no loop device could be set up here");
+  f.Start("disk type:=ext4;dev:=" + loop.device() + ";opts:=rw,noatime\n"
+          "ro type:=ext2;dev:=/dev/nonexistent\n");
+  std::ofstream(f.home + "/disk/hello") << "on ext4";
+  CHECK(ReadText(f.home + "/disk/hello") == "on ext4");
+  CHECK(IsMountPoint(f.home + "/disk"));
+  CHECK(ErrnoOfStat(f.home + "/ro") == ENOENT);
+  INFO(f.amd.Log());
+  CHECK(f.amd.Stop() == 0);
+  CHECK_FALSE(IsMountPoint(f.home + "/disk"));
 }
 
 TEST_CASE("unused mounts expire, nounmount ones stay", "[root]") {
