@@ -131,6 +131,9 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 // Everything a worker needs for one key, copied off the engine thread.
 struct Engine::Job {
   std::shared_ptr<SharedReply> first;  // answered by the worker when it is done
+  std::shared_ptr<Resolved> resolved;  // once the key is resolved
+  size_t next = 0;                     // the next selected location to try
+  std::string lane;                    // the worker pool lane it runs on
   std::shared_ptr<MapHandle> map;
   std::string name;
   std::string direct_key;  // a direct point's map key (its own path)
@@ -245,16 +248,37 @@ std::string Engine::SubMapPref(const Job& in, const maps::LocationResult& loc) {
   return pref == "null" ? std::string() : std::string(pref);
 }
 
-// The whole mount of one key, on a worker: resolve, then try the selected
-// locations in order until one mounts.
-Engine::MountOutcome Engine::RunJob(Job in) {
-  MountOutcome outcome;
+namespace {
+
+// The file server a location talks to ("" for local ones): mounts to one
+// server run on its own lane of the worker pool, capped per server.
+std::string ServerOf(const maps::LocationResult& loc) {
+  const std::string& t = loc.effective_type;
+  if (t == "nfs" || t == "nfsx" || t == "host" || t == "lustre") {
+    return std::string(loc.options.Value(Option::kRhost));
+  }
+  return std::string();
+}
+
+}  // namespace
+
+// One key's mount on a worker: resolve it (once), then try the selected
+// locations in order until one mounts. Returns the lane to continue on
+// when the next location belongs to another server's lane.
+std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
   Diagnostics& diag = outcome.diag;
-  auto resolved = Resolve(in, diag, &outcome.status);
-  if (!resolved) return outcome;
-  const maps::EntryResult& entry = resolved->entry;
-  for (size_t idx : entry.selected) {
-    const maps::LocationResult& loc = *entry.steps[idx].location;
+  if (!in.resolved) {
+    auto resolved = Resolve(in, diag, &outcome.status);
+    if (!resolved) return std::nullopt;
+    in.resolved = std::make_shared<Resolved>(std::move(*resolved));
+    outcome.status = Status::Error("no location of \"" + in.resolved->matched_key + "\" mounted",
+                                   std::errc::no_such_file_or_directory);
+  }
+  const maps::EntryResult& entry = in.resolved->entry;
+  for (; in.next < entry.selected.size(); ++in.next) {
+    const maps::LocationResult& loc = *entry.steps[entry.selected[in.next]].location;
+    std::string server = ServerOf(loc);
+    if (server != in.lane) return server;
     if (auto d = ParseInteger(loc.options.Value(Option::kDelay)); d && *d > 0) {
       auto until = in.start + std::chrono::seconds(*d);
       if (until > Clock::now()) std::this_thread::sleep_until(until);
@@ -282,19 +306,19 @@ Engine::MountOutcome Engine::RunJob(Job in) {
       outcome.submap_pref = SubMapPref(in, loc);
       outcome.submap_defaults = loc.defaults;
       outcome.status = {};
-      return outcome;
+      return std::nullopt;
     }
     auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
     if (rec.ok()) {
       outcome.record = std::move(rec.value());
       outcome.status = {};
-      return outcome;
+      return std::nullopt;
     }
     outcome.status = rec.status();
     diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
                  rec.status().ToString());
   }
-  return outcome;
+  return std::nullopt;
 }
 
 Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& pool,
@@ -699,31 +723,44 @@ void Engine::StartMount(Point& point, const std::string& name) {
   int point_id = point.id;
   Job job = MakeJob(point, name);
   job.first = n.first;
-  pool_.Submit("", [this, in = std::move(job), point_id, name, generation]() mutable {
-    std::shared_ptr<SharedReply> first = in.first;
-    std::string in_node_path = in.node_path;
-    MountOutcome outcome = RunJob(std::move(in));
-    // Answer the first request from here: one hop less for the common case.
-    // A failure is logged first, so the log explains it by the time the
-    // process sees ENOENT.
-    if (!outcome.status.ok()) {
-      LogDiagnostics(*log_, outcome.diag);
-      outcome.diag.Clear();
-      log_->error("{}: {}", in_node_path, outcome.status.ToString());
-      outcome.logged = true;
-    }
-    if (first) {
-      if (outcome.status.ok()) {
-        Status s;
-        outcome.first_answered = first->TryReady(&s);
-        if (!s.ok()) log_->warn("{}: {}", in_node_path, s.ToString());
-      } else {
-        first->TryFail(ENOENT);
-      }
-    }
-    boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
-      FinishMount(point_id, name, generation, std::move(outcome));
+  pool_.Submit("", [this, job = std::move(job), point_id, name, generation]() mutable {
+    DriveJob(std::move(job), MountOutcome(), point_id, name, generation);
+  });
+}
+
+// Runs a job on the current worker until it is done or must move to
+// another server's lane (pool_.Submit caps each server's lane).
+void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::string& name,
+                      uint64_t generation) {
+  if (auto lane = RunJob(in, outcome)) {
+    in.lane = *lane;
+    // (std::function needs a copyable task; the outcome travels shared.)
+    auto carried = std::make_shared<MountOutcome>(std::move(outcome));
+    pool_.Submit(*lane, [this, in = std::move(in), carried, point_id, name, generation]() mutable {
+      DriveJob(std::move(in), std::move(*carried), point_id, name, generation);
     });
+    return;
+  }
+  // Answer the first request from here: one hop less for the common case.
+  // A failure is logged first, so the log explains it by the time the
+  // process sees ENOENT.
+  if (!outcome.status.ok()) {
+    LogDiagnostics(*log_, outcome.diag);
+    outcome.diag.Clear();
+    log_->error("{}: {}", in.node_path, outcome.status.ToString());
+    outcome.logged = true;
+  }
+  if (in.first) {
+    if (outcome.status.ok()) {
+      Status s;
+      outcome.first_answered = in.first->TryReady(&s);
+      if (!s.ok()) log_->warn("{}: {}", in.node_path, s.ToString());
+    } else {
+      in.first->TryFail(ENOENT);
+    }
+  }
+  boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
+    FinishMount(point_id, name, generation, std::move(outcome));
   });
 }
 

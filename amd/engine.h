@@ -114,7 +114,9 @@ class Engine {
   std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
                                     Diagnostics& diag) const;
   static std::string SubMapPref(const Job& job, const maps::LocationResult& loc);
-  MountOutcome RunJob(Job job);
+  std::optional<std::string> RunJob(Job& job, MountOutcome& outcome);
+  void DriveJob(Job job, MountOutcome outcome, int point_id, const std::string& name,
+                uint64_t generation);
   // Takes over what an earlier daemon left below `point`.
   void AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>& table);
 

@@ -265,6 +265,32 @@ TEST_CASE("engine: shutdown unmounts everything and fails the waiting", "[engine
   f->pool.Join();
 }
 
+TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]") {
+  // Four workers, two per server. Four mounts from a hanging server must
+  // leave room for another server and for local mounts.
+  Fixture f("/defaults type:=nfs;rfs:=/x\n"
+            "d1 rhost:=dead\nd2 rhost:=dead\nd3 rhost:=dead\nd4 rhost:=dead\n"
+            "alive rhost:=alive\n"
+            "local type:=lofs;rfs:=/src\n");
+  f.world.addresses["dead"] = {0x0a000001};
+  f.world.addresses["alive"] = {0x0a000002};
+  f.kernel.DelayPrefix("mount dead:", std::chrono::seconds(2));
+  uint32_t token = 1;
+  for (const char* k : {"d1", "d2", "d3", "d4"}) {
+    f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, k, token++);
+  }
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "alive", 10);
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "local", 11);
+  f.RunUntil([&] { return !f.autofs->AnswerFor(10).empty() && !f.autofs->AnswerFor(11).empty(); });
+  CHECK(f.autofs->AnswerFor(10) == "ready");
+  CHECK(f.autofs->AnswerFor(11) == "ready");
+  // Served before any mount from the dead server finished: not behind it.
+  for (uint32_t t = 1; t <= 4; ++t) CHECK(f.autofs->AnswerFor(t).empty());
+  f.RunUntil([&] { return f.autofs->answer_count() == 6 && !f.engine->Busy(); },
+             std::chrono::seconds(15));
+  for (uint32_t t = 1; t <= 4; ++t) CHECK(f.autofs->AnswerFor(t) == "ready");
+}
+
 TEST_CASE("a dropped reply answers FAIL", "[engine]") {
   auto state = std::make_shared<FakeAutofsState>();
   auto a = std::make_shared<FakeAutofs>("/x", state);
