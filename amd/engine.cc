@@ -5,6 +5,8 @@
 // timed-out attempt, a shutdown) is recognised and undone.
 #include "amd/engine.h"
 
+#include "amd/section_maps.h"
+
 #include <spdlog/spdlog.h>
 
 #include <sys/sysmacros.h>
@@ -75,47 +77,6 @@ struct Engine::MountOutcome {
 
 namespace {
 
-// Settings a worker needs to open a map, copied from the configuration.
-struct MapSettings {
-  std::vector<std::string> search_path;
-  int exec_timeout = 10;
-  bool sun_syntax = false;
-};
-
-MapSettings SettingsOf(const conf::Section& s) {
-  MapSettings m;
-  const std::string sp = s.Get("search_path");
-  for (std::string_view d : SplitOn(sp, ':')) {
-    if (!d.empty()) m.search_path.emplace_back(d);
-  }
-  m.exec_timeout = static_cast<int>(s.GetInt("exec_map_timeout"));
-  m.sun_syntax = s.GetBool("sun_map_syntax");
-  return m;
-}
-
-std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::string& name,
-                                   const std::optional<std::string>& map_type,
-                                   const std::optional<std::string>& cache, Diagnostics* diag) {
-  maps::MapSourceSpec spec{name, map_type, settings.search_path, settings.exec_timeout};
-  auto source = maps::OpenMapSource(spec, diag);
-  if (!source) return nullptr;
-  auto map = std::make_unique<maps::Map>(std::move(source), cache, settings.sun_syntax, diag);
-  if (!map->Load(diag)) return nullptr;
-  return map;
-}
-
-std::optional<std::string> OptionIn(std::string_view options, std::string_view name) {
-  std::optional<std::string> v;
-  for (const auto& f : maps::SplitFields(options)) {
-    maps::ParsedField p = maps::ClassifyField(f.text);
-    if ((p.kind == maps::ParsedField::Kind::kAssign || p.kind == maps::ParsedField::Kind::kOldAssign) &&
-        p.name == name) {
-      v = p.value;
-    }
-  }
-  return v;
-}
-
 void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
   for (const auto& item : d.items()) {
     if (item.severity >= Severity::kError) {
@@ -174,7 +135,7 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.mount_ctx = mount_context_;
   // A direct mount point is a directory amd mounts over: never a symlink.
   if (point.kind == kernel::AutofsKind::kDirect) in.mount_ctx.use_lofs = true;
-  in.settings = SettingsOf(cfg.global);
+  in.settings = MapSettingsOf(cfg.global);
   in.pgrp = options_.pgrp;
   in.start = Clock::now();
   return in;
@@ -231,10 +192,7 @@ std::shared_ptr<Engine::MapHandle> Engine::SubMap(const Job& in, const maps::Loc
                                                   Diagnostics& diag) const {
   std::string sub(loc.options.Value(Option::kFs));
   if (sub == "." || sub == in.map->name) return in.map;
-  std::optional<std::string> type, cache = std::string("none");
-  if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
-  if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
-  auto loaded = LoadMap(in.settings, sub, type, cache, &diag);
+  auto loaded = LoadSubMap(in.settings, loc, &diag);
   if (!loaded) return nullptr;
   auto handle = std::make_shared<MapHandle>();
   handle->map = std::move(loaded);
@@ -568,18 +526,13 @@ std::string MapSpecOf(const conf::Section& sec) {
 // direct map, one per key), taking over what an earlier amd left there.
 Status Engine::StartSection(const conf::MapSection& m,
                             const std::vector<kernel::MountInfoEntry>& table) {
-  const conf::Config& cfg = *config_;
   const conf::Section& sec = m.section;
-  std::string options = sec.Get("map_options");
   if (sec.Get("mount_type") == "nfs") {
     log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
                "serving it with autofs", m.dir);
   }
-  std::optional<std::string> map_type;
-  if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
-  if (auto t = OptionIn(options, "maptype")) map_type = t;
   Diagnostics diag;
-  auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type, OptionIn(options, "cache"), &diag);
+  auto loaded = LoadSectionMap(sec, &diag);
   LogDiagnostics(*log_, diag);
   if (!loaded) {
     return Status::Error(m.dir + ": map " + sec.Get("map_name") + " cannot be read",
@@ -588,13 +541,10 @@ Status Engine::StartSection(const conf::MapSection& m,
   auto handle = std::make_shared<MapHandle>();
   handle->map = std::move(loaded);
   handle->name = sec.Get("map_name");
-  std::optional<std::string> map_defaults;
-  if (sec.Has("map_defaults") || !cfg.global.Get("map_defaults").empty()) {
-    map_defaults = sec.Get("map_defaults");
-  }
+  std::optional<std::string> map_defaults = MapDefaultsOverride(*config_, sec);
   int first_new = next_point_id_;
   Status result;
-  if (OptionIn(options, "type") == std::optional<std::string>("direct")) {
+  if (IsDirectSection(sec)) {
     result = StartDirect(m, handle, map_defaults, table);
   } else {
     result = StartIndirect(m, handle, map_defaults, table);
@@ -1095,13 +1045,10 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
       continue;
     }
     if (w != wanted.end() && point->kind == kernel::AutofsKind::kIndirect &&
-        OptionIn(w->second->section.Get("map_options"), "type") != std::optional<std::string>("direct")) {
+        !IsDirectSection(w->second->section)) {
       const conf::Section& sec = w->second->section;
-      std::optional<std::string> map_type;
-      if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
       Diagnostics diag;
-      auto loaded = LoadMap(SettingsOf(sec), sec.Get("map_name"), map_type,
-                            OptionIn(sec.Get("map_options"), "cache"), &diag);
+      auto loaded = LoadSectionMap(sec, &diag);
       LogDiagnostics(*log_, diag);
       if (loaded) {
         auto handle = std::make_shared<MapHandle>();

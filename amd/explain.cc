@@ -1,6 +1,8 @@
 // --explain: walks PATH through the configured maps; see explain.h.
 #include "amd/explain.h"
 
+#include "amd/section_maps.h"
+
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
@@ -25,39 +27,6 @@ std::vector<std::string> SplitPath(std::string_view p) {
     out.emplace_back(c);
   }
   return out;
-}
-
-// The value of name:=... in a map_options string, if given.
-std::optional<std::string> OptionIn(std::string_view options, std::string_view name) {
-  std::optional<std::string> v;
-  for (const auto& f : maps::SplitFields(options)) {
-    maps::ParsedField p = maps::ClassifyField(f.text);
-    if ((p.kind == maps::ParsedField::Kind::kAssign ||
-         p.kind == maps::ParsedField::Kind::kOldAssign) &&
-        p.name == name) {
-      v = p.value;
-    }
-  }
-  return v;
-}
-
-std::unique_ptr<maps::Map> OpenMap(const conf::Section& section, const std::string& name,
-                                   const std::optional<std::string>& map_type,
-                                   const std::optional<std::string>& cache, Diagnostics* diag) {
-  maps::MapSourceSpec spec;
-  spec.name = name;
-  spec.map_type = map_type;
-  const std::string search_path = section.Get("search_path");
-  for (std::string_view d : SplitOn(search_path, ':')) {
-    if (!d.empty()) spec.search_path.emplace_back(d);
-  }
-  spec.exec_map_timeout_s = static_cast<int>(section.GetInt("exec_map_timeout"));
-  auto source = maps::OpenMapSource(spec, diag);
-  if (!source) return nullptr;
-  auto map = std::make_unique<maps::Map>(std::move(source), cache,
-                                         section.GetBool("sun_map_syntax"), diag);
-  if (!map->Load(diag)) return nullptr;
-  return map;
 }
 
 const conf::MapSection* FindMountPoint(const conf::Config& config, const std::string& path) {
@@ -87,19 +56,21 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   // A direct map whose key is PATH or a directory above it wins.
   const conf::MapSection* top = nullptr;
   std::string direct_key;
+  std::unique_ptr<maps::Map> map;  // the chosen section's map
   for (const auto& m : config.maps) {
-    std::string options = m.section.Get("map_options");
-    if (OptionIn(options, "type") != std::optional<std::string>("direct")) continue;
+    if (!IsDirectSection(m.section)) continue;
     Diagnostics ignored;
-    auto map = OpenMap(m.section, m.section.Get("map_name"), std::nullopt, OptionIn(options, "cache"),
-                       &ignored);
-    if (!map) continue;
+    auto candidate = LoadSectionMap(m.section, &ignored);
+    if (!candidate) continue;
+    bool better = false;
     for (std::string k = clean; !k.empty(); k = k.substr(0, k.rfind('/'))) {
-      if (map->Find(k, nullptr).found() && k.size() > direct_key.size()) {
+      if (candidate->Find(k, nullptr).found() && k.size() > direct_key.size()) {
         direct_key = k;
         top = &m;
+        better = true;
       }
     }
+    if (better) map = std::move(candidate);
   }
   if (top == nullptr) top = FindMountPoint(config, clean);
   if (top == nullptr) {
@@ -108,12 +79,8 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   }
   e.mount_point = top->dir;
   const conf::Section& sec = top->section;
-  std::string map_options = sec.Get("map_options");
-  std::optional<std::string> map_type;
-  if (!sec.Get("map_type").empty()) map_type = sec.Get("map_type");
-  if (auto t = OptionIn(map_options, "maptype")) map_type = t;
   std::string map_name = sec.Get("map_name");
-  auto map = OpenMap(sec, map_name, map_type, OptionIn(map_options, "cache"), &e.diag);
+  if (!map) map = LoadSectionMap(sec, &e.diag);
   if (!map) {
     e.outcome = "map " + map_name + " cannot be read";
     return e;
@@ -130,10 +97,7 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     e.outcome = path + " is the automount point itself; name a key below it";
     return e;
   }
-  std::optional<std::string> map_defaults;
-  if (sec.Has("map_defaults") || !config.global.Get("map_defaults").empty()) {
-    map_defaults = sec.Get("map_defaults");
-  }
+  std::optional<std::string> map_defaults = MapDefaultsOverride(config, sec);
   maps::EvalContext ctx;
   ctx.facts = &facts;
   ctx.world = world;
@@ -201,20 +165,18 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
       }
       return e;
     }
-    // Descend into the sub-map.
+    // Descend into the sub-map: the same map for fs:=. or ${map}, as the
+    // daemon does; another map with the global settings, as the daemon does.
     std::string sub = std::string(loc.options.Value(Option::kFs));
-    if (sub == ".") sub = map_name;
-    std::optional<std::string> sub_type;
-    if (loc.options.Has(Option::kMaptype)) sub_type = std::string(loc.options.Value(Option::kMaptype));
-    std::optional<std::string> sub_cache = std::string("none");
-    if (loc.options.Has(Option::kCache)) sub_cache = std::string(loc.options.Value(Option::kCache));
-    auto next = OpenMap(sec, sub, sub_type, sub_cache, &e.diag);
-    if (!next) {
-      e.outcome = "sub-map " + sub + " cannot be read";
-      return e;
+    if (sub != "." && sub != map_name) {
+      auto next = LoadSubMap(MapSettingsOf(config.global), loc, &e.diag);
+      if (!next) {
+        e.outcome = "sub-map " + sub + " cannot be read";
+        return e;
+      }
+      map = std::move(next);
+      map_name = sub;
     }
-    map = std::move(next);
-    map_name = sub;
     if (loc.options.Has(Option::kPref)) {
       pref = loc.options.Value(Option::kPref) == "null" ? "" : std::string(loc.options.Value(Option::kPref));
     } else {

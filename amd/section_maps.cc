@@ -1,0 +1,74 @@
+// Map naming and loading for sections and sub-maps; see section_maps.h.
+#include "amd/section_maps.h"
+
+#include "base/strings.h"
+#include "maps/location_syntax.h"
+
+namespace amd {
+
+std::optional<std::string> AssignedOption(std::string_view options, std::string_view name) {
+  std::optional<std::string> v;
+  for (const auto& f : maps::SplitFields(options)) {
+    maps::ParsedField p = maps::ClassifyField(f.text);
+    if ((p.kind == maps::ParsedField::Kind::kAssign ||
+         p.kind == maps::ParsedField::Kind::kOldAssign) &&
+        p.name == name) {
+      v = p.value;
+    }
+  }
+  return v;
+}
+
+MapSettings MapSettingsOf(const conf::Section& s) {
+  MapSettings m;
+  const std::string search_path = s.Get("search_path");
+  for (std::string_view d : SplitOn(search_path, ':')) {
+    if (!d.empty()) m.search_path.emplace_back(d);
+  }
+  m.exec_timeout = static_cast<int>(s.GetInt("exec_map_timeout"));
+  m.sun_syntax = s.GetBool("sun_map_syntax");
+  return m;
+}
+
+std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::string& name,
+                                   const std::optional<std::string>& map_type,
+                                   const std::optional<std::string>& cache, Diagnostics* diag) {
+  maps::MapSourceSpec spec{name, map_type, settings.search_path, settings.exec_timeout};
+  auto source = maps::OpenMapSource(spec, diag);
+  if (!source) return nullptr;
+  auto map = std::make_unique<maps::Map>(std::move(source), cache, settings.sun_syntax, diag);
+  if (!map->Load(diag)) return nullptr;
+  return map;
+}
+
+std::unique_ptr<maps::Map> LoadSectionMap(const conf::Section& section, Diagnostics* diag) {
+  std::string options = section.Get("map_options");
+  std::optional<std::string> map_type;
+  if (!section.Get("map_type").empty()) map_type = section.Get("map_type");
+  if (auto t = AssignedOption(options, "maptype")) map_type = t;
+  return LoadMap(MapSettingsOf(section), section.Get("map_name"), map_type,
+                 AssignedOption(options, "cache"), diag);
+}
+
+std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::LocationResult& loc,
+                                      Diagnostics* diag) {
+  using maps::Option;
+  std::optional<std::string> type, cache = std::string("none");
+  if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
+  if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
+  return LoadMap(settings, std::string(loc.options.Value(Option::kFs)), type, cache, diag);
+}
+
+bool IsDirectSection(const conf::Section& section) {
+  return AssignedOption(section.Get("map_options"), "type") == std::optional<std::string>("direct");
+}
+
+std::optional<std::string> MapDefaultsOverride(const conf::Config& config,
+                                               const conf::Section& section) {
+  if (section.Has("map_defaults") || !config.global.Get("map_defaults").empty()) {
+    return section.Get("map_defaults");
+  }
+  return std::nullopt;
+}
+
+}  // namespace amd
