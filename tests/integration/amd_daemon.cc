@@ -125,6 +125,15 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
 
 std::string AmdDaemon::Log() const { return ReadText(root_ + "/amd.log"); }
 
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
 std::string ReadText(const std::string& path) {
   std::ifstream f(path);
   std::stringstream ss;

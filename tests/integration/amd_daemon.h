@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ class AmdDaemon {
   int notify_fd_ = -1;
   pid_t pid_ = -1;
 };
+
+// Polls `pred` every 100 ms until it holds or `limit` passes; its last value.
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit);
 
 // Helpers for assertions.
 std::string ReadText(const std::string& path);              // "" when unreadable

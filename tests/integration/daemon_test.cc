@@ -174,11 +174,9 @@ TEST_CASE("unused mounts expire, nounmount ones stay", "[root]") {
   CHECK(ReadText(f.home + "/gone/file") == "alice's file\n");
   CHECK(ReadText(f.home + "/kept/file") == "bob's file\n");
   CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
-  bool expired = false;
-  for (int i = 0; i < 100 && !expired; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    expired = !IsMountPoint(f.home + "/gone") && !IsMountPoint(f.home + "/link");
-  }
+  bool expired = WaitUntil(
+      [&] { return !IsMountPoint(f.home + "/gone") && !IsMountPoint(f.home + "/link"); },
+      std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
   CHECK(IsMountPoint(f.home + "/kept"));  // lofs never times out without unmount/utimeout
@@ -231,11 +229,9 @@ TEST_CASE("SIGHUP re-reads a changed map, a broken map keeps the old one", "[roo
   ::utimensat(AT_FDCWD, (f.dir.path() + "/maps/amd.home").c_str(), now, 0);
   f.amd.Signal(SIGHUP);
   REQUIRE(f.amd.WaitReady());
-  bool seen = false;
-  for (int i = 0; i < 50 && !seen; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    seen = ReadText(f.home + "/two/file") == "bob's file\n";
-  }
+  bool seen = WaitUntil(
+      [&] { return ReadText(f.home + "/two/file") == "bob's file\n"; },
+      std::chrono::seconds(5));
   CHECK(seen);
   // Now the map becomes unreadable: the old entries keep being served.
   ::chmod((f.dir.path() + "/maps/amd.home").c_str(), 0);
@@ -283,11 +279,9 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
   CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");      // new keys mount again
   CHECK(ReadText(f.home + "/sub/bob/file") == "bob's file\n");  // in the adopted sub-map too
   // The adopted mounts expire like any other.
-  bool expired = false;
-  for (int i = 0; i < 100 && !expired; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    expired = !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/link");
-  }
+  bool expired = WaitUntil(
+      [&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/link"); },
+      std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
   CHECK(f.amd.Stop() == 0);
@@ -310,11 +304,9 @@ TEST_CASE("direct maps: each absolute key is an automount point of its own", "[r
   CHECK(ReadText(d2 + "/file") == "bob's file\n");
   CHECK(MountCountUnder(d1) == 2);  // autofs, and the mount over it
   CHECK(f.amd.Log().find("\"relative\" is not an absolute path") != std::string::npos);
-  bool expired = false;
-  for (int i = 0; i < 100 && !expired; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    expired = MountCountUnder(d1) == 1 && MountCountUnder(d2) == 1;
-  }
+  bool expired = WaitUntil(
+      [&] { return MountCountUnder(d1) == 1 && MountCountUnder(d2) == 1; },
+      std::chrono::seconds(10));
   CHECK(expired);
   CHECK(ReadText(d1 + "/file") == "alice's file\n");  // mounts again
   CHECK(f.amd.Stop() == 0);
@@ -334,11 +326,9 @@ TEST_CASE("SIGHUP re-reads amd.conf: mount points come and go, a bad file keeps 
   f.amd.WriteConf("", "[ " + other + " ]\nmap_name = amd.other\n");
   f.amd.Signal(SIGHUP);
   REQUIRE(f.amd.WaitReady());
-  bool moved = false;
-  for (int i = 0; i < 50 && !moved; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    moved = MountCountUnder(f.home) == 0 && IsMountPoint(other);
-  }
+  bool moved = WaitUntil(
+      [&] { return MountCountUnder(f.home) == 0 && IsMountPoint(other); },
+      std::chrono::seconds(5));
   INFO(f.amd.Log());
   CHECK(moved);
   CHECK(ReadText(other + "/bob/file") == "bob's file\n");
