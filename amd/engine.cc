@@ -116,8 +116,20 @@ struct Engine::Resolved {
   maps::EntryResult entry;
 };
 
+void Engine::ApplyGlobalSettings() {
+  const conf::Section& g = config_->global;
+  mount_context_.use_lofs = g.GetBool("autofs_use_lofs");
+  mount_context_.nfs_vers = g.Get("nfs_vers");
+  mount_context_.nfs_proto = g.Get("nfs_proto");
+  mount_context_.world = &world_;
+  global_maps_ = MapSettingsOf(g);
+  eval_flags_.selectors_in_defaults = g.GetBool("selectors_in_defaults");
+  eval_flags_.normalize_slashes = g.GetBool("normalize_slashes");
+  eval_flags_.normalize_hostnames = g.GetBool("normalize_hostnames");
+  eval_flags_.domain_strip = g.GetBool("domain_strip");
+}
+
 Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
-  const conf::Config& cfg = *config_;
   Job in;
   in.map = point.map;
   in.name = name;
@@ -126,16 +138,16 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   if (point.kind == kernel::AutofsKind::kDirect) in.direct_key = point.path;
   in.parent_defaults = point.parent_defaults;
   in.map_defaults = point.map_defaults;
-  in.selectors_in_defaults = cfg.global.GetBool("selectors_in_defaults");
+  in.selectors_in_defaults = eval_flags_.selectors_in_defaults;
   in.ctx.facts = &facts_;
   in.ctx.world = &world_;
-  in.ctx.normalize_slashes = cfg.global.GetBool("normalize_slashes");
-  in.ctx.normalize_hostnames = cfg.global.GetBool("normalize_hostnames");
-  in.ctx.domain_strip = cfg.global.GetBool("domain_strip");
+  in.ctx.normalize_slashes = eval_flags_.normalize_slashes;
+  in.ctx.normalize_hostnames = eval_flags_.normalize_hostnames;
+  in.ctx.domain_strip = eval_flags_.domain_strip;
   in.mount_ctx = mount_context_;
   // A direct mount point is a directory amd mounts over: never a symlink.
   if (point.kind == kernel::AutofsKind::kDirect) in.mount_ctx.use_lofs = true;
-  in.settings = MapSettingsOf(cfg.global);
+  in.settings = global_maps_;
   in.pgrp = options_.pgrp;
   in.start = Clock::now();
   return in;
@@ -285,10 +297,7 @@ Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& 
     : io_(io), kernel_(kernel), pool_(pool), world_(world), facts_(std::move(facts)),
       config_(std::move(config)), log_(std::move(log)), options_(options),
       watcher_(std::move(watcher)), expire_timer_(io), sweep_timer_(io) {
-  mount_context_.use_lofs = config_->global.GetBool("autofs_use_lofs");
-  mount_context_.nfs_vers = config_->global.Get("nfs_vers");
-  mount_context_.nfs_proto = config_->global.Get("nfs_proto");
-  mount_context_.world = &world_;
+  ApplyGlobalSettings();
 }
 
 Engine::~Engine() { expire_threads_.join(); }
@@ -1027,9 +1036,7 @@ std::vector<int> Engine::Subtree(int id) const {
 void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
   config_ = std::move(config);
   const conf::Config& cfg = *config_;
-  mount_context_.use_lofs = cfg.global.GetBool("autofs_use_lofs");
-  mount_context_.nfs_vers = cfg.global.Get("nfs_vers");
-  mount_context_.nfs_proto = cfg.global.Get("nfs_proto");
+  ApplyGlobalSettings();
   std::map<std::string, const conf::MapSection*> wanted;
   for (const auto& m : cfg.maps) wanted[m.dir] = &m;
   // Sections that are gone, or whose map changed, go; the map of an

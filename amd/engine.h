@@ -26,6 +26,7 @@
 
 #include "amd/autofs_reply.h"
 #include "amd/mounter.h"
+#include "amd/section_maps.h"
 #include "amd/worker_pool.h"
 #include "conf/config.h"
 #include "kernel-shim/autofs_packet.h"
@@ -101,6 +102,9 @@ class Engine {
   struct Resolved;
 
   Job MakeJob(const Point& point, const std::string& name) const;
+  // Derives from config_ what every mount needs (mount_context_,
+  // global_maps_, eval_flags_), once per configuration.
+  void ApplyGlobalSettings();
   // Where a node is mounted: below its point, or (direct) the point itself.
   static std::string NodePath(const Point& point, const std::string& name);
   Status StartSection(const conf::MapSection& m, const std::vector<kernel::MountInfoEntry>& table);
@@ -148,6 +152,13 @@ class Engine {
   Options options_;
   Watcher watcher_;
   MountContext mount_context_;
+  MapSettings global_maps_;  // for sub-maps
+  struct EvalFlags {
+    bool selectors_in_defaults = false;
+    bool normalize_slashes = true;
+    bool normalize_hostnames = false;
+    bool domain_strip = true;
+  } eval_flags_;
   std::map<int, std::unique_ptr<Point>> points_;
   int next_point_id_ = 1;
   uint64_t next_generation_ = 1;
