@@ -139,6 +139,7 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
           if (d.severity >= Severity::kWarning) log->error("{}", d.ToString(false));
         }
         if (fresh) {
+          config = fresh;
           engine->Reconfigure(fresh);
         } else {
           log->error("the new configuration has errors; still serving the old one");
@@ -148,9 +149,14 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
         wait_signal();
         return;
       }
-      log->info("{}: unmounting and exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      // SIGINT always unmounts, as in the original; SIGTERM per
+      // unmount_on_exit.
+      bool unmount = sig == SIGINT || config->global.GetBool("unmount_on_exit");
+      log->info("{}: {}and exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                unmount ? "unmounting " : "");
       SdNotify("STOPPING=1");
-      engine->Shutdown([&io] { io.stop(); });
+      engine->Shutdown([&io] { io.stop(); },
+                       unmount ? Engine::OnExit::kUnmount : Engine::OnExit::kLeave);
     });
   };
   wait_signal();

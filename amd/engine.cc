@@ -96,6 +96,7 @@ struct Engine::Job {
   size_t next = 0;                     // the next selected location to try
   std::string lane;                    // the worker pool lane it runs on
   std::shared_ptr<MapHandle> map;
+  std::shared_ptr<kernel::AutofsEndpoint> endpoint;  // the point's
   std::string name;
   std::string direct_key;  // a direct point's map key (its own path)
   std::string pref;
@@ -132,6 +133,7 @@ void Engine::ApplyGlobalSettings() {
 Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   Job in;
   in.map = point.map;
+  in.endpoint = point.endpoint;
   in.name = name;
   in.pref = point.pref;
   in.node_path = NodePath(point, name);
@@ -280,6 +282,15 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
     }
     auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
     if (rec.ok()) {
+      if (rec->utimeout) {
+        // The kernel's own idle time for this key (a direct point is one
+        // key: its whole autofs mount's timeout).
+        unsigned long t = static_cast<unsigned long>(*rec->utimeout);
+        Status st = in.direct_key.empty() ? in.endpoint->SetKeyTimeout(in.name, t)
+                                          : in.endpoint->SetTimeout(t);
+        if (!st.ok()) diag.Warning(in.node_path + ": utimeout=" + std::to_string(t) +
+                                   " not applied, cache_duration used: " + st.ToString());
+      }
       outcome.record = std::move(rec.value());
       outcome.status = {};
       return std::nullopt;
@@ -801,6 +812,11 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     (void)s;
   } else {
     node->record = std::move(*outcome.record);
+    if (node->record.utimeout && *node->record.utimeout < shortest_utimeout_) {
+      shortest_utimeout_ = *node->record.utimeout;
+      expire_timer_.cancel();  // its waiter returns; tick at the new pace
+      ScheduleExpire();
+    }
     log_->info("{}: mounted {} {}", NodePath(point, name), node->record.type, node->record.mount_info);
   }
   node->state = Node::State::kMounted;
@@ -888,7 +904,9 @@ void Engine::RemovePoint(int id) {
 }
 
 void Engine::ScheduleExpire() {
-  long d = config_->global.GetInt("cache_duration");
+  // Often enough for the shortest idle time in use: cache_duration, or a
+  // mount's own utimeout=.
+  long d = std::min(static_cast<long>(config_->global.GetInt("cache_duration")), shortest_utimeout_);
   long tick = std::clamp(d / 4, 1L, 60L);
   expire_timer_.expires_after(std::chrono::seconds(tick));
   expire_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -954,12 +972,38 @@ void Engine::ReloadMaps(bool force) {
   }
 }
 
-void Engine::Shutdown(std::function<void()> done) {
-  if (stopping_) return;
+// Everyone waiting for the node gets ENOENT.
+void Engine::FailWaiters(Node& node) {
+  if (node.first) node.first->TryFail(ENOENT);
+  for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
+  node.waiters.clear();
+}
+
+void Engine::Shutdown(std::function<void()> done, OnExit on_exit) {
+  if (stopping_) {
+    if (done) boost::asio::post(io_, std::move(done));
+    return;
+  }
   stopping_ = true;
   expire_timer_.cancel();
   sweep_timer_.cancel();
-  UnmountAll(std::move(done));
+  if (on_exit == OnExit::kUnmount) {
+    UnmountAll(std::move(done));
+    return;
+  }
+  // Catatonic, each autofs mount fails new lookups at once (ENOENT) rather
+  // than raising SIGPIPE in whoever touches it first; what is mounted stays
+  // reachable, and the next amd re-adopts all of it.
+  for (auto& [id, point] : points_) {
+    for (auto& [name, node] : point->nodes) {
+      FailWaiters(node);
+    }
+    Status s = point->endpoint->Catatonic();
+    if (!s.ok()) log_->warn("{}", s.ToString());
+  }
+  log_->info("leaving {} automount points and their mounts in place (unmount_on_exit = no)",
+             points_.size());
+  boost::asio::post(io_, std::move(done));
 }
 
 void Engine::UnmountAll(std::function<void()> done) {
@@ -988,9 +1032,7 @@ void Engine::UnmountPoints(const std::vector<int>& ids, std::function<void()> do
     w.endpoint = point.endpoint;
     w.remove_dir = point.created_dir;
     for (auto& [name, node] : point.nodes) {
-      if (node.first) node.first->TryFail(ENOENT);
-      for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
-      node.waiters.clear();
+      FailWaiters(node);
       if (node.state == Node::State::kMounted && node.child_point < 0) {
         w.records.emplace_back(name, std::move(node.record));
       }

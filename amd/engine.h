@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,9 +77,15 @@ class Engine {
   void OnPacket(int id, const kernel::AutofsPacket& packet);
   // Asks the kernel to expire unused mounts of every point now.
   void ExpireNow(bool immediate);
-  // New lookups fail from now on; unmounts everything amd mounted and then
-  // its autofs mounts (lazily where busy), then calls `done`.
-  void Shutdown(std::function<void()> done);
+  // What Shutdown does with the mounts (amd.conf unmount_on_exit).
+  enum class OnExit {
+    kUnmount,  // everything amd mounted, then its autofs mounts (lazily where busy)
+    kLeave,    // every mount stays; autofs mounts turn catatonic, for the next amd to adopt
+  };
+  // New lookups fail from now on, and so do those waiting; then the mounts
+  // are unmounted or left per `on_exit`, and `done` is called. A second
+  // call only calls `done`.
+  void Shutdown(std::function<void()> done, OnExit on_exit = OnExit::kUnmount);
   // Re-reads maps whose source changed (all when `force`).
   void ReloadMaps(bool force);
   // A new configuration (SIGHUP): automount points of sections that are
@@ -98,6 +105,7 @@ class Engine {
   struct Point;
   struct Node;
   struct MountOutcome;
+  static void FailWaiters(Node& node);
   struct Job;
   struct Resolved;
 
@@ -170,6 +178,8 @@ class Engine {
   boost::asio::thread_pool expire_threads_{16};
   boost::asio::steady_timer sweep_timer_;
   EngineStats stats_;
+  // The shortest utimeout= of any mount so far (seconds), for the expire tick.
+  long shortest_utimeout_ = std::numeric_limits<long>::max();
 };
 
 }  // namespace amd

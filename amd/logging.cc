@@ -66,6 +66,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
     *error = "log_file " + log_file + ": " + e.what();
     return nullptr;
   }
+  // (The syslog sink sends the bare message: syslog adds time, name, pid
+  // and the level as the priority.)
   log->set_pattern("%Y-%m-%d %H:%M:%S.%e amd[%P]: %l: %v");
   log->set_level(LevelOf(log_options));
   log->flush_on(spdlog::level::info);

@@ -180,6 +180,7 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
   rec.target = loc.options.Value(Option::kSublink).empty() ? loc.mount_info
                                                             : std::string(loc.options.Value(Option::kSublink));
   rec.expires = LocationExpires(loc);
+  rec.utimeout = ReadAmdMountPolicy(loc.options.Value(Option::kOpts)).utimeout;
   return rec;
 }
 

@@ -13,6 +13,7 @@
 #define AMD_AMD_MOUNTER_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct MountRecord {
   std::string mount_info;  // e.g. "host:/path", a device, a link target
   std::string target;      // what the node shows
   bool expires = true;     // false for types that never time out, or nounmount
+  std::optional<long> utimeout;  // opts utimeout=N: this mount's own idle time
   std::vector<MountAction> actions;  // in the order they were done
 };
 

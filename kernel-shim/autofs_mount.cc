@@ -37,6 +37,7 @@ constexpr unsigned long DevIoctlCommand(unsigned cmd) {
 constexpr unsigned kOpenMount = 0x74;
 constexpr unsigned kSetPipeFd = 0x78;
 constexpr unsigned kCatatonic = 0x79;
+constexpr unsigned kTimeout = 0x7a;
 
 // One /dev/autofs command; `path` is appended when given.
 Status DevCommand(int control, unsigned cmd, DevIoctl* header, const std::string& path,
@@ -156,6 +157,31 @@ Status AutofsMount::SetTimeout(unsigned long seconds) const {
   if (::ioctl(ioctl_fd_, AUTOFS_IOC_SETTIMEOUT, &t) != 0) {
     return Status::FromErrno("autofs settimeout(" + path_ + ")", errno);
   }
+  return {};
+}
+
+Status AutofsMount::SetKeyTimeout(const std::string& name, unsigned long seconds) const {
+  // Before protocol 5.06 the kernel ignores the name and would set the
+  // timeout of the whole mount.
+  int sub = 0;
+  if (::ioctl(ioctl_fd_, AUTOFS_IOC_PROTOSUBVER, &sub) != 0 || sub < 6) {
+    return Status::Error("per-key timeouts need autofs protocol 5.06 (Linux 6.13); this kernel has 5.0" +
+                             std::to_string(sub),
+                         std::errc::not_supported);
+  }
+  if (kind_ != AutofsKind::kIndirect || name.empty() || name.find('/') != std::string::npos) {
+    return Status::Error("a key timeout needs a key of an indirect mount", std::errc::invalid_argument);
+  }
+  int control = ::open("/dev/autofs", O_RDONLY | O_CLOEXEC);
+  if (control < 0) return Status::FromErrno("open /dev/autofs", errno);
+  DevIoctl timeout;
+  timeout.ioctlfd = ioctl_fd_;
+  uint64_t t = seconds;
+  timeout.arg1 = static_cast<uint32_t>(t);
+  timeout.arg2 = static_cast<uint32_t>(t >> 32);
+  Status s = DevCommand(control, kTimeout, &timeout, name, "timeout");
+  ::close(control);
+  if (!s.ok()) return Status(s.code(), path_ + "/" + name + ": " + s.ToString());
   return {};
 }
 

@@ -32,6 +32,10 @@ class AutofsEndpoint {
   virtual Status Ready(uint32_t token) const = 0;
   virtual Status Fail(uint32_t token, int err = ENOENT) const = 0;
   virtual Status SetTimeout(unsigned long seconds) const = 0;
+  // The idle time of one key of an indirect mount (its own, instead of
+  // the mount's). Needs Linux 6.13 (autofs protocol 5.06); older kernels
+  // get ENOTSUP, never the whole mount's timeout changed.
+  virtual Status SetKeyTimeout(const std::string& name, unsigned long seconds) const = 0;
   enum class ExpireResult { kExpired, kNothing, kError };
   // Asks the kernel to expire one unused entry (it sends an expire packet
   // and waits for the answer). kNothing when nothing could be expired.
@@ -73,6 +77,7 @@ class AutofsMount : public AutofsEndpoint {
   Status Ready(uint32_t token) const override;
   Status Fail(uint32_t token, int err = ENOENT) const override;
   Status SetTimeout(unsigned long seconds) const override;
+  Status SetKeyTimeout(const std::string& name, unsigned long seconds) const override;
   ExpireResult ExpireOne(bool immediate, Status* error) const override;
   Status Catatonic() const override;
   Result<bool> MayUnmount() const override;

@@ -248,21 +248,43 @@ TEST_CASE("engine: type:=auto makes a nested automount point", "[engine]") {
   CHECK(f.Count("mount /target /home/sub/x") == 1);
 }
 
+// Shuts the engine down with "k" mounted (token 1) and "slow" being
+// mounted (token 2); true when `done` was called.
+bool ShutdownWhileMounting(Fixture& f, Engine::OnExit on_exit) {
+  REQUIRE(f.Request("k", 1) == "ready");
+  f.kernel.DelayPrefix("mount /slow", std::chrono::milliseconds(300));
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "slow", 2);
+  f.io.restart();
+  f.io.poll();
+  bool done = false;
+  f.engine->Shutdown([&] { done = true; }, on_exit);
+  CHECK(f.autofs->AnswerFor(2) == "fail 2");  // the waiting fail at once
+  f.RunUntil([&] { return done; });
+  return done;
+}
+
 TEST_CASE("engine: shutdown unmounts everything and fails the waiting", "[engine]") {
   auto f = std::make_unique<Fixture>(kLofs + "slow type:=lofs;rfs:=/slow\n");
-  REQUIRE(f->Request("k", 1) == "ready");
-  f->kernel.DelayPrefix("mount /slow", std::chrono::milliseconds(300));
-  f->Send(f->points.at(0), kernel::AutofsPacketType::kMissingIndirect, "slow", 2);
-  f->io.restart();
-  f->io.poll();
-  bool done = false;
-  f->engine->Shutdown([&] { done = true; });
-  CHECK(f->autofs->AnswerFor(2) == "fail 2");
-  f->RunUntil([&] { return done; });
-  CHECK(done);
+  CHECK(ShutdownWhileMounting(*f, Engine::OnExit::kUnmount));
   CHECK(f->Count("umount /home/k 0") == 1);
   CHECK(f->autofs->unmounted());
   f->pool.Join();
+}
+
+TEST_CASE("engine: shutdown with unmount_on_exit = no leaves the mounts, catatonic", "[engine]") {
+  auto f = std::make_unique<Fixture>(kLofs + "slow type:=lofs;rfs:=/slow\n");
+  CHECK(ShutdownWhileMounting(*f, Engine::OnExit::kLeave));
+  f->pool.Join();
+  CHECK(f->Count("umount") == 0);
+  CHECK_FALSE(f->autofs->unmounted());
+  CHECK(f->autofs->told() == std::vector<std::string>{"catatonic"});
+}
+
+TEST_CASE("engine: utimeout= sets the key's own kernel timeout", "[engine]") {
+  Fixture f("a type:=lofs;rfs:=/src/a;opts:=utimeout=7\nb type:=lofs;rfs:=/src/b;opts:=unmount\n");
+  CHECK(f.Request("a", 1) == "ready");
+  CHECK(f.Request("b", 2) == "ready");
+  CHECK(f.autofs->told() == std::vector<std::string>{"timeout a 7"});
 }
 
 TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]") {

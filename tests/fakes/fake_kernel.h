@@ -37,6 +37,11 @@ class FakeAutofsState {
     return unmounted_;
   }
   std::atomic<bool> fail_ready{false};
+  // Everything else it was told ("catatonic", "timeout KEY N"), in order.
+  std::vector<std::string> told() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return told_;
+  }
 
  private:
   friend class FakeAutofs;
@@ -51,6 +56,10 @@ class FakeAutofsState {
     if (fail_ready && what == "ready") return Status::FromErrno("autofs ready", EINVAL);
     return {};
   }
+  void Told(std::string what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    told_.push_back(std::move(what));
+  }
   void SetUnmounted() {
     std::lock_guard<std::mutex> lock(mu_);
     unmounted_ = true;
@@ -59,6 +68,7 @@ class FakeAutofsState {
   std::map<uint32_t, std::string> answers_;
   size_t count_ = 0;
   bool unmounted_ = false;
+  std::vector<std::string> told_;
 };
 
 class FakeAutofs : public kernel::AutofsEndpoint {
@@ -73,8 +83,15 @@ class FakeAutofs : public kernel::AutofsEndpoint {
     return state_->Answer(token, "fail " + std::to_string(err));
   }
   Status SetTimeout(unsigned long) const override { return {}; }
+  Status SetKeyTimeout(const std::string& name, unsigned long seconds) const override {
+    state_->Told("timeout " + name + " " + std::to_string(seconds));
+    return {};
+  }
   ExpireResult ExpireOne(bool, Status*) const override { return ExpireResult::kNothing; }
-  Status Catatonic() const override { return {}; }
+  Status Catatonic() const override {
+    state_->Told("catatonic");
+    return {};
+  }
   Result<bool> MayUnmount() const override { return true; }
   Status Unmount(bool) override {
     state_->SetUnmounted();

@@ -1,15 +1,19 @@
 // Integration tests of the amd daemon against the real kernel autofs. Each
 // test case runs in a private mount namespace of its own
 // (tests/run-in-namespace.sh) and starts amd on a config of its own.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -43,14 +47,51 @@ TEST_CASE("wildcard lofs and link keys mount in place", "[root]") {
   Fixture f;
   f.Start("/defaults type:=lofs\n"
           "link type:=link;fs:=" + f.src + "/bob\n"
-          "* rfs:=" + f.src + "/${key}\n");
+          "* rfs:=" + f.src + "/${key}\n",
+          "unmount_on_exit = yes\n");
   CHECK(ReadText(f.home + "/alice/file") == "alice's file\n");
   CHECK(IsMountPoint(f.home + "/alice"));
   CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
   CHECK(IsMountPoint(f.home + "/link"));  // autofs_use_lofs = yes: a bind mount
   INFO(f.amd.Log());
-  CHECK(f.amd.Stop() == 0);
-  CHECK(MountCountUnder(f.home) == 0);  // everything unmounted on SIGTERM
+  CHECK(f.amd.Stop(SIGTERM) == 0);
+  CHECK(MountCountUnder(f.home) == 0);  // unmount_on_exit = yes: everything unmounted
+}
+
+TEST_CASE("SIGTERM with unmount_on_exit = no leaves the mounts for the next amd", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs;opts:=unmount\n* rfs:=" + f.src + "/${key}\n");
+  REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
+  CHECK(f.amd.Stop(SIGTERM) == 0);
+  CHECK(IsMountPoint(f.home + "/alice"));
+  CHECK(ReadText(f.home + "/alice/file") == "alice's file\n");
+  // Catatonic: a new key fails at once, without SIGPIPE (which would end
+  // this test).
+  CHECK(ErrnoOfStat(f.home + "/bob") == ENOENT);
+  REQUIRE(f.amd.Start());
+  INFO(f.amd.Log());
+  CHECK(f.amd.Log().find("re-adopted the running automount point") != std::string::npos);
+  CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT always unmounts
+  CHECK(MountCountUnder(f.home) == 0);
+}
+
+TEST_CASE("utimeout= expires a mount on its own time", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs\n"
+          "quick rfs:=" + f.src + "/alice;opts:=utimeout=1\n"
+          "slow rfs:=" + f.src + "/bob;opts:=unmount\n",
+          "cache_duration = 300\n");
+  REQUIRE(ReadText(f.home + "/quick/file") == "alice's file\n");
+  REQUIRE(ReadText(f.home + "/slow/file") == "bob's file\n");
+  std::string log = f.amd.Log();
+  if (log.find("utimeout=1 not applied") != std::string::npos) {
+    AMD_SKIP("this kernel has no per-key autofs timeouts (Linux 6.13, autofs 5.06)");
+  }
+  bool expired = WaitUntil([&] { return !IsMountPoint(f.home + "/quick"); }, std::chrono::seconds(10));
+  INFO(f.amd.Log());
+  CHECK(expired);
+  CHECK(IsMountPoint(f.home + "/slow"));  // cache_duration = 300 still holds for it
 }
 
 TEST_CASE("link keys are symlinks with autofs_use_lofs = no", "[root]") {
@@ -99,7 +140,7 @@ TEST_CASE("program mounts show ${fs} at the key", "[root]") {
   CHECK(ErrnoOfStat(f.home + "/broken") == ENOENT);
   INFO(f.amd.Log());
   CHECK(f.amd.Log().find("exited with 1") != std::string::npos);
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
   CHECK_FALSE(IsMountPoint(f.dir.path() + "/a/prog"));  // the unmount program ran
 }
 
@@ -110,7 +151,7 @@ TEST_CASE("type:=auto sub-maps mount nested autofs", "[root]") {
   CHECK(ReadText(f.home + "/sub/bob/file") == "bob's file\n");
   CHECK(IsMountPoint(f.home + "/sub"));
   CHECK(IsMountPoint(f.home + "/sub/bob"));
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
   CHECK(MountCountUnder(f.home) == 0);
 }
 
@@ -160,7 +201,7 @@ TEST_CASE("ext4 on a loop device mounts with dev:=", "[root]") {
   CHECK(IsMountPoint(f.home + "/disk"));
   CHECK(ErrnoOfStat(f.home + "/ro") == ENOENT);
   INFO(f.amd.Log());
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
   CHECK_FALSE(IsMountPoint(f.home + "/disk"));
 }
 
@@ -284,7 +325,7 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
       std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);
   CHECK(MountCountUnder(f.home) == 0);
 }
 
@@ -309,7 +350,7 @@ TEST_CASE("direct maps: each absolute key is an automount point of its own", "[r
       std::chrono::seconds(10));
   CHECK(expired);
   CHECK(ReadText(d1 + "/file") == "alice's file\n");  // mounts again
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
   CHECK(MountCountUnder(d1) == 0);
   CHECK(MountCountUnder(d2) == 0);
   CHECK(ErrnoOfStat(d2) == ENOENT);  // the directories amd made are gone
@@ -341,8 +382,57 @@ TEST_CASE("SIGHUP re-reads amd.conf: mount points come and go, a bad file keeps 
   CHECK(f.amd.Log().find("still serving the old one") != std::string::npos);
   CHECK(ReadText(other + "/alice/file") == "alice's file\n");
   CHECK_FALSE(IsMountPoint(f.home));
-  CHECK(f.amd.Stop() == 0);
+  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
   CHECK(MountCountUnder(other) == 0);
+}
+
+TEST_CASE("log_file sends the log to a file", "[root]") {
+  Fixture f;
+  std::string file = f.dir.path() + "/amd-own.log";
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n", "log_file = " + file + "\nlog_options = all\n");
+  REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
+  bool seen = WaitUntil([&] { return ReadText(file).find("mounted lofs") != std::string::npos; },
+                        std::chrono::seconds(5));
+  INFO(ReadText(file));
+  CHECK(seen);
+  CHECK(ReadText(file).find("debug: ") != std::string::npos);  // log_options = all
+  CHECK(f.amd.Log().find("mounted lofs") == std::string::npos);  // not on stderr
+}
+
+TEST_CASE("log_file = syslog:local3 sends the log to syslog", "[root]") {
+  Fixture f;
+  // A /dev/log of this test's own: an overlay over /dev (in this test's
+  // mount namespace only), with a socket the test reads.
+  std::string upper = f.dir.path() + "/dev-upper", work = f.dir.path() + "/dev-work";
+  ::mkdir(upper.c_str(), 0755);
+  ::mkdir(work.c_str(), 0755);
+  std::string opts = "lowerdir=/dev,upperdir=" + upper + ",workdir=" + work;
+  if (::mount("overlay", "/dev", "overlay", 0, opts.c_str()) != 0) {
+    AMD_SKIP(std::string("cannot overlay /dev for a private /dev/log: ") + std::strerror(errno));
+  }
+  ::unlink("/dev/log");
+  int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, "/dev/log");
+  REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n", "log_file = syslog:local3\n");
+  REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
+  std::string got;
+  WaitUntil(
+      [&] {
+        char buf[2048];
+        ssize_t n;
+        while ((n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT)) > 0) got.append(buf, size_t(n)).append("\n");
+        return got.find("mounted lofs") != std::string::npos;
+      },
+      std::chrono::seconds(5));
+  ::close(sock);
+  INFO(got);
+  // local3.info is priority 19*8+6 = 158; the ident is amd[pid].
+  CHECK(got.find("<158>") != std::string::npos);
+  CHECK(got.find("amd[" + std::to_string(f.amd.pid()) + "]: ") != std::string::npos);
+  CHECK(got.find("mounted lofs") != std::string::npos);
 }
 
 TEST_CASE("amd refuses to start with no usable automount point", "[root]") {
