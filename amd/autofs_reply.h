@@ -5,9 +5,11 @@
 #ifndef AMD_AMD_AUTOFS_REPLY_H_
 #define AMD_AMD_AUTOFS_REPLY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "base/status.h"
 #include "kernel-shim/autofs_mount.h"
@@ -17,14 +19,19 @@ namespace amd {
 class AutofsReply {
  public:
   AutofsReply() = default;
-  AutofsReply(std::shared_ptr<kernel::AutofsEndpoint> endpoint, uint32_t token)
-      : endpoint_(std::move(endpoint)), token_(token) {}
-  AutofsReply(AutofsReply&& o) noexcept : endpoint_(std::move(o.endpoint_)), token_(o.token_) {}
+  // `mark`, when given, is the request's InflightTable slot, cleared once
+  // the kernel is answered.
+  AutofsReply(std::shared_ptr<kernel::AutofsEndpoint> endpoint, uint32_t token,
+              std::atomic<uint32_t>* mark = nullptr)
+      : endpoint_(std::move(endpoint)), token_(token), mark_(mark) {}
+  AutofsReply(AutofsReply&& o) noexcept
+      : endpoint_(std::move(o.endpoint_)), token_(o.token_), mark_(std::exchange(o.mark_, nullptr)) {}
   AutofsReply& operator=(AutofsReply&& o) noexcept {
     if (this != &o) {
       Fail(ENOENT);
       endpoint_ = std::move(o.endpoint_);
       token_ = o.token_;
+      mark_ = std::exchange(o.mark_, nullptr);
     }
     return *this;
   }
@@ -37,17 +44,25 @@ class AutofsReply {
   Status Ready() {
     if (!endpoint_) return {};
     auto e = std::move(endpoint_);
-    return e->Ready(token_);
+    Status s = e->Ready(token_);
+    Answered();
+    return s;
   }
   Status Fail(int err) {
     if (!endpoint_) return {};
     auto e = std::move(endpoint_);
-    return e->Fail(token_, err);
+    Status s = e->Fail(token_, err);
+    Answered();
+    return s;
   }
 
  private:
+  void Answered() {
+    if (mark_ != nullptr) std::exchange(mark_, nullptr)->store(0, std::memory_order_release);
+  }
   std::shared_ptr<kernel::AutofsEndpoint> endpoint_;
   uint32_t token_ = 0;
+  std::atomic<uint32_t>* mark_ = nullptr;
 };
 
 // A reply that two threads may race to answer: the worker that finishes a

@@ -15,11 +15,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "amd/autofs_front_end.h"
 #include "amd/engine.h"
 #include "amd/logging.h"
 #include "amd/sd_notify.h"
+#include "amd/supervisor.h"
 #include "amd/system_world.h"
 #include "amd/worker_pool.h"
 #include "base/files.h"
@@ -69,6 +71,9 @@ void Tell(int fd, bool ok) {
   ::close(fd);
 }
 
+int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config,
+              const std::shared_ptr<spdlog::logger>& log, EngineStart& start);
+
 }  // namespace
 
 int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config) {
@@ -99,10 +104,25 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       std::ofstream(pid_file) << ::getpid() << "\n";
     }
   }
-  if (g.GetBool("plock") && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+  ::signal(SIGPIPE, SIG_IGN);
+  return Supervise(log, ready_fd, [&](EngineStart& start) { return RunEngine(args, config, log, start); });
+}
+
+namespace {
+
+// One engine process (see supervisor.h): the io_context, the worker pool,
+// the engine and the autofs front end, until SIGTERM or SIGINT.
+int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config,
+              const std::shared_ptr<spdlog::logger>& log, EngineStart& start) {
+  int ready_fd = start.ready_fd;
+  if (start.generation > 0) {
+    // The configuration may have changed since the first engine read it.
+    Diagnostics diag;
+    if (auto fresh = LoadConfig(args, &diag)) config = fresh;
+  }
+  if (config->global.GetBool("plock") && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
     log->warn("plock: mlockall failed ({}); continuing unlocked", std::strerror(errno));
   }
-  ::signal(SIGPIPE, SIG_IGN);
 
   boost::asio::io_context io;
   WorkerPool pool(8, 2);
@@ -113,8 +133,19 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       io, [&engine](int id, const kernel::AutofsPacket& p) { engine->OnPacket(id, p); }, log);
   Engine::Options options;
   options.pgrp = ::getpgrp();
-  Engine::Watcher watcher{[&front_end](int id, int fd) { front_end.Watch(id, fd); },
-                          [&front_end](int id) { front_end.Unwatch(id); }};
+  options.inflight = start.inflight;
+  options.held_pipes = start.held_pipes;
+  std::map<int, std::string> point_paths;
+  Engine::Watcher watcher{[&](int id, int fd, const std::string& path) {
+                            front_end.Watch(id, fd);
+                            point_paths[id] = path;
+                            if (fd >= 0) start.link.Hold(path, fd);
+                          },
+                          [&](int id) {
+                            front_end.Unwatch(id);
+                            start.link.Release(point_paths[id]);
+                            point_paths.erase(id);
+                          }};
   engine = std::make_unique<Engine>(io, kernel, pool, world, MakeHostFacts(*config), config, log,
                                     options, watcher);
   Status started = engine->Start();
@@ -174,6 +205,7 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     pet();
   }
 
+  if (start.inflight != nullptr) engine->Replay(start.inflight->TakeAll());
   SdNotify("READY=1");
   log->info("ready: {} automount points", engine->MountPoints().size());
   Tell(ready_fd, true);
@@ -183,4 +215,5 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   return 0;
 }
 
+}  // namespace
 }  // namespace amd

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -354,7 +355,7 @@ Status Engine::CreatePoint(const std::string& path, kernel::AutofsKind kind,
   int id = p->id;
   int fd = p->endpoint->pipe_fd();
   points_[id] = std::move(p);
-  if (watcher_.added) watcher_.added(id, fd);
+  if (watcher_.added) watcher_.added(id, fd, path);
   return {};
 }
 
@@ -402,7 +403,7 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
       std::shared_ptr<MapHandle> submap;
       if (loc != nullptr && loc->effective_type == "auto") submap = SubMap(job, *loc, diag);
       auto ep = submap ? kernel_.AdoptAutofs(path, kernel::AutofsKind::kIndirect,
-                                             makedev(top.major, top.minor))
+                                             makedev(top.major, top.minor), TakeHeldPipe(path))
                        : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
                              "its map entry is no longer a type:=auto location"));
       if (!ep.ok()) {
@@ -479,7 +480,8 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
       continue;
     }
     if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, key)) {
-      auto ep = kernel_.AdoptAutofs(key, kernel::AutofsKind::kDirect, makedev(old->major, old->minor));
+      auto ep = kernel_.AdoptAutofs(key, kernel::AutofsKind::kDirect, makedev(old->major, old->minor),
+                                    TakeHeldPipe(key));
       if (ep.ok() && CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1,
                                  false, std::move(ep.value())).ok()) {
         Point& point = *points_[next_point_id_ - 1];
@@ -584,7 +586,8 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
                              const std::vector<kernel::MountInfoEntry>& table) {
   if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
     // An earlier amd's automount point: take it over with what is below.
-    auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor));
+    auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor),
+                                  TakeHeldPipe(m.dir));
     if (ep.ok()) {
       Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults,
                              -1, false, std::move(ep.value()));
@@ -630,6 +633,9 @@ Status Engine::Start() {
       log_->error("{}", st.ToString());
     }
   }
+  // Pipes an earlier engine held for mounts that are gone.
+  for (auto& [path, fd] : options_.held_pipes) ::close(fd);
+  options_.held_pipes.clear();
   if (started == 0) return last.ok() ? Status::Error("no automount points configured") : last;
   ScheduleExpire();
   ScheduleSweep();
@@ -650,8 +656,39 @@ void Engine::OnPacket(int id, const kernel::AutofsPacket& packet) {
   }
 }
 
+// The reply to a request, recorded until answered when supervised.
+AutofsReply Engine::ReplyTo(const Point& point, const kernel::AutofsPacket& p) {
+  return AutofsReply(point.endpoint, p.token,
+                     options_.inflight ? options_.inflight->Record(point.path, p) : nullptr);
+}
+
+int Engine::TakeHeldPipe(const std::string& path) {
+  auto it = options_.held_pipes.find(path);
+  if (it == options_.held_pipes.end()) return -1;
+  int fd = it->second;
+  options_.held_pipes.erase(it);
+  return fd;
+}
+
+void Engine::Replay(const std::vector<std::pair<std::string, kernel::AutofsPacket>>& requests) {
+  for (const auto& [path, packet] : requests) {
+    int id = -1;
+    for (const auto& [pid, point] : points_) {
+      if (point->path == path) id = pid;
+    }
+    if (id < 0) {
+      log_->warn("{}: a request for \"{}\" left by the previous engine has no automount point now",
+                 path, packet.name);
+      continue;
+    }
+    log_->info("{}: serving \"{}\" (token {}), left unanswered by the previous engine", path,
+               packet.name, packet.token);
+    OnPacket(id, packet);
+  }
+}
+
 void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
-  AutofsReply reply(point.endpoint, p.token);
+  AutofsReply reply = ReplyTo(point, p);
   if (stopping_) return;  // the reply fails when dropped
   if (auto bad = maps::CheckKeyName(p.name)) {
     log_->warn("{}: {}", point.path, *bad);
@@ -829,7 +866,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
 }
 
 void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
-  AutofsReply reply(point.endpoint, p.token);
+  AutofsReply reply = ReplyTo(point, p);
   log_->debug("{}: the kernel asks to expire it", NodePath(point, p.name));
   auto it = point.nodes.find(p.name);
   if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails

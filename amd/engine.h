@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "amd/autofs_reply.h"
+#include "amd/inflight.h"
 #include "amd/mounter.h"
 #include "amd/section_maps.h"
 #include "amd/worker_pool.h"
@@ -57,11 +58,16 @@ class Engine {
     // after ETIMEDOUT, EWOULDBLOCK or EIO.
     std::chrono::milliseconds negative_ttl{std::chrono::seconds(5)};
     std::chrono::milliseconds long_negative_ttl{std::chrono::seconds(17)};
+    // Where requests are recorded until answered (supervised daemon only).
+    InflightTable* inflight = nullptr;
+    // Pipes of autofs mounts (by path) that an earlier engine process of
+    // this daemon left, to be adopted without losing waiting requests.
+    std::map<std::string, int> held_pipes;
   };
   // Called when an automount point is created (watch its pipe; -1 when it
   // has none) or removed.
   struct Watcher {
-    std::function<void(int id, int pipe_fd)> added;
+    std::function<void(int id, int pipe_fd, const std::string& path)> added;
     std::function<void(int id)> removed;
   };
 
@@ -75,6 +81,9 @@ class Engine {
   Status Start();
   // A packet from automount point `id` (the front end decoded it).
   void OnPacket(int id, const kernel::AutofsPacket& packet);
+  // Serves requests an earlier engine process read and never answered
+  // (InflightTable::TakeAll), by the path of their automount point.
+  void Replay(const std::vector<std::pair<std::string, kernel::AutofsPacket>>& requests);
   // Asks the kernel to expire unused mounts of every point now.
   void ExpireNow(bool immediate);
   // What Shutdown does with the mounts (amd.conf unmount_on_exit).
@@ -136,6 +145,9 @@ class Engine {
                      std::shared_ptr<MapHandle> map, std::string pref, std::string parent_defaults,
                      std::optional<std::string> map_defaults, int parent, bool created_dir,
                      std::unique_ptr<kernel::AutofsEndpoint> endpoint = nullptr);
+  AutofsReply ReplyTo(const Point& point, const kernel::AutofsPacket& p);
+  // The held pipe of the autofs mount at `path` (taken: -1 afterwards).
+  int TakeHeldPipe(const std::string& path);
   void OnMissing(Point& point, const kernel::AutofsPacket& p);
   void OnExpire(Point& point, const kernel::AutofsPacket& p);
   void StartMount(Point& point, const std::string& name);

@@ -100,14 +100,22 @@ Result<std::unique_ptr<AutofsMount>> AutofsMount::Create(const std::string& path
 }
 
 Result<std::unique_ptr<AutofsMount>> AutofsMount::Adopt(const std::string& path, AutofsKind kind,
-                                                        dev_t dev) {
+                                                        dev_t dev, int pipe_fd) {
+  std::unique_ptr<AutofsMount> m(new AutofsMount(path, kind));
+  m->pipe_fd_ = pipe_fd;  // owned from here on, even on failure
   int control = ::open("/dev/autofs", O_RDWR | O_CLOEXEC);
   if (control < 0) return Status::FromErrno("open(/dev/autofs)", errno);
-  std::unique_ptr<AutofsMount> m(new AutofsMount(path, kind));
   m->dev_ = dev;
   DevIoctl open_mount;
   open_mount.arg1 = static_cast<uint32_t>(dev);
   Status s = DevCommand(control, kOpenMount, &open_mount, path, "openmount");
+  if (s.ok() && pipe_fd >= 0) {
+    m->ioctl_fd_ = open_mount.ioctlfd;
+    ::close(control);
+    ::fcntl(pipe_fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(pipe_fd, F_SETFL, ::fcntl(pipe_fd, F_GETFL) | O_NONBLOCK);
+    return m;
+  }
   if (s.ok()) {
     m->ioctl_fd_ = open_mount.ioctlfd;
     DevIoctl catatonic;

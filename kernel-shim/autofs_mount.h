@@ -63,9 +63,12 @@ class AutofsMount : public AutofsEndpoint {
   // /proc/self/mountinfo gives it) left by an earlier daemon: through
   // /dev/autofs it opens the mount even when covered, makes it catatonic,
   // and gives it a new pipe, whose packets now come to this process
-  // group. Mounts beneath it are not touched.
+  // group. Mounts beneath it are not touched. Given `pipe_fd` (the read
+  // end of the mount's current pipe, kept by a process of the same group;
+  // the new object owns it) the mount is only opened: no request waiting
+  // in the pipe is lost.
   static Result<std::unique_ptr<AutofsMount>> Adopt(const std::string& path, AutofsKind kind,
-                                                    dev_t dev);
+                                                    dev_t dev, int pipe_fd = -1);
 
   const std::string& path() const override { return path_; }
   AutofsKind kind() const override { return kind_; }

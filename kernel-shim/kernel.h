@@ -48,9 +48,14 @@ class Kernel {
   virtual Result<std::unique_ptr<AutofsEndpoint>> CreateAutofs(const std::string& path,
                                                                AutofsKind kind, pid_t pgrp,
                                                                const std::string& source) = 0;
-  // An existing autofs mount, taken over from an earlier daemon.
+  // An existing autofs mount, taken over from an earlier daemon. With
+  // `pipe_fd` (the read end of the mount's own pipe, which the new
+  // endpoint then owns) the daemon is of the same process group and
+  // simply goes on; otherwise the mount gets a new pipe (see
+  // AutofsMount::Adopt).
   virtual Result<std::unique_ptr<AutofsEndpoint>> AdoptAutofs(const std::string& path,
-                                                              AutofsKind kind, dev_t dev) = 0;
+                                                              AutofsKind kind, dev_t dev,
+                                                              int pipe_fd = -1) = 0;
   // The mount table (/proc/self/mountinfo).
   virtual Result<std::vector<MountInfoEntry>> MountTable() = 0;
   // The symbolic links directly in `dir` (name, target).
@@ -74,7 +79,7 @@ class SystemKernel : public Kernel {
                                                        pid_t pgrp,
                                                        const std::string& source) override;
   Result<std::unique_ptr<AutofsEndpoint>> AdoptAutofs(const std::string& path, AutofsKind kind,
-                                                      dev_t dev) override;
+                                                      dev_t dev, int pipe_fd = -1) override;
   Result<std::vector<MountInfoEntry>> MountTable() override;
   std::vector<std::pair<std::string, std::string>> SymlinksIn(const std::string& dir) override;
 };

@@ -95,8 +95,9 @@ Result<std::unique_ptr<AutofsEndpoint>> SystemKernel::CreateAutofs(const std::st
 }
 
 Result<std::unique_ptr<AutofsEndpoint>> SystemKernel::AdoptAutofs(const std::string& path,
-                                                                  AutofsKind kind, dev_t dev) {
-  auto m = AutofsMount::Adopt(path, kind, dev);
+                                                                  AutofsKind kind, dev_t dev,
+                                                                  int pipe_fd) {
+  auto m = AutofsMount::Adopt(path, kind, dev, pipe_fd);
   if (!m.ok()) return m.status();
   return std::unique_ptr<AutofsEndpoint>(std::move(m.value()));
 }

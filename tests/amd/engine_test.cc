@@ -32,7 +32,8 @@ struct Fixture {
     log = std::make_shared<spdlog::logger>("test",
                                            std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
     kernel.existing.insert("/home");
-    Engine::Watcher watcher{[this](int id, int) { points.push_back(id); }, [](int) {}};
+    Engine::Watcher watcher{[this](int id, int, const std::string&) { points.push_back(id); },
+                            [](int) {}};
     engine = std::make_unique<Engine>(io, kernel, pool, world, testing::SkyFacts(), config, log, opts,
                                       watcher);
     REQUIRE(engine->Start().ok());
@@ -285,6 +286,35 @@ TEST_CASE("engine: utimeout= sets the key's own kernel timeout", "[engine]") {
   CHECK(f.Request("a", 1) == "ready");
   CHECK(f.Request("b", 2) == "ready");
   CHECK(f.autofs->told() == std::vector<std::string>{"timeout a 7"});
+}
+
+TEST_CASE("engine: requests stay recorded until answered, and a new engine serves them", "[engine]") {
+  auto table = InflightTable::Create(16);
+  Engine::Options opts = Fixture::Default();
+  opts.inflight = table.get();
+  kernel::AutofsPacket left;
+  {
+    Fixture f(kLofs + "slow type:=lofs;rfs:=/slow\n", "", opts);
+    REQUIRE(f.Request("k", 1) == "ready");
+    // Answered: nothing left. A request whose mount hangs stays recorded.
+    f.kernel.DelayPrefix("mount /slow", std::chrono::milliseconds(500));
+    f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "slow", 2);
+    f.io.restart();
+    f.io.poll();
+    auto pending = table->TakeAll();
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].first == "/home");
+    left = pending[0].second;
+  }
+  // Another engine (as after the first was killed) gets the request.
+  Fixture g(kLofs + "slow type:=lofs;rfs:=/slow\n", "", opts);
+  g.engine->Replay({{"/home", left}, {"/gone", left}});
+  g.RunUntil([&] { return !g.autofs->AnswerFor(2).empty() && !g.engine->Busy(); });
+  CHECK(g.autofs->AnswerFor(2) == "ready");
+  CHECK(g.Count("mount /slow /home/slow") == 1);
+  CHECK(g.log_text.str().find("/gone: a request for \"slow\" left by the previous engine has no automount point") !=
+        std::string::npos);
+  CHECK(table->TakeAll().empty());
 }
 
 TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]") {

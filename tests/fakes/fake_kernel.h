@@ -147,8 +147,8 @@ class FakeKernel : public kernel::Kernel {
 
   Result<std::unique_ptr<kernel::AutofsEndpoint>> AdoptAutofs(const std::string& path,
                                                               kernel::AutofsKind,
-                                                              dev_t) override {
-    Status s = Call("adopt " + path);
+                                                              dev_t, int pipe_fd) override {
+    Status s = Call("adopt " + path + (pipe_fd >= 0 ? " with its pipe" : ""));
     if (!s.ok()) return s;
     auto state = std::make_shared<FakeAutofsState>();
     {

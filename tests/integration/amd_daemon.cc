@@ -103,8 +103,15 @@ void AmdDaemon::Signal(int sig) {
   if (pid_ > 0) ::kill(pid_, sig);
 }
 
+pid_t AmdDaemon::EnginePid() const {
+  if (pid_ <= 0) return -1;
+  std::string children = ReadText("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
+  return children.empty() ? -1 : static_cast<pid_t>(std::stol(children));
+}
+
 int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return -1;
+  pid_t engine = EnginePid();
   ::kill(pid_, sig);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
@@ -120,6 +127,10 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   pid_ = -1;
+  // The engine process dies with amd (after it, when amd was killed).
+  if (engine > 0) {
+    WaitUntil([&] { return ::kill(engine, 0) != 0; }, timeout);
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

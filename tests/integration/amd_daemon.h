@@ -35,7 +35,10 @@ class AmdDaemon {
   // Waits for a second READY=1 (after a reload).
   bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::string Log() const;
+  // amd's pid: the supervisor's (amd/supervisor.h).
   pid_t pid() const { return pid_; }
+  // The engine process's pid (amd's child), or -1.
+  pid_t EnginePid() const;
   const std::string& root() const { return root_; }
 
  private:

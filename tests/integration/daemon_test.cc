@@ -329,6 +329,49 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
   CHECK(MountCountUnder(f.home) == 0);
 }
 
+TEST_CASE("when the engine process is killed, no access fails and the mounts stay managed", "[root]") {
+  Fixture f;
+  // A mount program that takes a while, so the engine is killed while a
+  // process waits for it.
+  std::string prog = f.dir.Write("slowmount", "#!/bin/sh\nsleep 0.5\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
+  f.Start("/defaults type:=lofs;opts:=unmount\n"
+          "slow type:=program;fs:=${autodir}/slow;mount:=\"" + prog + " slowmount ${fs}\"\n"
+          "sub type:=auto;fs:=${map};pref:=${key}/\n"
+          "sub/* rfs:=" + f.src + "/${/key}\n"
+          "* rfs:=" + f.src + "/${key}\n",
+          "cache_duration = 2\n");
+  REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
+  REQUIRE(ReadText(f.home + "/sub/alice/file") == "alice's file\n");
+  int held = ::open((f.home + "/alice/file").c_str(), O_RDONLY);
+  REQUIRE(held >= 0);
+  pid_t engine = f.amd.EnginePid();
+  REQUIRE(engine > 0);
+  std::atomic<int> slow_errno{-1};
+  std::thread waiting([&] { slow_errno = ErrnoOfStat(f.home + "/slow/."); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the mount program runs
+  REQUIRE(::kill(engine, SIGKILL) == 0);
+  // Accesses right after the kill, before a new engine is up.
+  int bob_errno = ErrnoOfStat(f.home + "/bob");
+  int sub_errno = ErrnoOfStat(f.home + "/sub/bob");
+  waiting.join();
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(log.find("killed by signal 9; starting a new one") != std::string::npos);
+  CHECK(slow_errno == 0);  // read by the old engine, served by the new one
+  CHECK(bob_errno == 0);   // queued in the pipe while no engine ran
+  CHECK(sub_errno == 0);   // in a sub-map too
+  CHECK(f.amd.EnginePid() != engine);
+  CHECK(IsMountPoint(f.home + "/slow"));
+  char buf[64] = {};
+  CHECK(::pread(held, buf, sizeof buf - 1, 0) > 0);  // open files kept working
+  ::close(held);
+  // The new engine manages what the old one mounted: it expires.
+  bool expired = WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(10));
+  CHECK(expired);
+  CHECK(f.amd.Stop(SIGINT) == 0);
+  CHECK(MountCountUnder(f.home) == 0);
+}
+
 TEST_CASE("direct maps: each absolute key is an automount point of its own", "[root]") {
   Fixture f;
   std::string d1 = f.dir.path() + "/direct/one";
@@ -431,7 +474,7 @@ TEST_CASE("log_file = syslog:local3 sends the log to syslog", "[root]") {
   INFO(got);
   // local3.info is priority 19*8+6 = 158; the ident is amd[pid].
   CHECK(got.find("<158>") != std::string::npos);
-  CHECK(got.find("amd[" + std::to_string(f.amd.pid()) + "]: ") != std::string::npos);
+  CHECK(got.find("amd[" + std::to_string(f.amd.EnginePid()) + "]: ") != std::string::npos);
   CHECK(got.find("mounted lofs") != std::string::npos);
 }
 
