@@ -10,8 +10,8 @@
 namespace amd {
 
 AutofsFrontEnd::AutofsFrontEnd(boost::asio::io_context& io, Handler handler,
-                               std::shared_ptr<spdlog::logger> log)
-    : io_(io), handler_(std::move(handler)), log_(std::move(log)) {}
+                               std::shared_ptr<spdlog::logger> log, std::function<void(int id)> closed)
+    : io_(io), handler_(std::move(handler)), log_(std::move(log)), closed_(std::move(closed)) {}
 
 AutofsFrontEnd::~AutofsFrontEnd() {
   for (auto& [id, r] : readers_) {
@@ -47,7 +47,11 @@ void AutofsFrontEnd::Read(int id, std::shared_ptr<Reader> r) {
       boost::asio::buffer(r->buffer), [this, id, r](const boost::system::error_code& ec, size_t n) {
         if (ec == boost::asio::error::operation_aborted) return;
         if (ec) {
-          if (ec != boost::asio::error::eof) log_->error("autofs point {}: {}", id, ec.message());
+          if (ec != boost::asio::error::eof) {
+            log_->error("autofs point {}: {}", id, ec.message());
+          } else if (closed_ && readers_.count(id) && readers_[id] == r) {
+            closed_(id);
+          }
           return;
         }
         auto packet = kernel::DecodeAutofsPacket(std::span<const uint8_t>(r->buffer.data(), n));

@@ -23,7 +23,11 @@ namespace amd {
 class AutofsFrontEnd {
  public:
   using Handler = std::function<void(int id, const kernel::AutofsPacket&)>;
-  AutofsFrontEnd(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log);
+  // `closed` is called when a watched pipe reaches end of file: the kernel
+  // let go of it (the mount turned catatonic: another daemon took it over,
+  // or it was unmounted behind amd's back).
+  AutofsFrontEnd(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
+                 std::function<void(int id)> closed = nullptr);
   ~AutofsFrontEnd();
 
   // Starts reading `pipe_fd` (a duplicate is taken; the caller keeps its own).
@@ -42,6 +46,7 @@ class AutofsFrontEnd {
   boost::asio::io_context& io_;
   Handler handler_;
   std::shared_ptr<spdlog::logger> log_;
+  std::function<void(int id)> closed_;
   std::map<int, std::shared_ptr<Reader>> readers_;
   uint64_t bad_packets_ = 0;
 };

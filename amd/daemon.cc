@@ -130,7 +130,13 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   SystemWorld world;
   std::unique_ptr<Engine> engine;
   AutofsFrontEnd front_end(
-      io, [&engine](int id, const kernel::AutofsPacket& p) { engine->OnPacket(id, p); }, log);
+      io, [&engine](int id, const kernel::AutofsPacket& p) { engine->OnPacket(id, p); }, log,
+      [&](int id) {
+        if (engine->OnPipeClosed(id)) {
+          log->warn("every automount point was taken over; exiting, mounts left to their new owner");
+          io.stop();
+        }
+      });
   Engine::Options options;
   options.pgrp = ::getpgrp();
   options.inflight = start.inflight;
@@ -157,10 +163,17 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   for (const auto& p : engine->MountPoints()) log->debug("automount point {}", p);
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGUSR2);  // the supervisor died (PR_SET_PDEATHSIG)
   std::function<void()> wait_signal;
   wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
+      if (sig == SIGUSR2) {
+        log->error("the supervisor process is gone; serving on until another amd takes the "
+                   "automount points over");
+        wait_signal();
+        return;
+      }
       if (sig == SIGHUP) {
         SdNotify("RELOADING=1");
         log->info("SIGHUP: re-reading the configuration and the maps");

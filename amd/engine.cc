@@ -687,6 +687,18 @@ void Engine::Replay(const std::vector<std::pair<std::string, kernel::AutofsPacke
   }
 }
 
+bool Engine::OnPipeClosed(int id) {
+  auto it = points_.find(id);
+  if (it != points_.end() && !stopping_) {
+    log_->warn("{}: the kernel closed this automount point's pipe (another amd took it over, or it "
+               "was unmounted); letting it go with its mounts",
+               it->second->path);
+    for (auto& [name, node] : it->second->nodes) FailWaiters(node);
+    RemovePoint(id);
+  }
+  return points_.empty();
+}
+
 void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
   AutofsReply reply = ReplyTo(point, p);
   if (stopping_) return;  // the reply fails when dropped

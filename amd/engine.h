@@ -84,6 +84,10 @@ class Engine {
   // Serves requests an earlier engine process read and never answered
   // (InflightTable::TakeAll), by the path of their automount point.
   void Replay(const std::vector<std::pair<std::string, kernel::AutofsPacket>>& requests);
+  // The kernel let go of point `id`'s pipe: another amd took the mount
+  // over (or it was unmounted). The point is forgotten, its mounts left
+  // alone. True when no point is left to serve.
+  bool OnPipeClosed(int id);
   // Asks the kernel to expire unused mounts of every point now.
   void ExpireNow(bool immediate);
   // What Shutdown does with the mounts (amd.conf unmount_on_exit).

@@ -104,7 +104,7 @@ int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
       ::close(link[0]);
       ::close(sfd);
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
       if (::getppid() != self) ::_exit(1);
       EngineStart start;
       start.generation = generation;

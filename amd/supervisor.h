@@ -12,8 +12,9 @@
 // mount through the held pipes, serves the requests the old one left in
 // the table and those queued in the pipes meanwhile: no access fails.
 // SIGTERM, SIGINT and SIGHUP are passed to the engine; when it exits, the
-// supervisor exits with its status. The engine dies with the supervisor
-// (PR_SET_PDEATHSIG). An engine that dies five times within 10 s of its
+// supervisor exits with its status. An engine whose supervisor dies
+// serves on (it gets SIGUSR2 and logs it) until another amd takes its
+// autofs mounts over, then exits without unmounting. An engine that dies five times within 10 s of its
 // start each time is not started again.
 #ifndef AMD_AMD_SUPERVISOR_H_
 #define AMD_AMD_SUPERVISOR_H_

@@ -36,6 +36,10 @@ AmdDaemon::AmdDaemon(const TempDir& dir) : root_(dir.path()) {
 
 AmdDaemon::~AmdDaemon() {
   if (pid_ > 0) Stop(SIGTERM, std::chrono::seconds(10));
+  for (pid_t p : strays_) {
+    ::kill(p, SIGKILL);
+    WaitUntil([&] { return ::kill(p, 0) != 0; }, std::chrono::seconds(10));
+  }
   // Whatever is left below the test directory goes, deepest first.
   if (auto table = kernel::ReadMountInfo(); table.ok()) {
     for (const auto& m : kernel::MountsUnder(*table, root_)) ::umount2(m.mount_point.c_str(), MNT_DETACH);
@@ -103,6 +107,14 @@ void AmdDaemon::Signal(int sig) {
   if (pid_ > 0) ::kill(pid_, sig);
 }
 
+void AmdDaemon::KillAll() {
+  pid_t engine = EnginePid();
+  Stop(SIGKILL);
+  if (engine > 0) ::kill(engine, SIGKILL);
+  for (pid_t p : strays_) WaitUntil([&] { return ::kill(p, 0) != 0; }, std::chrono::seconds(10));
+  strays_.clear();
+}
+
 pid_t AmdDaemon::EnginePid() const {
   if (pid_ <= 0) return -1;
   std::string children = ReadText("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
@@ -127,8 +139,9 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   pid_ = -1;
-  // The engine process dies with amd (after it, when amd was killed).
-  if (engine > 0) {
+  if (engine > 0 && sig == SIGKILL) {
+    strays_.push_back(engine);  // an engine serves on without its supervisor
+  } else if (engine > 0) {
     WaitUntil([&] { return ::kill(engine, 0) != 0; }, timeout);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

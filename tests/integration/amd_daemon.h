@@ -28,8 +28,12 @@ class AmdDaemon {
   void WriteMap(const std::string& name, const std::string& text);
   // Starts amd; true when it said READY=1 within `timeout`.
   bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  // Sends `sig` and waits for amd to exit; its exit status, or -1.
+  // Sends `sig` and waits for amd to exit; its exit status, or -1. Its
+  // engine process is waited for too, except after SIGKILL, which leaves
+  // it serving (it is killed at the latest by the destructor).
   int Stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // SIGKILL to amd and to its engine: no amd process is left.
+  void KillAll();
   // Sends a signal without waiting (SIGHUP for reload).
   void Signal(int sig);
   // Waits for a second READY=1 (after a reload).
@@ -46,6 +50,7 @@ class AmdDaemon {
   std::string socket_path_;
   int notify_fd_ = -1;
   pid_t pid_ = -1;
+  std::vector<pid_t> strays_;  // engines whose amd was killed
 };
 
 // Polls `pred` every 100 ms until it holds or `limit` passes; its last value.

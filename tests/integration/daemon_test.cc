@@ -286,7 +286,8 @@ TEST_CASE("SIGHUP re-reads a changed map, a broken map keeps the old one", "[roo
   CHECK(f.amd.Log().find("cannot read map") != std::string::npos);
 }
 
-TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again", "[root]") {
+TEST_CASE("after kill -9 of every amd process a new amd re-adopts the mounts and manages them again",
+          "[root]") {
   Fixture f;
   f.Start("/defaults type:=lofs;opts:=unmount\n"
           "link type:=link;fs:=" + f.src + "/bob\n"
@@ -299,7 +300,7 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
   REQUIRE(ReadText(f.home + "/sub/alice/file") == "alice's file\n");
   int held = ::open((f.home + "/alice/file").c_str(), O_RDONLY);
   REQUIRE(held >= 0);
-  CHECK(f.amd.Stop(SIGKILL) == 128 + SIGKILL);
+  f.amd.KillAll();
   // The mounts outlive the daemon. An access to a new key in the gap fails
   // (the kernel writes to a pipe nobody reads: SIGPIPE, then ENOENT).
   CHECK(IsMountPoint(f.home + "/alice"));
@@ -327,6 +328,33 @@ TEST_CASE("after kill -9 a new amd re-adopts the mounts and manages them again",
   CHECK(expired);
   CHECK(f.amd.Stop(SIGINT) == 0);
   CHECK(MountCountUnder(f.home) == 0);
+}
+
+TEST_CASE("after kill -9 of amd its engine serves on, then hands over to the next amd", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs;opts:=unmount\n* rfs:=" + f.src + "/${key}\n", "cache_duration = 2\n");
+  REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
+  pid_t engine = f.amd.EnginePid();
+  REQUIRE(engine > 0);
+  CHECK(f.amd.Stop(SIGKILL) == 128 + SIGKILL);
+  CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");  // served by the orphaned engine
+  REQUIRE(f.amd.Start());
+  // The new amd took the mounts over; the old engine saw its pipes closed
+  // and left, unmounting nothing.
+  bool gone = WaitUntil([&] { return ::kill(engine, 0) != 0; }, std::chrono::seconds(5));
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(gone);
+  CHECK(log.find("the supervisor process is gone") != std::string::npos);
+  CHECK(log.find("every automount point was taken over") != std::string::npos);
+  CHECK(IsMountPoint(f.home + "/alice"));
+  CHECK(IsMountPoint(f.home + "/bob"));
+  CHECK(ReadText(f.home + "/carol/file").empty());  // no such source: ENOENT, not a hang
+  CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");
+  bool expired = WaitUntil(
+      [&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/bob"); },
+      std::chrono::seconds(10));
+  CHECK(expired);  // managed by the new amd
 }
 
 TEST_CASE("when the engine process is killed, no access fails and the mounts stay managed", "[root]") {
