@@ -1,0 +1,73 @@
+// WorkerPool: every task runs, per-server caps hold, Join waits for tasks
+// that submit more.
+#include "amd/worker_pool.h"
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+namespace amd {
+namespace {
+
+TEST_CASE("worker pool: every task of a burst from two threads runs", "[worker_pool]") {
+  std::atomic<int> ran{0};
+  {
+    WorkerPool pool(4, 2);
+    auto submit = [&] {
+      for (int i = 0; i < 20000; ++i) pool.Submit(i % 3 == 0 ? "server" : "", [&] { ++ran; });
+    };
+    std::thread a(submit), b(submit);
+    a.join();
+    b.join();
+    pool.Join();
+  }
+  CHECK(ran == 40000);
+}
+
+TEST_CASE("worker pool: at most per_server tasks of one server run at once", "[worker_pool]") {
+  std::atomic<int> running{0}, most{0}, other{0};
+  WorkerPool pool(6, 2);
+  for (int i = 0; i < 8; ++i) {
+    pool.Submit("slow", [&] {
+      int now = ++running;
+      int m = most.load();
+      while (now > m && !most.compare_exchange_weak(m, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      --running;
+    });
+  }
+  pool.Submit("", [&] { ++other; });
+  pool.Submit("fast", [&] { ++other; });
+  pool.Join();
+  CHECK(most == 2);
+  CHECK(other == 2);
+}
+
+TEST_CASE("worker pool: Join waits for tasks that a running task submits", "[worker_pool]") {
+  std::atomic<int> ran{0};
+  WorkerPool pool(2, 1);
+  pool.Submit("", [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    pool.Submit("s", [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      ++ran;
+    });
+    ++ran;
+  });
+  pool.Join();
+  CHECK(ran == 2);
+}
+
+TEST_CASE("worker pool: a task after an idle spell runs", "[worker_pool]") {
+  WorkerPool pool(2, 2, std::chrono::microseconds(50));
+  for (int i = 0; i < 3; ++i) {
+    std::atomic<bool> done{false};
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // workers asleep
+    pool.Submit("", [&] { done = true; });
+    for (int t = 0; t < 2000 && !done; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK(done);
+  }
+}
+
+}  // namespace
+}  // namespace amd
