@@ -161,7 +161,10 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
     }
     return std::nullopt;
   }
-  if (scope.normalize_slashes) return NormalizeSlashes(out);
+  // Most values have nothing to normalize: keep them as they are.
+  if (scope.normalize_slashes && (out.find("//") != std::string::npos || out.find("\\/") != std::string::npos)) {
+    return NormalizeSlashes(out);
+  }
   return out;
 }
 

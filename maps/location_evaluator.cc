@@ -42,14 +42,15 @@ SelectorValues MakeSelectorValues(const EvalContext& ctx) {
   s.Set(Selector::kPath, ctx.path);
   s.Set(Selector::kUid, ctx.uid);
   s.Set(Selector::kGid, ctx.gid);
-  size_t dot = ctx.key.find('.');
-  if (dot == std::string::npos) {
+  std::string_view key = ctx.key;
+  size_t dot = key.find('.');
+  if (dot == std::string_view::npos) {
     s.Set(Selector::kDotKey, "<NULL>");
-    s.Set(Selector::kKeyDot, ctx.key);
+    s.Set(Selector::kKeyDot, key);
   } else {
-    std::string after = ctx.key.substr(dot + 1);
-    s.Set(Selector::kDotKey, after.empty() ? "<NULL>" : after);
-    s.Set(Selector::kKeyDot, ctx.key.substr(0, dot));
+    std::string_view after = key.substr(dot + 1);
+    s.Set(Selector::kDotKey, after.empty() ? std::string_view("<NULL>") : after);
+    s.Set(Selector::kKeyDot, key.substr(0, dot));
   }
   return s;
 }
@@ -196,7 +197,7 @@ bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) 
     match = ctx_.world != nullptr && InNetwork(c.expected, ctx_.world->Networks());
     c.actual = "in_network(" + c.expected + ")";
   } else {
-    c.actual = selectors_.Get(var->selector);
+    c.actual = std::string(selectors_.Get(var->selector));
     match = var->case_insensitive ? EqualsIgnoreCase(c.actual, c.expected) : c.actual == c.expected;
   }
   c.passed = negate ? !match : match;

@@ -124,13 +124,16 @@ class OptionTable {
 };
 
 // Values of the selector variables for one lookup.
+// The values of the selectors for one evaluation. They are views: the
+// strings they come from (the host facts and the evaluation context) must
+// outlive this object; nothing is copied per evaluation.
 class SelectorValues {
  public:
-  const std::string& Get(Selector s) const { return values_[static_cast<size_t>(s)]; }
-  void Set(Selector s, std::string v) { values_[static_cast<size_t>(s)] = std::move(v); }
+  std::string_view Get(Selector s) const { return values_[static_cast<size_t>(s)]; }
+  void Set(Selector s, std::string_view v) { values_[static_cast<size_t>(s)] = v; }
 
  private:
-  std::array<std::string, kSelectorCount> values_;
+  std::array<std::string_view, kSelectorCount> values_;
 };
 
 }  // namespace amd::maps
