@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev                  # libFuzzer targets
   nlohmann-json3-dev                        # amd --explain --json
   libboost-dev libspdlog-dev                # the daemon: Asio, logging
+  libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
   util-linux e2fsprogs                      # tests: unshare, losetup, mkfs.ext4
 )
 
