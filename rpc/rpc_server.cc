@@ -1,0 +1,213 @@
+// RpcServer; see rpc_server.h.
+#include "rpc/rpc_server.h"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <variant>
+
+#include "rpc/peer_credentials.h"
+#include "rpc/record_marking.h"
+
+namespace amd::rpc {
+namespace {
+
+sockaddr_in ToSockaddr(const boost::asio::ip::address& a, uint16_t port) {
+  sockaddr_in s{};
+  s.sin_family = AF_INET;
+  s.sin_port = htons(port);
+  if (a.is_v4()) s.sin_addr.s_addr = htonl(a.to_v4().to_uint());
+  return s;
+}
+
+std::optional<uid_t> UidOf(bool tcp, const boost::asio::ip::address& local, uint16_t local_port,
+                           const boost::asio::ip::address& peer, uint16_t peer_port) {
+  if (!peer.is_v4() || !peer.is_loopback()) return std::nullopt;
+  return LocalPeerUid(tcp, ToSockaddr(local, local_port), ToSockaddr(peer, peer_port));
+}
+
+}  // namespace
+
+std::string Peer::ToString() const {
+  std::string s = address.to_string() + ":" + std::to_string(port) + (tcp ? "/tcp" : "/udp");
+  if (uid) s += " (uid " + std::to_string(*uid) + ")";
+  return s;
+}
+
+class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(RpcServer* server, boost::asio::ip::tcp::socket socket)
+      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()),
+        records_(server->limits_.max_record) {
+    boost::system::error_code ec;
+    auto remote = socket_.remote_endpoint(ec);
+    auto local = socket_.local_endpoint(ec);
+    peer_.address = remote.address();
+    peer_.port = remote.port();
+    peer_.tcp = true;
+    peer_.uid = UidOf(true, local.address(), local.port(), remote.address(), remote.port());
+  }
+  void Start() {
+    ArmTimer();
+    Read();
+  }
+  void Stop() {
+    boost::system::error_code ec;
+    timer_.cancel();
+    socket_.close(ec);
+  }
+
+ private:
+  void ArmTimer() {
+    timer_.expires_after(server_->limits_.idle);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->server_->log_->info("AMQ: {} idle for {} s; closing", self->peer_.ToString(),
+                                self->server_->limits_.idle.count());
+      self->Finish();
+    });
+  }
+  void Read() {
+    socket_.async_read_some(boost::asio::buffer(buffer_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                              self->OnRead(ec, n);
+                            });
+  }
+  void OnRead(const boost::system::error_code& ec, size_t n) {
+    if (ec) {
+      Finish();
+      return;
+    }
+    ArmTimer();
+    if (!records_.Feed(std::span<const uint8_t>(buffer_.data(), n))) {
+      ++server_->garbage_;
+      server_->log_->warn("AMQ: {}: {}; closing", peer_.ToString(), records_.error());
+      Finish();
+      return;
+    }
+    while (auto record = records_.Next()) {
+      if (auto reply = server_->Answer(peer_, *record)) {
+        out_.push_back(FrameRecord(*reply));
+      }
+    }
+    Write();
+  }
+  void Write() {
+    if (writing_ || out_.empty()) {
+      if (!writing_) Read();
+      return;
+    }
+    writing_ = true;
+    auto data = std::make_shared<std::vector<uint8_t>>(std::move(out_.front()));
+    out_.erase(out_.begin());
+    boost::asio::async_write(socket_, boost::asio::buffer(*data),
+                             [self = shared_from_this(), data](const boost::system::error_code& ec, size_t) {
+                               self->writing_ = false;
+                               if (ec) {
+                                 self->Finish();
+                                 return;
+                               }
+                               self->Write();
+                             });
+  }
+  void Finish() {
+    Stop();
+    server_->connections_.erase(shared_from_this());
+  }
+
+  RpcServer* server_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  RecordAssembler records_;
+  std::array<uint8_t, 8192> buffer_{};
+  std::vector<std::vector<uint8_t>> out_;
+  bool writing_ = false;
+  Peer peer_;
+};
+
+RpcServer::RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
+                     Limits limits)
+    : io_(io), handler_(std::move(handler)), log_(std::move(log)), limits_(limits), acceptor_(io),
+      udp_(io), udp_buffer_(limits.max_record) {}
+
+RpcServer::~RpcServer() { Close(); }
+
+Status RpcServer::Listen(const boost::asio::ip::address& address, uint16_t port) {
+  boost::system::error_code ec;
+  boost::asio::ip::tcp::endpoint tep(address, port);
+  acceptor_.open(tep.protocol(), ec);
+  if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(tep, ec);
+  if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("AMQ TCP " + address.to_string() + ":" + std::to_string(port) + ": " + ec.message(),
+                               std::errc::address_in_use);
+  port_ = acceptor_.local_endpoint().port();
+  boost::asio::ip::udp::endpoint uep(address, port_);
+  udp_.open(uep.protocol(), ec);
+  if (!ec) udp_.bind(uep, ec);
+  if (ec) {
+    acceptor_.close();
+    return Status::Error("AMQ UDP " + address.to_string() + ":" + std::to_string(port_) + ": " + ec.message(),
+                         std::errc::address_in_use);
+  }
+  Accept();
+  ReceiveUdp();
+  return {};
+}
+
+void RpcServer::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  udp_.close(ec);
+  for (const auto& c : connections_) c->Stop();
+  connections_.clear();
+}
+
+void RpcServer::Accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || closed_) return;
+    if (!ec) {
+      if (connections_.size() >= limits_.max_connections) {
+        log_->warn("AMQ: {} connections already; refusing one more", connections_.size());
+      } else {
+        auto c = std::make_shared<Connection>(this, std::move(socket));
+        connections_.insert(c);
+        c->Start();
+      }
+    }
+    Accept();
+  });
+}
+
+void RpcServer::ReceiveUdp() {
+  udp_.async_receive_from(boost::asio::buffer(udp_buffer_), udp_from_,
+                          [this](const boost::system::error_code& ec, size_t n) {
+                            if (ec == boost::asio::error::operation_aborted || closed_) return;
+                            if (!ec) {
+                              Peer peer;
+                              peer.address = udp_from_.address();
+                              peer.port = udp_from_.port();
+                              boost::system::error_code e2;
+                              auto local = udp_.local_endpoint(e2);
+                              peer.uid = UidOf(false, local.address(), local.port(), peer.address, peer.port);
+                              auto reply = Answer(peer, std::span<const uint8_t>(udp_buffer_.data(), n));
+                              if (reply) udp_.send_to(boost::asio::buffer(*reply), udp_from_, 0, e2);
+                            }
+                            ReceiveUdp();
+                          });
+}
+
+std::optional<std::vector<uint8_t>> RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record) {
+  auto parsed = ParseCall(record);
+  if (auto* err = std::get_if<CallParseError>(&parsed)) {
+    ++garbage_;
+    log_->warn("AMQ: {}: dropped a bad message: {}", peer.ToString(), err->reason);
+    if (err->kind == CallError::kBadRpcVersion) return RpcMismatchReply(err->xid);
+    if (err->kind == CallError::kBadAuth) return AuthErrorReply(err->xid, AuthStat::kBadCred);
+    return std::nullopt;
+  }
+  return handler_(peer, std::get<Call>(parsed));
+}
+
+}  // namespace amd::rpc

@@ -1,0 +1,83 @@
+// RpcServer: ONC RPC over TCP (record marking) and UDP with Boost.Asio,
+// on one io_context thread; calls go to a handler that returns the whole
+// reply message (rpc_message.h), or nothing to stay silent. Garbage is
+// dropped and counted, with a log line naming the peer; a TCP record over
+// the limit, or a connection idle past the limit, closes that connection
+// and nothing else. No libtirpc svc_run.
+#ifndef AMD_RPC_RPC_SERVER_H_
+#define AMD_RPC_RPC_SERVER_H_
+
+#include <spdlog/logger.h>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "rpc/rpc_message.h"
+
+namespace amd::rpc {
+
+struct Peer {
+  boost::asio::ip::address address;
+  uint16_t port = 0;
+  bool tcp = false;
+  // The uid owning the peer's socket, when it is a process on this host.
+  std::optional<uid_t> uid;
+  std::string ToString() const;  // "127.0.0.1:612/tcp (uid 0)"
+};
+
+class RpcServer {
+ public:
+  using Handler = std::function<std::optional<std::vector<uint8_t>>(const Peer&, const Call&)>;
+  struct Limits {
+    size_t max_record = 64 * 1024;
+    std::chrono::seconds idle{30};
+    size_t max_connections = 64;
+  };
+
+  RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
+            Limits limits);
+  RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log)
+      : RpcServer(io, std::move(handler), std::move(log), Limits()) {}
+  ~RpcServer();
+
+  // Binds TCP and UDP to `address`:`port` (0: any free port, the same for
+  // both) and starts serving.
+  Status Listen(const boost::asio::ip::address& address, uint16_t port);
+  uint16_t port() const { return port_; }
+  void Close();
+  uint64_t garbage() const { return garbage_; }
+
+ private:
+  class Connection;
+  void Accept();
+  void ReceiveUdp();
+  // The reply to one record, or nothing.
+  std::optional<std::vector<uint8_t>> Answer(const Peer& peer, std::span<const uint8_t> record);
+
+  boost::asio::io_context& io_;
+  Handler handler_;
+  std::shared_ptr<spdlog::logger> log_;
+  Limits limits_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::udp::socket udp_;
+  boost::asio::ip::udp::endpoint udp_from_;
+  std::vector<uint8_t> udp_buffer_;
+  std::set<std::shared_ptr<Connection>> connections_;
+  uint16_t port_ = 0;
+  uint64_t garbage_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace amd::rpc
+
+#endif  // AMD_RPC_RPC_SERVER_H_
