@@ -17,12 +17,14 @@
 #include <iostream>
 #include <map>
 
+#include "amd/amq_service.h"
 #include "amd/autofs_front_end.h"
 #include "amd/engine.h"
 #include "amd/logging.h"
 #include "amd/sd_notify.h"
 #include "amd/supervisor.h"
 #include "amd/system_world.h"
+#include "amd/version.h"
 #include "amd/worker_pool.h"
 #include "base/files.h"
 #include "kernel-shim/kernel.h"
@@ -218,6 +220,18 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     pet();
   }
 
+  AmqService::Settings amq;
+  amq.address = config->global.Get("amq_listen_address");
+  amq.port = static_cast<uint16_t>(config->global.GetInt("preferred_amq_port"));
+  amq.program = static_cast<uint32_t>(config->global.GetInt("portmap_program"));
+  // The process to signal: the supervisor, while there is one.
+  amq.pid = ::getppid() == start.supervisor ? start.supervisor : ::getpid();
+  maps::HostFacts facts = MakeHostFacts(*config);
+  amq.version = VersionString(facts, &world);
+  amq.host = facts.host;
+  amq.log_file = config->global.Get("log_file");
+  AmqService amq_service(io, *engine, amq, log, [&log](const std::string& v) { return SetLogOptions(*log, v); });
+  if (Status s = amq_service.Start(); !s.ok()) log->error("AMQ: {}; amq cannot reach this amd", s.ToString());
   if (start.inflight != nullptr) engine->Replay(start.inflight->TakeAll());
   SdNotify("READY=1");
   log->info("ready: {} automount points", engine->MountPoints().size());

@@ -57,6 +57,7 @@ struct Engine::Point {
   std::optional<std::string> map_defaults;
   int parent = -1;
   bool created_dir = false;
+  std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
   int expiring = 0;  // expire loops running for this point
   std::string section;   // the amd.conf section of a top-level or direct point
   std::string map_spec;  // map_name, map_type and map_options it was made with
@@ -685,6 +686,101 @@ void Engine::Replay(const std::vector<std::pair<std::string, kernel::AutofsPacke
                packet.name, packet.token);
     OnPacket(id, packet);
   }
+}
+
+Engine::AmqNode Engine::Tree() const {
+  // Points by id, children in path order (std::map keeps nodes sorted).
+  std::function<AmqNode(const Point&, const std::string&)> point_node = [&](const Point& p,
+                                                                           const std::string& type) {
+    AmqNode out;
+    out.path = p.path;
+    out.type = type;
+    out.mount_info = p.map ? p.map->name : "";
+    out.mount_point = p.path;
+    out.server = "localhost";
+    out.mounted_at = p.created_at;
+    for (const auto& [name, node] : p.nodes) {
+      if (node.state != Node::State::kMounted && node.state != Node::State::kUnmounting) continue;
+      if (node.child_point >= 0) {
+        auto cit = points_.find(node.child_point);
+        if (cit != points_.end()) out.children.push_back(point_node(*cit->second, "auto"));
+        continue;
+      }
+      AmqNode c;
+      c.path = NodePath(p, name);
+      c.type = node.record.type;
+      c.mount_info = node.record.mount_info;
+      bool linked = false;
+      for (const auto& a : node.record.actions) linked |= a.kind == MountAction::Kind::kSymlinked;
+      c.mount_point = linked ? node.record.target : c.path;
+      auto colon = c.mount_info.find(":/");
+      c.server = (c.type == "nfs" || c.type == "nfsl" || c.type == "host") && colon != std::string::npos
+                     ? c.mount_info.substr(0, colon)
+                     : "localhost";
+      c.mounted_at = node.record.mounted_at;
+      out.children.push_back(std::move(c));
+    }
+    return out;
+  };
+  AmqNode root;
+  root.type = "root";
+  root.mount_info = "\"root\"";
+  root.server = "localhost";
+  for (const auto& [id, point] : points_) {
+    if (point->parent >= 0) continue;
+    root.children.push_back(point_node(*point, point->kind == kernel::AutofsKind::kDirect ? "direct" : "toplvl"));
+  }
+  return root;
+}
+
+std::vector<Engine::AmqMap> Engine::Maps() const {
+  std::vector<AmqMap> out;
+  std::map<const MapHandle*, size_t> index;
+  for (const auto& [id, point] : points_) {
+    const MapHandle* h = point->map.get();
+    if (h == nullptr) continue;
+    auto [it, fresh] = index.emplace(h, out.size());
+    if (!fresh) {
+      ++out[it->second].refs;
+      continue;
+    }
+    AmqMap m;
+    m.name = h->name;
+    m.refs = 1;
+    {
+      std::lock_guard<std::mutex> lock(point->map->mu);
+      m.entries = h->map->entry_count();
+      m.reloads = h->map->reloads();
+      m.modified = h->map->modify_time();
+      auto wild = h->map->Find("*", nullptr);
+      if (wild.found()) m.wildcard = wild.value;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+void Engine::UnmountPath(const std::string& path, std::function<void(Status)> done) {
+  for (auto& [id, point] : points_) {
+    for (auto& [name, node] : point->nodes) {
+      if (NodePath(*point, name) != path) continue;
+      if (node.state != Node::State::kMounted || node.child_point >= 0) {
+        done(Status::Error(path + " is not a mount amd can unmount now", std::errc::invalid_argument));
+        return;
+      }
+      node.state = Node::State::kUnmounting;
+      auto record = std::make_shared<MountRecord>(std::move(node.record));
+      pool_.Submit("", [this, record, point_id = point->id, name = name, done = std::move(done)]() mutable {
+        Status s = UnmountRecord(record.get(), kernel_, false);
+        boost::asio::post(io_, [this, point_id, name, record, s, done = std::move(done)]() mutable {
+          FinishUnmount(point_id, name, AutofsReply(), std::move(*record), s);
+          done(s);
+        });
+      });
+      return;
+    }
+  }
+  done(Status::Error(path + " is not automounted", std::errc::invalid_argument));
 }
 
 bool Engine::OnPipeClosed(int id) {

@@ -108,6 +108,32 @@ class Engine {
   void Reconfigure(std::shared_ptr<const conf::Config> config);
 
   const EngineStats& stats() const { return stats_; }
+
+  // What amq lists: a node of the mount tree. The root is the daemon
+  // itself; below it the automount points ("toplvl", "direct"), below
+  // those what is mounted (sub-maps are "auto" nodes with their own).
+  struct AmqNode {
+    std::string path;         // the node's path ("" for the root)
+    std::string type;         // root, toplvl, direct, auto, or the mount's type
+    std::string mount_info;   // the map's name, or what is mounted (host:/path...)
+    std::string mount_point;  // where it is reached: its path, or a link's target
+    std::string server;       // the file server, or "localhost"
+    std::chrono::system_clock::time_point mounted_at;
+    std::vector<AmqNode> children;
+  };
+  AmqNode Tree() const;
+  struct AmqMap {
+    std::string name;
+    std::string wildcard;  // the value of its "*" entry, or ""
+    int64_t modified = 0;  // seconds since the epoch
+    size_t entries = 0;
+    int reloads = 0;
+    int refs = 0;          // automount points using it
+  };
+  std::vector<AmqMap> Maps() const;
+  // Unmounts the mount at `path` now (amq -u); `done` gets the outcome
+  // (EINVAL: no such mount; EBUSY: in use, it stays).
+  void UnmountPath(const std::string& path, std::function<void(Status)> done);
   // Whether some key is being mounted or unmounted right now.
   bool Busy() const;
   // Paths of the automount points, for logs and tests.

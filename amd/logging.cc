@@ -1,6 +1,8 @@
 // Logger construction; see logging.h.
 #include "amd/logging.h"
 
+#include <algorithm>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
@@ -72,6 +74,17 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
   log->set_level(LevelOf(log_options));
   log->flush_on(spdlog::level::info);
   return log;
+}
+
+bool SetLogOptions(spdlog::logger& log, const std::string& log_options) {
+  static const std::string_view kNames[] = {"fatal", "error", "user", "warn", "warning", "info",
+                                            "map",   "stats", "debug", "all", "defaults"};
+  for (std::string_view o : SplitOn(log_options, ',')) {
+    std::string_view name = o.substr(0, 2) == "no" ? o.substr(2) : o;
+    if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) return false;
+  }
+  log.set_level(LevelOf(log_options));
+  return true;
 }
 
 }  // namespace amd

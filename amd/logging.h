@@ -17,6 +17,9 @@ namespace amd {
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
                                            const std::string& log_options, std::string* error);
+// Applies new log_options (amq -x). False, changing nothing, when a word
+// is not a log option.
+bool SetLogOptions(spdlog::logger& log, const std::string& log_options);
 
 }  // namespace amd
 

@@ -6,12 +6,11 @@
 
 #include "amd/daemon.h"
 #include "amd/explain.h"
+#include "amd/version.h"
 #include "amd/system_world.h"
 #include "conf/command_line.h"
 #include "conf/config.h"
 #include "base/files.h"
-#include "maps/mount_types.h"
-#include "maps/network_match.h"
 
 namespace {
 
@@ -21,29 +20,6 @@ void PrintDiagnostics(const amd::Diagnostics& d) {
   for (const auto& item : d.items()) {
     if (item.severity >= amd::Severity::kWarning) std::cerr << "amd: " << item.ToString() << "\n";
   }
-}
-
-// "Network N: wire="NAME" (netnumber=NUM)." for each local network, as
-// the original's amd -v.
-std::string NetworkLines(amd::maps::World* world) {
-  std::string out;
-  int n = 0;
-  for (const auto& net : world->Networks()) {
-    out += "Network " + std::to_string(++n) + ": wire=\"" + amd::maps::NetworkName(net) +
-           "\" (netnumber=" + amd::maps::NetworkNumberString(net.address & net.netmask) + ").\n";
-  }
-  return out;
-}
-
-std::string VersionString(const amd::maps::HostFacts& f, amd::maps::World* world) {
-  std::string types;
-  for (const auto& t : amd::maps::AllMountTypes()) types += (types.empty() ? "" : ", ") + std::string(t.name);
-  return "amd 0.1.0: an Amd-compatible automounter for Linux.\n"
-         "cpu=" + f.karch + " (" + f.byte + "-endian), arch=" + f.arch + ", karch=" + f.karch + ".\n" +
-         "full_os=" + f.full_os + ", os=" + f.os + ", osver=" + f.osver + ", vendor=" + f.vendor + ".\n" +
-         "domain=" + f.domain + ", host=" + f.host + ", hostd=" + f.hostd + ".\n" +
-         "Map support for: file, exec, passwd, union.\n"
-         "AMFS: " + types + ", inherit.\n" + NetworkLines(world);
 }
 
 int Run(const std::vector<std::string>& args) {
@@ -75,7 +51,7 @@ int Run(const std::vector<std::string>& args) {
   amd::maps::HostFacts facts = amd::MakeHostFacts(*config);
   amd::SystemWorld world;
   if (parsed.print_version) {
-    std::cerr << VersionString(facts, &world);
+    std::cerr << amd::VersionString(facts, &world);
     return 0;
   }
   if (parsed.print_config) {

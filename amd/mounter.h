@@ -37,6 +37,7 @@ struct MountRecord {
   std::string target;      // what the node shows
   bool expires = true;     // false for types that never time out, or nounmount
   std::optional<long> utimeout;  // opts utimeout=N: this mount's own idle time
+  std::chrono::system_clock::time_point mounted_at = std::chrono::system_clock::now();
   std::vector<MountAction> actions;  // in the order they were done
 };
 

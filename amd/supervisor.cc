@@ -112,6 +112,7 @@ int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
       start.inflight = inflight.get();
       start.link = SupervisorLink(link[1]);
       start.ready_fd = generation == 0 ? ready_fd : -1;
+      start.supervisor = self;
       if (generation > 0 && ready_fd >= 0) ::close(ready_fd);
       return engine(start);
     }

@@ -52,6 +52,7 @@ struct EngineStart {
   InflightTable* inflight = nullptr;
   SupervisorLink link;
   int ready_fd = -1;  // the detaching parent's; the first engine only
+  pid_t supervisor = 0;  // amd's main process
 };
 
 // Runs `engine` in child processes as described above. Returns, in the

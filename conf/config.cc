@@ -20,6 +20,7 @@ constexpr std::string_view kMapTypes = "file exec passwd union nis nisplus ldap 
 
 const std::vector<OptionSpec>& Table() {
   static const std::vector<OptionSpec> t = {
+      {"amq_listen_address", S::kGlobal, T::kString, "127.0.0.1", "", 0, 0, ""},  // ours
       {"arch", S::kGlobal, T::kString, "", "", 0, 0, ""},
       {"auto_attrcache", S::kGlobal, T::kInt, "0", "", 0, 1LL << 31, ""},
       {"auto_dir", S::kGlobal, T::kString, "/a", "", 0, 0, ""},

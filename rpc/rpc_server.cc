@@ -35,6 +35,7 @@ std::string Peer::ToString() const {
 
 class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
+  static constexpr size_t kMaxQueued = 64;  // replies waiting for a slow reader
   Connection(RpcServer* server, boost::asio::ip::tcp::socket socket)
       : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()),
         records_(server->limits_.max_record) {
@@ -49,6 +50,12 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
   void Start() {
     ArmTimer();
     Read();
+  }
+  // Queues a reply (now, or later from an asynchronous handler).
+  void Send(std::vector<uint8_t> reply) {
+    if (!socket_.is_open()) return;
+    out_.push_back(FrameRecord(reply));
+    Write();
   }
   void Stop() {
     boost::system::error_code ec;
@@ -67,8 +74,11 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     });
   }
   void Read() {
+    if (reading_ || !socket_.is_open()) return;
+    reading_ = true;
     socket_.async_read_some(boost::asio::buffer(buffer_),
                             [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                              self->reading_ = false;
                               self->OnRead(ec, n);
                             });
   }
@@ -85,17 +95,15 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     while (auto record = records_.Next()) {
-      if (auto reply = server_->Answer(peer_, *record)) {
-        out_.push_back(FrameRecord(*reply));
-      }
+      std::weak_ptr<Connection> weak = shared_from_this();
+      server_->Answer(peer_, *record, [weak](std::vector<uint8_t> reply) {
+        if (auto self = weak.lock()) self->Send(std::move(reply));
+      });
     }
-    Write();
+    if (out_.size() < kMaxQueued) Read();  // else a client that does not read waits
   }
   void Write() {
-    if (writing_ || out_.empty()) {
-      if (!writing_) Read();
-      return;
-    }
+    if (writing_ || out_.empty()) return;
     writing_ = true;
     auto data = std::make_shared<std::vector<uint8_t>>(std::move(out_.front()));
     out_.erase(out_.begin());
@@ -107,6 +115,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
                                  return;
                                }
                                self->Write();
+                               if (self->out_.size() < kMaxQueued) self->Read();
                              });
   }
   void Finish() {
@@ -121,6 +130,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
   std::array<uint8_t, 8192> buffer_{};
   std::vector<std::vector<uint8_t>> out_;
   bool writing_ = false;
+  bool reading_ = false;
   Peer peer_;
 };
 
@@ -191,23 +201,28 @@ void RpcServer::ReceiveUdp() {
                               boost::system::error_code e2;
                               auto local = udp_.local_endpoint(e2);
                               peer.uid = UidOf(false, local.address(), local.port(), peer.address, peer.port);
-                              auto reply = Answer(peer, std::span<const uint8_t>(udp_buffer_.data(), n));
-                              if (reply) udp_.send_to(boost::asio::buffer(*reply), udp_from_, 0, e2);
+                              auto to = udp_from_;
+                              Answer(peer, std::span<const uint8_t>(udp_buffer_.data(), n),
+                                     [this, to](std::vector<uint8_t> reply) {
+                                       if (closed_) return;
+                                       boost::system::error_code e3;
+                                       udp_.send_to(boost::asio::buffer(reply), to, 0, e3);
+                                     });
                             }
                             ReceiveUdp();
                           });
 }
 
-std::optional<std::vector<uint8_t>> RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record) {
+void RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record, Responder respond) {
   auto parsed = ParseCall(record);
   if (auto* err = std::get_if<CallParseError>(&parsed)) {
     ++garbage_;
     log_->warn("AMQ: {}: dropped a bad message: {}", peer.ToString(), err->reason);
-    if (err->kind == CallError::kBadRpcVersion) return RpcMismatchReply(err->xid);
-    if (err->kind == CallError::kBadAuth) return AuthErrorReply(err->xid, AuthStat::kBadCred);
-    return std::nullopt;
+    if (err->kind == CallError::kBadRpcVersion) respond(RpcMismatchReply(err->xid));
+    if (err->kind == CallError::kBadAuth) respond(AuthErrorReply(err->xid, AuthStat::kBadCred));
+    return;
   }
-  return handler_(peer, std::get<Call>(parsed));
+  handler_(peer, std::get<Call>(parsed), std::move(respond));
 }
 
 }  // namespace amd::rpc

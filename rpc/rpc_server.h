@@ -1,6 +1,7 @@
 // RpcServer: ONC RPC over TCP (record marking) and UDP with Boost.Asio,
-// on one io_context thread; calls go to a handler that returns the whole
-// reply message (rpc_message.h), or nothing to stay silent. Garbage is
+// on one io_context thread; calls go to a handler that answers with the
+// whole reply message (rpc_message.h) through a Responder, now or later,
+// or never to stay silent. Garbage is
 // dropped and counted, with a log line naming the peer; a TCP record over
 // the limit, or a connection idle past the limit, closes that connection
 // and nothing else. No libtirpc svc_run.
@@ -37,7 +38,10 @@ struct Peer {
 
 class RpcServer {
  public:
-  using Handler = std::function<std::optional<std::vector<uint8_t>>(const Peer&, const Call&)>;
+  // Sends a reply to the caller (on the io_context's thread); harmless
+  // once the caller is gone.
+  using Responder = std::function<void(std::vector<uint8_t> reply)>;
+  using Handler = std::function<void(const Peer&, const Call&, Responder)>;
   struct Limits {
     size_t max_record = 64 * 1024;
     std::chrono::seconds idle{30};
@@ -61,8 +65,9 @@ class RpcServer {
   class Connection;
   void Accept();
   void ReceiveUdp();
-  // The reply to one record, or nothing.
-  std::optional<std::vector<uint8_t>> Answer(const Peer& peer, std::span<const uint8_t> record);
+  // Parses one record and hands it to the handler (or answers a broken
+  // call itself).
+  void Answer(const Peer& peer, std::span<const uint8_t> record, Responder respond);
 
   boost::asio::io_context& io_;
   Handler handler_;

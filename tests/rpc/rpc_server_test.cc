@@ -27,11 +27,11 @@ struct Fixture {
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     server = std::make_unique<RpcServer>(
         io,
-        [](const Peer& peer, const Call& call) -> std::optional<std::vector<uint8_t>> {
-          if (call.header.proc != 1) return AcceptedReply(call.header.xid, AcceptStat::kProcUnavail);
+        [](const Peer& peer, const Call& call, RpcServer::Responder respond) {
+          if (call.header.proc != 1) return respond(AcceptedReply(call.header.xid, AcceptStat::kProcUnavail));
           uint32_t uid = peer.uid ? *peer.uid : 0xffffffffu;
           std::vector<uint8_t> r = {uint8_t(uid >> 24), uint8_t(uid >> 16), uint8_t(uid >> 8), uint8_t(uid)};
-          return AcceptedReply(call.header.xid, AcceptStat::kSuccess, r);
+          respond(AcceptedReply(call.header.xid, AcceptStat::kSuccess, r));
         },
         log, limits);
     REQUIRE(server->Listen(boost::asio::ip::make_address("127.0.0.1"), 0).ok());

@@ -1,0 +1,283 @@
+// AmqService; see amq_service.h.
+#include "amd/amq_service.h"
+
+#include <rpc/pmap_clnt.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+
+#include "rpc/amq_prot.h"
+#include "rpc/xdr_codec.h"
+
+namespace amd {
+namespace {
+
+using rpc::AcceptedReply;
+using rpc::AcceptStat;
+
+xdrproc_t Proc(bool_t (*f)(XDR*, amq_string*)) { return reinterpret_cast<xdrproc_t>(f); }
+template <typename T>
+xdrproc_t Proc(bool_t (*f)(XDR*, T*)) {
+  return reinterpret_cast<xdrproc_t>(f);
+}
+
+char* C(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+int Seconds(std::chrono::system_clock::time_point t) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+// amq_mount_tree nodes built from an AmqNode tree; the strings stay in the
+// AmqNode, which must outlive the encoding.
+class TreeBuilder {
+ public:
+  amq_mount_tree* Build(const Engine::AmqNode& n) {
+    nodes_.emplace_back();
+    amq_mount_tree* t = &nodes_.back();
+    std::memset(t, 0, sizeof *t);
+    t->mt_mountinfo = C(n.mount_info);
+    t->mt_directory = C(n.path);
+    t->mt_mountpoint = C(n.mount_point);
+    t->mt_type = C(n.type);
+    t->mt_mounttime = Seconds(n.mounted_at);
+    amq_mount_tree** next = &t->mt_child;
+    for (const auto& c : n.children) {
+      *next = Build(c);
+      next = &(*next)->mt_next;
+    }
+    return t;
+  }
+
+ private:
+  std::deque<amq_mount_tree> nodes_;
+};
+
+const Engine::AmqNode* Find(const Engine::AmqNode& n, const std::string& path) {
+  if (n.path == path) return &n;
+  for (const auto& c : n.children) {
+    if (const auto* f = Find(c, path)) return f;
+  }
+  return nullptr;
+}
+
+void Flatten(const Engine::AmqNode& n, std::vector<const Engine::AmqNode*>* out) {
+  if (n.type != "root") out->push_back(&n);
+  for (const auto& c : n.children) Flatten(c, out);
+}
+
+// Rewrites `path` through the nodes whose mount point is not their path
+// (links): the original's pawd, to a fixed point in at most 10 passes;
+// "" when no node matches.
+std::string Pawd(const Engine::AmqNode& root, std::string path) {
+  std::vector<const Engine::AmqNode*> all;
+  Flatten(root, &all);
+  bool matched = false;
+  for (int pass = 0; pass < 10; ++pass) {
+    bool changed = false;
+    for (const auto* n : all) {
+      const std::string& mp = n->mount_point;
+      if (mp.empty() || mp == n->path) continue;
+      if (path == mp || (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/')) {
+        path = n->path + path.substr(mp.size());
+        changed = matched = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return matched ? path : std::string();
+}
+
+std::vector<uint8_t> Success(uint32_t xid, xdrproc_t proc, const void* value) {
+  auto bytes = rpc::XdrEncode(proc, value);
+  if (!bytes.ok()) return AcceptedReply(xid, AcceptStat::kSystemErr);
+  return AcceptedReply(xid, AcceptStat::kSuccess, *bytes);
+}
+
+constexpr uint32_t kVersion = 1;
+
+}  // namespace
+
+AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
+                       std::shared_ptr<spdlog::logger> log,
+                       std::function<bool(const std::string&)> set_log_options)
+    : engine_(engine), settings_(std::move(settings)), log_(std::move(log)),
+      set_log_options_(std::move(set_log_options)),
+      server_(io, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
+        Handle(p, c, std::move(r));
+      }, log_) {}
+
+AmqService::~AmqService() {
+  server_.Close();
+  if (registered_) {
+    pmap_unset(settings_.program, kVersion);
+  }
+}
+
+Status AmqService::Start() {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(settings_.address, ec);
+  if (ec) return Status::Error("amq_listen_address " + settings_.address + ": not an address");
+  Status s = server_.Listen(address, settings_.port);
+  if (!s.ok()) return s;
+  log_->info("AMQ: program {} version 1 on {}:{} (TCP and UDP)", settings_.program, settings_.address,
+             server_.port());
+  if (settings_.register_rpcbind) {
+    pmap_unset(settings_.program, kVersion);  // an earlier amd's leftovers
+    bool tcp = pmap_set(settings_.program, kVersion, IPPROTO_TCP, server_.port()) != 0;
+    bool udp = pmap_set(settings_.program, kVersion, IPPROTO_UDP, server_.port()) != 0;
+    registered_ = tcp || udp;
+    if (!registered_) {
+      log_->warn("AMQ: not registered with rpcbind (is it running?); amq needs -P and the port, or "
+                 "preferred_amq_port");
+    }
+  }
+  return {};
+}
+
+bool AmqService::IsRoot(const rpc::Peer& peer) {
+  if (peer.uid) return *peer.uid == 0;
+  return peer.address.is_loopback() && peer.port < 1024;
+}
+
+void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond) {
+  uint32_t xid = call.header.xid;
+  if (call.header.prog != settings_.program) return respond(AcceptedReply(xid, AcceptStat::kProgUnavail));
+  if (call.header.vers != kVersion) return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 1));
+  uint32_t proc = call.header.proc;
+  auto garbage = [&] { respond(AcceptedReply(xid, AcceptStat::kGarbageArgs)); };
+  // Every procedure's argument is void, an amq_string or an amq_setopt.
+  rpc::XdrValue<amq_string> path(Proc(xdr_amq_string));
+  bool takes_path = proc == AMQPROC_MNTTREE || proc == AMQPROC_UMNT || proc == AMQPROC_PAWD ||
+                    proc == AMQPROC_SYNC_UMNT;
+  if (takes_path && !path.Decode(call.args).ok()) return garbage();
+  bool mutating = proc == AMQPROC_UMNT || proc == AMQPROC_SYNC_UMNT || proc == AMQPROC_SETOPT;
+  if (mutating && !IsRoot(peer)) {
+    log_->warn("AMQ: refused procedure {} to {}: only root may change amd", proc, peer.ToString());
+    return respond(rpc::AuthErrorReply(xid, rpc::AuthStat::kTooWeak));
+  }
+  switch (proc) {
+    case AMQPROC_NULL:
+      return respond(AcceptedReply(xid, AcceptStat::kSuccess));
+    case AMQPROC_MNTTREE: {
+      Engine::AmqNode tree = engine_.Tree();
+      const Engine::AmqNode* n = Find(tree, path.get());
+      TreeBuilder b;
+      amq_mount_tree_p p = n ? b.Build(*n) : nullptr;
+      return respond(Success(xid, Proc(xdr_amq_mount_tree_p), &p));
+    }
+    case AMQPROC_UMNT: {
+      std::string p = path.get();
+      log_->info("AMQ: {} asks to unmount {}", peer.ToString(), p);
+      engine_.UnmountPath(p, [this, p](Status s) {
+        if (!s.ok()) log_->info("AMQ: unmount {}: {}", p, s.ToString());
+      });
+      return respond(AcceptedReply(xid, AcceptStat::kSuccess));
+    }
+    case AMQPROC_STATS: {
+      const EngineStats& s = engine_.stats();
+      amq_mount_stats st{0, 0, static_cast<int>(s.mounts_ok), static_cast<int>(s.mounts_failed),
+                         static_cast<int>(s.unmounts_failed)};
+      return respond(Success(xid, Proc(xdr_amq_mount_stats), &st));
+    }
+    case AMQPROC_EXPORT: {
+      Engine::AmqNode tree = engine_.Tree();
+      tree.mount_point = settings_.host + ":(pid" + std::to_string(settings_.pid) + ",port" +
+                         std::to_string(server_.port()) + ")";
+      TreeBuilder b;
+      amq_mount_tree_p root = b.Build(tree);
+      amq_mount_tree_list list{1, &root};
+      return respond(Success(xid, Proc(xdr_amq_mount_tree_list), &list));
+    }
+    case AMQPROC_SETOPT: {
+      rpc::XdrValue<amq_setopt> opt(Proc(xdr_amq_setopt));
+      if (!opt.Decode(call.args).ok()) return garbage();
+      int rc = 0;
+      std::string value = opt.get().as_str;
+      switch (opt.get().as_opt) {
+        case AMOPT_DEBUG:
+          rc = -1;  // "daemon not compiled for debug", as the original without debugging
+          break;
+        case AMOPT_LOGFILE:
+          rc = value == settings_.log_file ? 0 : EACCES;
+          break;
+        case AMOPT_XLOG:
+          rc = set_log_options_ && set_log_options_(value) ? 0 : EINVAL;
+          break;
+        case AMOPT_FLUSHMAPC:
+          engine_.ReloadMaps(true);
+          break;
+        default:
+          rc = EINVAL;
+      }
+      log_->info("AMQ: {} set option {} \"{}\": {}", peer.ToString(), static_cast<int>(opt.get().as_opt),
+                 value, rc);
+      return respond(Success(xid, Proc(xdr_int), &rc));
+    }
+    case AMQPROC_GETMNTFS: {
+      Engine::AmqNode tree = engine_.Tree();
+      std::vector<const Engine::AmqNode*> all;
+      Flatten(tree, &all);
+      std::vector<amq_mount_info> infos;
+      for (const auto* n : all) {
+        infos.push_back({C(n->type), C(n->mount_point), C(n->mount_info), C(n->server), 0, 1, 1});
+      }
+      amq_mount_info_list list{static_cast<u_int>(infos.size()), infos.data()};
+      return respond(Success(xid, Proc(xdr_amq_mount_info_list), &list));
+    }
+    case AMQPROC_GETVERS: {
+      amq_string v = C(settings_.version);
+      return respond(Success(xid, Proc(xdr_amq_string), &v));
+    }
+    case AMQPROC_GETPID: {
+      int pid = settings_.pid;
+      return respond(Success(xid, Proc(xdr_int), &pid));
+    }
+    case AMQPROC_PAWD: {
+      std::string out = Pawd(engine_.Tree(), path.get());
+      amq_string v = C(out);
+      return respond(Success(xid, Proc(xdr_amq_string), &v));
+    }
+    case AMQPROC_SYNC_UMNT: {
+      std::string p = path.get();
+      log_->info("AMQ: {} asks to unmount {} and wait", peer.ToString(), p);
+      engine_.UnmountPath(p, [xid, respond](Status s) {
+        // au_etype, au_errno, au_signal in this host's byte order, as the
+        // original sends its C struct (rpc/amq.x).
+        int32_t fields[3] = {s.ok() ? AMQ_UMNT_OK : AMQ_UMNT_FAILED, s.errno_value(), 0};
+        if (!s.ok() && s.code() == std::make_error_code(std::errc::invalid_argument)) {
+          fields[0] = AMQ_UMNT_FORK;  // "not mounted": the original's answer for an unknown node
+          fields[1] = 0;
+        }
+        amq_sync_umnt_wire w;
+        std::memcpy(w, fields, sizeof w);
+        respond(Success(xid, Proc(xdr_amq_sync_umnt_wire), w));
+      });
+      return;
+    }
+    case AMQPROC_GETMAPINFO: {
+      auto maps = engine_.Maps();
+      std::vector<amq_map_info> infos;
+      for (const auto& m : maps) {
+        amq_map_info i{};
+        i.mi_name = C(m.name);
+        i.mi_wildcard = C(m.wildcard);
+        i.mi_modify = static_cast<int>(m.modified);
+        i.mi_flags = 0;
+        i.mi_nentries = static_cast<int>(m.entries);
+        i.mi_reloads = m.reloads;
+        i.mi_refc = m.refs;
+        i.mi_up = -1;  // no isup method: "root", as the original shows for file maps
+        infos.push_back(i);
+      }
+      amq_map_info_list list{static_cast<u_int>(infos.size()), infos.data()};
+      return respond(Success(xid, Proc(xdr_amq_map_info_list), &list));
+    }
+    default:  // 7 (AMQPROC_MOUNT, gone since 6.0.5) and anything unknown
+      return respond(AcceptedReply(xid, AcceptStat::kProcUnavail));
+  }
+}
+
+}  // namespace amd

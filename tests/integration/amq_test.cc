@@ -1,0 +1,211 @@
+// The AMQ service of a real amd, called over TCP and UDP on loopback with
+// the AMQ protocol's own XDR: every procedure, the refusal of changes to a
+// non-root caller, and bad arguments.
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "rpc/amq_prot.h"
+#include "rpc/record_marking.h"
+#include "rpc/rpc_message.h"
+#include "rpc/xdr_codec.h"
+#include "tests/fakes/temp_dir.h"
+#include "tests/integration/amd_daemon.h"
+
+namespace amd::testing {
+namespace {
+
+template <typename T>
+xdrproc_t P(bool_t (*f)(XDR*, T*)) {
+  return reinterpret_cast<xdrproc_t>(f);
+}
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// One AMQ call; the whole reply message ("" bytes when none came).
+std::vector<uint8_t> Call(uint16_t port, bool tcp, uint32_t proc, const std::vector<uint8_t>& args = {}) {
+  static uint32_t xid = 1;
+  int fd = ::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::vector<uint8_t> out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    auto msg = rpc::CallMessage(xid++, 300019, 1, proc, args);
+    if (tcp) msg = rpc::FrameRecord(msg);
+    ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    uint8_t buf[65536];
+    if (tcp) {
+      rpc::RecordAssembler r(1 << 20);
+      while (true) {
+        if (auto rec = r.Next()) {
+          out = *rec;
+          break;
+        }
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        r.Feed(std::span<const uint8_t>(buf, size_t(n)));
+      }
+    } else {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) out.assign(buf, buf + n);
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+std::vector<uint8_t> StringArg(const std::string& s) {
+  amq_string v = const_cast<char*>(s.c_str());
+  return *rpc::XdrEncode(P(xdr_amq_string), &v);
+}
+
+template <typename T>
+void Decode(const std::vector<uint8_t>& reply, rpc::XdrValue<T>* out) {
+  auto r = rpc::ParseReply(reply);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(out->Decode(r->results).ok());
+}
+
+bool HasNode(const amq_mount_tree* t, const std::string& dir, const std::string& type) {
+  for (; t != nullptr; t = t->mt_next) {
+    if (dir == t->mt_directory && type == t->mt_type) return true;
+    if (HasNode(t->mt_child, dir, type)) return true;
+  }
+  return false;
+}
+
+struct Fixture {
+  Fixture() : amd(dir) {
+    dir.Write("src/alice/file", "alice\n");
+    dir.Write("src/bob/file", "bob\n");
+    home = dir.path() + "/home";
+    port = FreePort();
+    amd.WriteMap("amd.home", "* type:=lofs;rfs:=" + dir.path() + "/src/${key};opts:=unmount\n");
+    amd.WriteConf("preferred_amq_port = " + std::to_string(port) + "\n",
+                  "[ " + home + " ]\nmap_name = amd.home\n");
+    REQUIRE(amd.Start());
+    REQUIRE(ReadText(home + "/alice/file") == "alice\n");
+  }
+  TempDir dir;
+  AmdDaemon amd;
+  std::string home;
+  uint16_t port = 0;
+};
+
+TEST_CASE("AMQ answers every query over TCP and UDP", "[root]") {
+  Fixture f;
+  INFO(f.amd.Log());
+  for (bool tcp : {true, false}) {
+    CAPTURE(tcp);
+    CHECK(rpc::ParseReply(Call(f.port, tcp, AMQPROC_NULL)).ok());
+    rpc::XdrValue<int> pid(P(xdr_int));
+    Decode(Call(f.port, tcp, AMQPROC_GETPID), &pid);
+    CHECK(pid.get() == f.amd.pid());
+    rpc::XdrValue<amq_string> vers(P(xdr_amq_string));
+    Decode(Call(f.port, tcp, AMQPROC_GETVERS), &vers);
+    CHECK(std::string(vers.get()).rfind("amd 0.1.0", 0) == 0);
+    rpc::XdrValue<amq_mount_tree_list> exp(P(xdr_amq_mount_tree_list));
+    Decode(Call(f.port, tcp, AMQPROC_EXPORT), &exp);
+    REQUIRE(exp.get().amq_mount_tree_list_len == 1);
+    amq_mount_tree* root = exp.get().amq_mount_tree_list_val[0];
+    CHECK(std::string(root->mt_type) == "root");
+    CHECK(HasNode(root, f.home, "toplvl"));
+    CHECK(HasNode(root, f.home + "/alice", "lofs"));
+    rpc::XdrValue<amq_mount_tree_p> sub(P(xdr_amq_mount_tree_p));
+    Decode(Call(f.port, tcp, AMQPROC_MNTTREE, StringArg(f.home + "/alice")), &sub);
+    REQUIRE(sub.get() != nullptr);
+    CHECK(std::string(sub.get()->mt_mountinfo) == f.dir.path() + "/src/alice");
+    Decode(Call(f.port, tcp, AMQPROC_MNTTREE, StringArg("/nowhere")), &sub);
+    CHECK(sub.get() == nullptr);
+    rpc::XdrValue<amq_mount_info_list> mntfs(P(xdr_amq_mount_info_list));
+    Decode(Call(f.port, tcp, AMQPROC_GETMNTFS), &mntfs);
+    CHECK(mntfs.get().amq_mount_info_list_len >= 2);
+    rpc::XdrValue<amq_map_info_list> maps(P(xdr_amq_map_info_list));
+    Decode(Call(f.port, tcp, AMQPROC_GETMAPINFO), &maps);
+    REQUIRE(maps.get().amq_map_info_list_len == 1);
+    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_name) == "amd.home");
+    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_wildcard).find("type:=lofs") == 0);
+    rpc::XdrValue<amq_mount_stats> stats(P(xdr_amq_mount_stats));
+    Decode(Call(f.port, tcp, AMQPROC_STATS), &stats);
+    CHECK(stats.get().as_mok >= 1);
+    rpc::XdrValue<amq_string> pawd(P(xdr_amq_string));
+    Decode(Call(f.port, tcp, AMQPROC_PAWD, StringArg("/tmp")), &pawd);
+    CHECK(std::string(pawd.get()).empty());  // no link leads there
+    // AMQPROC_MOUNT is gone, as in am-utils 6.x; a bad argument is garbage.
+    CHECK(rpc::ParseReply(Call(f.port, tcp, 7)).status().ToString().find("procedure unavailable") == 0);
+    CHECK(rpc::ParseReply(Call(f.port, tcp, AMQPROC_MNTTREE, {0, 0, 0, 9}))
+              .status()
+              .ToString()
+              .find("could not decode") != std::string::npos);
+  }
+}
+
+TEST_CASE("AMQ: root unmounts and sets options, anyone else is refused", "[root]") {
+  Fixture f;
+  // A non-root caller (uid 65534) gets AUTH_ERROR for UMNT, and the mount stays.
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    auto r = rpc::ParseReply(Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice")));
+    auto q = rpc::ParseReply(Call(f.port, true, AMQPROC_GETPID));
+    ::_exit(!r.ok() && r.status().code() == std::make_error_code(std::errc::permission_denied) && q.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(IsMountPoint(f.home + "/alice"));
+  CHECK(f.amd.Log().find("refused procedure 2 to 127.0.0.1") != std::string::npos);
+
+  // Root: SYNC_UMNT waits for the unmount and says how it went.
+  rpc::XdrValue<amq_sync_umnt_wire> done(P(xdr_amq_sync_umnt_wire));
+  Decode(Call(f.port, true, AMQPROC_SYNC_UMNT, StringArg(f.home + "/alice")), &done);
+  int32_t fields[3];
+  std::memcpy(fields, done.get(), sizeof fields);
+  CHECK(fields[0] == AMQ_UMNT_OK);
+  CHECK_FALSE(IsMountPoint(f.home + "/alice"));
+  Decode(Call(f.port, true, AMQPROC_SYNC_UMNT, StringArg(f.home + "/nobody")), &done);
+  std::memcpy(fields, done.get(), sizeof fields);
+  CHECK(fields[0] == AMQ_UMNT_FORK);  // not mounted
+  CHECK(fields[1] == 0);
+  // UMNT is asynchronous.
+  REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
+  CHECK(rpc::ParseReply(Call(f.port, false, AMQPROC_UMNT, StringArg(f.home + "/bob"))).ok());
+  CHECK(WaitUntil([&] { return !IsMountPoint(f.home + "/bob"); }, std::chrono::seconds(5)));
+  // SETOPT: flush the map cache; a log file that is not amd's is refused.
+  amq_setopt flush{AMOPT_FLUSHMAPC, const_cast<char*>("")};
+  rpc::XdrValue<int> rc(P(xdr_int));
+  Decode(Call(f.port, true, AMQPROC_SETOPT, *rpc::XdrEncode(P(xdr_amq_setopt), &flush)), &rc);
+  CHECK(rc.get() == 0);
+  amq_setopt logfile{AMOPT_LOGFILE, const_cast<char*>("/tmp/elsewhere")};
+  Decode(Call(f.port, true, AMQPROC_SETOPT, *rpc::XdrEncode(P(xdr_amq_setopt), &logfile)), &rc);
+  CHECK(rc.get() == EACCES);
+  amq_setopt xlog{AMOPT_XLOG, const_cast<char*>("all,nodebug")};
+  Decode(Call(f.port, true, AMQPROC_SETOPT, *rpc::XdrEncode(P(xdr_amq_setopt), &xlog)), &rc);
+  CHECK(rc.get() == 0);
+  amq_setopt bad{AMOPT_XLOG, const_cast<char*>("bogus")};
+  Decode(Call(f.port, true, AMQPROC_SETOPT, *rpc::XdrEncode(P(xdr_amq_setopt), &bad)), &rc);
+  CHECK(rc.get() == EINVAL);
+}
+
+}  // namespace
+}  // namespace amd::testing
