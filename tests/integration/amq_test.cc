@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "base/subprocess.h"
 #include "rpc/amq_prot.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
@@ -205,6 +206,118 @@ TEST_CASE("AMQ: root unmounts and sets options, anyone else is refused", "[root]
   amq_setopt bad{AMOPT_XLOG, const_cast<char*>("bogus")};
   Decode(Call(f.port, true, AMQPROC_SETOPT, *rpc::XdrEncode(P(xdr_amq_setopt), &bad)), &rc);
   CHECK(rc.get() == EINVAL);
+}
+
+}  // namespace
+}  // namespace amd::testing
+
+namespace amd::testing {
+namespace {
+
+struct AmqRun {
+  int status = -1;
+  std::string out;
+};
+
+// Runs the amq command against the fixture's amd (stderr captured too when
+// `with_stderr`), from `cwd`.
+AmqRun Amq(const Fixture& f, const std::vector<std::string>& args, bool with_stderr = false,
+           const std::string& cwd = "/") {
+  std::string cmd = "cd '" + cwd + "' && exec " + std::string(AMQ_BINARY) + " --port " + std::to_string(f.port);
+  for (const auto& a : args) cmd += " '" + a + "'";
+  SubprocessSpec spec;
+  spec.path = "/bin/sh";
+  spec.argv = {"sh", "-c", cmd};
+  spec.capture_stderr = with_stderr;
+  spec.timeout = std::chrono::seconds(30);
+  auto r = RunSubprocess(spec);
+  if (!r.ok()) return {};
+  return {r->exit_status, r->output};
+}
+
+TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[root]") {
+  Fixture f;
+  REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
+  INFO(f.amd.Log());
+  for (const char* transport : {"-T", "-U"}) {
+    CAPTURE(transport);
+    AmqRun tree = Amq(f, {transport});
+    CHECK(tree.status == 0);
+    INFO(tree.out);
+    // Columns one wider than their longest value, then the mount point.
+    std::string dir = f.home + "/alice";
+    std::string src = f.dir.path() + "/src/alice";
+    size_t dw = dir.size() + 1, mw = src.size() + 1;
+    auto pad = [](std::string s, size_t w) { return s + std::string(w - s.size(), ' '); };
+    CHECK(tree.out.find(pad("/", dw) + " " + pad("root", 7) + " " + pad("\"root\"", mw) + " ") == 0);
+    CHECK(tree.out.find(pad(f.home, dw) + " " + pad("toplvl", 7) + " " + pad("amd.home", mw) + " " + f.home + "\n") !=
+          std::string::npos);
+    CHECK(tree.out.find(pad(dir, dw) + " " + pad("lofs", 7) + " " + pad(src, mw) + " " + dir + "\n") !=
+          std::string::npos);
+
+    AmqRun mounts = Amq(f, {transport, "-m"});
+    CHECK(mounts.status == 0);
+    CHECK(mounts.out.find(pad(src, mw) + " " + pad(dir, dw) + " " + pad("lofs", 7) + " 1   localhost is up\n") !=
+          std::string::npos);
+
+    AmqRun stats = Amq(f, {transport, "-s"});
+    CHECK(stats.out.rfind("\nrequests  stale     mount     mount     unmount\n"
+                          "deferred  fhandles  ok        failed    failed\n0         0         2 ",
+                          0) == 0);
+
+    AmqRun maps = Amq(f, {transport, "-i"});
+    CHECK(maps.out.rfind("Name      Wild", 0) == 0);
+    CHECK(maps.out.find("amd.home   type:=lofs;") != std::string::npos);
+    CHECK(maps.out.find(" root ") != std::string::npos);
+
+    AmqRun pid = Amq(f, {transport, "-p"});
+    CHECK(pid.out == std::to_string(f.amd.pid()) + "\n");
+    CHECK(Amq(f, {transport, "-v"}).out.rfind("amd 0.1.0: ", 0) == 0);
+
+    AmqRun node = Amq(f, {transport, dir});
+    CHECK(node.out.rfind(pad("What", dw) + " Uid   Getattr Lookup RdDir   RdLnk   Statfs Mounted@\n" +
+                             pad(dir, dw) + " 0     0       0      0       0       0      ",
+                         0) == 0);
+    AmqRun unknown = Amq(f, {transport, "/nowhere"}, true);
+    CHECK(unknown.out == "amq: /nowhere not automounted\n");
+
+    AmqRun json = Amq(f, {transport, "--json", "-m"});
+    CHECK(json.out.find("\"mountpoint\": \"" + dir + "\"") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json"}).out.find("\"type\": \"toplvl\"") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json", "-s"}).out.find("\"mount_ok\": 2") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"amd.home\"") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json", dir}).out.find("\"directory\": \"" + dir + "\"") != std::string::npos);
+  }
+  // -w: a working directory below an automount point is already its own
+  // path under autofs (nothing to translate).
+  CHECK(Amq(f, {"-w"}, false, f.home + "/alice").out == f.home + "/alice\n");
+}
+
+TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
+  Fixture f;
+  REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
+  AmqRun uu = Amq(f, {"-uu", f.home + "/alice"}, true);
+  CHECK(uu.status == 0);
+  CHECK(uu.out.empty());
+  CHECK_FALSE(IsMountPoint(f.home + "/alice"));
+  CHECK(Amq(f, {"-uu", f.home + "/alice"}, true).out == f.home + "/alice is not mounted\n");
+  CHECK(Amq(f, {"-q", "-uu", f.home + "/alice"}, true).out.empty());
+  CHECK(Amq(f, {"-u", f.home + "/bob"}).status == 0);
+  CHECK(WaitUntil([&] { return !IsMountPoint(f.home + "/bob"); }, std::chrono::seconds(5)));
+  CHECK(Amq(f, {"-f"}).status == 0);
+  CHECK(Amq(f, {"-x", "all"}).status == 0);
+  AmqRun badx = Amq(f, {"-x", "bogus"}, true);
+  CHECK(badx.status == 1);
+  CHECK(badx.out == "amq: setting log level to \"bogus\" failed\n");
+  AmqRun badl = Amq(f, {"-l", "/tmp/other.log"}, true);
+  CHECK(badl.status == 1);
+  CHECK(badl.out == "amq: setting logfile to \"/tmp/other.log\" failed\n");
+  AmqRun debug = Amq(f, {"-D", "all"}, true);
+  CHECK(debug.status == 1);
+  CHECK(debug.out == "amq: daemon not compiled for debug\n");
+  AmqRun usage = Amq(f, {"-u"}, true);
+  CHECK(usage.status == 1);
+  CHECK(usage.out.rfind("Usage: amq [-fimpqsvwHTU]", 0) == 0);
 }
 
 }  // namespace

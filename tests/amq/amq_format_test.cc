@@ -1,0 +1,74 @@
+// amq's output formats against text written from the reference (6.3).
+#include "amq/amq_format.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+
+namespace amd::amq {
+namespace {
+
+amq_mount_tree Node(const char* dir, const char* type, const char* info, const char* mp) {
+  amq_mount_tree t;
+  std::memset(&t, 0, sizeof t);
+  t.mt_directory = const_cast<char*>(dir);
+  t.mt_type = const_cast<char*>(type);
+  t.mt_mountinfo = const_cast<char*>(info);
+  t.mt_mountpoint = const_cast<char*>(mp);
+  return t;
+}
+
+TEST_CASE("amq format: the tree in the original's order and widths", "[amq]") {
+  // root -> a (children a1, a2), b. A node, then its later siblings (each
+  // with what is below it), then its children: root, a, b, a1, a2.
+  amq_mount_tree root = Node("", "root", "\"root\"", "sky:(pid75,port1023)");
+  amq_mount_tree a = Node("/a", "toplvl", "amd.a", "/a");
+  amq_mount_tree b = Node("/b", "toplvl", "amd.b", "/b");
+  amq_mount_tree a1 = Node("/a/x", "nfs", "charm:/home/charm", "/a/x");
+  amq_mount_tree a2 = Node("/a/y", "lofs", "/src/y", "/a/y");
+  root.mt_child = &a;
+  a.mt_next = &b;
+  a.mt_child = &a1;
+  a1.mt_next = &a2;
+  amq_mount_tree_p top = &root;
+  amq_mount_tree_list list{1, &top};
+  CHECK(FormatTree(list) ==
+        // widths: directory 4+1, type 6+1, mount info 17+1
+        "/     root    \"root\"             sky:(pid75,port1023)\n"
+        "/a    toplvl  amd.a              /a\n"
+        "/b    toplvl  amd.b              /b\n"
+        "/a/x  nfs     charm:/home/charm  /a/x\n"
+        "/a/y  lofs    /src/y             /a/y\n");
+  CHECK(TranslatePath(list, "/a/x/sub") == "/a/x/sub");  // mount point is its own path
+  amq_mount_tree l = Node("/l", "link", "/real", "/real");
+  b.mt_next = &l;
+  CHECK(TranslatePath(list, "/real/dir") == "/l/dir");
+}
+
+TEST_CASE("amq format: -m, -s and -i", "[amq]") {
+  amq_mount_info mi[2] = {{const_cast<char*>("nfs"), const_cast<char*>("/a/x"), const_cast<char*>("charm:/h"),
+                           const_cast<char*>("charm"), ENOENT, 1, 0},
+                          {const_cast<char*>("toplvl"), const_cast<char*>("/a"), const_cast<char*>("amd.a"),
+                           const_cast<char*>("localhost"), -1, 2, -1}};
+  amq_mount_info_list ml{2, mi};
+  CHECK(FormatMounts(ml) ==
+        // widths: mount info 8+1, mount point 4+1, type 6+1
+        "charm:/h  /a/x  nfs     1   charm is down (No such file or directory)\n"
+        "amd.a     /a    toplvl  2   localhost is starting (in progress)\n");
+  amq_mount_stats st{1, 2, 3, 4, 5};
+  CHECK(FormatGlobalStats(st) ==
+        "\nrequests  stale     mount     mount     unmount\n"
+        "deferred  fhandles  ok        failed    failed\n"
+        "1         2         3         4         5        \n");
+  amq_map_info maps[1] = {{const_cast<char*>("amd.a"), const_cast<char*>(""), 0, 0x100, 3, 1, 2, -1}};
+  amq_map_info_list mapl{1, maps};
+  std::string out = FormatMaps(mapl);
+  // No wildcard anywhere: the Wild column is empty (its header cut to
+  // nothing), as in the original.
+  // Name is 5+1 wide; Wild 0.
+  CHECK(out.rfind("Name    Flags    Refcnt  Entries Reloads Stat Modified\n"
+                  "amd.a   100      2       3       1       root ",
+                  0) == 0);
+}
+
+}  // namespace
+}  // namespace amd::amq
