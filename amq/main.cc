@@ -1,10 +1,6 @@
 // amq: queries and steers amd over the AMQ protocol, with the flags,
 // output and exit status of am-utils 6.2's amq (reference section 6), plus
 // --json for the listings and --port for an amd that rpcbind does not know.
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <rpc/pmap_clnt.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,10 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "amq/amq_client.h"
 #include "amq/amq_format.h"
 #include "rpc/amq_prot.h"
-#include "rpc/record_marking.h"
-#include "rpc/rpc_message.h"
 #include "rpc/xdr_codec.h"
 
 namespace {
@@ -31,104 +26,14 @@ const char kUsage[] =
     "\t[-x log_options] [-D debug_options]\n"
     "\t[-P program_number] [[-u[u]] directory ...]\n";
 
-template <typename T>
-xdrproc_t P(bool_t (*f)(XDR*, T*)) {
-  return reinterpret_cast<xdrproc_t>(f);
-}
-
-// One amd to talk to: TCP first, then UDP (as the original), each call
-// bounded in time.
-class Client {
- public:
-  Client(sockaddr_in addr, uint32_t prog, bool tcp, bool udp, std::optional<uint16_t> port)
-      : addr_(addr), prog_(prog), tcp_(tcp), udp_(udp), port_(port) {}
-
-  // The reply's results to `proc`, or why there are none.
-  Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args,
-                                    int timeout_s = 40) {
-    Status last = Status::Error("no transport", std::errc::invalid_argument);
-    for (bool tcp : {true, false}) {
-      if ((tcp && !tcp_) || (!tcp && !udp_)) continue;
-      auto r = CallOn(tcp, proc, args, timeout_s);
-      if (r.ok()) return r;
-      last = r.status();
-      // Only a transport that could not be reached gives way to the next.
-      if (last.code() != std::make_error_code(std::errc::connection_refused) &&
-          last.code() != std::make_error_code(std::errc::host_unreachable)) {
-        return last;
-      }
-    }
-    return last;
-  }
-
- private:
-  Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args, int timeout_s) {
-    sockaddr_in a = addr_;
-    if (port_) {
-      a.sin_port = htons(*port_);
-    } else {
-      u_short p = pmap_getport(&a, prog_, 1, tcp ? IPPROTO_TCP : IPPROTO_UDP);
-      if (p == 0) return Status::Error("program not registered with rpcbind", std::errc::connection_refused);
-      a.sin_port = htons(p);
-    }
-    int fd = ::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-    timeval tv{timeout_s, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("connect", err);
-    }
-    uint32_t xid = static_cast<uint32_t>(::getpid()) * 65536u + ++calls_;
-    auto msg = amd::rpc::CallMessage(xid, prog_, 1, proc, args);
-    if (tcp) msg = amd::rpc::FrameRecord(msg);
-    std::vector<uint8_t> reply;
-    uint8_t buf[65536];
-    if (::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(msg.size())) {
-      if (tcp) {
-        amd::rpc::RecordAssembler records(16 << 20);
-        while (true) {
-          if (auto r = records.Next()) {
-            reply = *r;
-            break;
-          }
-          ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-          if (n <= 0 || !records.Feed(std::span<const uint8_t>(buf, static_cast<size_t>(n)))) break;
-        }
-      } else {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) reply.assign(buf, buf + n);
-      }
-    }
-    int err = errno;
-    ::close(fd);
-    if (reply.empty()) {
-      return Status::FromErrno("no answer", err == EAGAIN || err == EWOULDBLOCK ? ETIMEDOUT : err ? err : EPIPE);
-    }
-    auto parsed = amd::rpc::ParseReply(reply);
-    if (!parsed.ok()) return parsed.status();
-    return std::vector<uint8_t>(parsed->results.begin(), parsed->results.end());
-  }
-
-  sockaddr_in addr_;
-  uint32_t prog_;
-  bool tcp_, udp_;
-  std::optional<uint16_t> port_;
-  uint32_t calls_ = 0;
-};
-
-std::vector<uint8_t> StringArg(const std::string& s) {
-  amq_string v = const_cast<char*>(s.c_str());
-  return *amd::rpc::XdrEncode(P(xdr_amq_string), &v);
-}
+using amd::amq::P;
 
 // The original's clnt_perror: "amq: HOST: RPC: reason".
 void RpcError(const std::string& server, const Status& s) {
   std::cerr << "amq: " << server << ": RPC: " << s.ToString() << "\n";
 }
 
-int SetOpt(Client& c, amq_opt opt, const std::string& value, int* rc) {
+int SetOpt(amd::amq::Client& c, amq_opt opt, const std::string& value, int* rc) {
   amq_setopt o{opt, const_cast<char*>(value.c_str())};
   auto r = c.Call(AMQPROC_SETOPT, *amd::rpc::XdrEncode(P(xdr_amq_setopt), &o));
   if (!r.ok()) return -2;
@@ -200,20 +105,12 @@ int Run(int argc, char** argv) {
     return 1;
   }
   if (!use_tcp && !use_udp) use_tcp = use_udp = true;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addrinfo hints{}, *res = nullptr;
-  hints.ai_family = AF_INET;
-  if (::getaddrinfo(server.c_str(), nullptr, &hints, &res) == 0 && res != nullptr) {
-    addr.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
-    ::freeaddrinfo(res);
-  } else if (server == "localhost") {
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  } else {
+  auto addr = amd::amq::HostAddress(server);
+  if (!addr) {
     std::cerr << "amq: Can't get address of " << server << "\n";
     return 1;
   }
-  Client client(addr, prog, use_tcp, use_udp, port);
+  amd::amq::Client client(*addr, prog, use_tcp, use_udp, port);
   // Is amd there at all? (The original fails at clnt_create.)
   if (auto r = client.Call(AMQPROC_NULL, {}, 5); !r.ok()) {
     std::cerr << "amq: " << server << ": RPC: " << r.status().ToString() << "\n";
@@ -299,12 +196,12 @@ int Run(int argc, char** argv) {
   if (!dirs.empty()) {
     for (const auto& fs : dirs) {
       if (unmount == 1) {
-        if (auto r = client.Call(AMQPROC_UMNT, StringArg(fs)); !r.ok()) {
+        if (auto r = client.Call(AMQPROC_UMNT, amd::amq::StringArg(fs)); !r.ok()) {
           RpcError(server, r.status());
           status = 1;
         }
       } else if (unmount > 1) {
-        auto r = client.Call(AMQPROC_SYNC_UMNT, StringArg(fs));
+        auto r = client.Call(AMQPROC_SYNC_UMNT, amd::amq::StringArg(fs));
         amd::rpc::XdrValue<amq_sync_umnt_wire> w(P(xdr_amq_sync_umnt_wire));
         if (!r.ok() || !w.Decode(*r).ok()) {
           if (!quiet) std::cerr << "amd server down\n";
@@ -325,7 +222,7 @@ int Run(int argc, char** argv) {
           status = f[0];
         }
       } else {
-        auto r = client.Call(AMQPROC_MNTTREE, StringArg(fs));
+        auto r = client.Call(AMQPROC_MNTTREE, amd::amq::StringArg(fs));
         amd::rpc::XdrValue<amq_mount_tree_p> t(P(xdr_amq_mount_tree_p));
         if (!r.ok() || !t.Decode(*r).ok()) {
           RpcError(server, r.ok() ? Status::Error("cannot decode the answer") : r.status());

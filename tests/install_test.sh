@@ -6,7 +6,7 @@ build=$1
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 DESTDIR=$dest cmake --install "$build" --prefix /usr > /dev/null
-for f in usr/sbin/amd usr/sbin/amq usr/share/man/man8/amd.8 usr/share/man/man8/amq.8 usr/share/man/man5/amd.conf.5 \
+for f in usr/sbin/amd usr/sbin/amq usr/bin/pawd usr/share/man/man8/amd.8 usr/share/man/man8/amq.8 usr/share/man/man1/pawd.1 usr/share/man/man5/amd.conf.5 \
          usr/share/man/man5/amd-maps.5 lib/systemd/system/amd.service etc/amd.conf \
          usr/share/doc/amd/examples/amd.conf usr/share/doc/amd/examples/maps/amd.demo; do
   [ -e "$dest/$f" ] || [ -e "$dest/usr/$f" ] || { echo "missing: $f"; exit 1; }

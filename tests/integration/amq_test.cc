@@ -95,13 +95,17 @@ bool HasNode(const amq_mount_tree* t, const std::string& dir, const std::string&
 }
 
 struct Fixture {
-  Fixture() : amd(dir) {
+  // The map: `extra` lines (SRC standing for the source directory), then a
+  // wildcard of lofs mounts of SRC/KEY.
+  explicit Fixture(std::string extra = "", const std::string& global = "") : amd(dir) {
     dir.Write("src/alice/file", "alice\n");
     dir.Write("src/bob/file", "bob\n");
     home = dir.path() + "/home";
     port = FreePort();
-    amd.WriteMap("amd.home", "* type:=lofs;rfs:=" + dir.path() + "/src/${key};opts:=unmount\n");
-    amd.WriteConf("preferred_amq_port = " + std::to_string(port) + "\n",
+    std::string src = dir.path() + "/src";
+    for (size_t at; (at = extra.find("SRC")) != std::string::npos;) extra.replace(at, 3, src);
+    amd.WriteMap("amd.home", extra + "* type:=lofs;rfs:=" + src + "/${key};opts:=unmount\n");
+    amd.WriteConf(global + "preferred_amq_port = " + std::to_string(port) + "\n",
                   "[ " + home + " ]\nmap_name = amd.home\n");
     REQUIRE(amd.Start());
     REQUIRE(ReadText(home + "/alice/file") == "alice\n");
@@ -291,6 +295,19 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
   // -w: a working directory below an automount point is already its own
   // path under autofs (nothing to translate).
   CHECK(Amq(f, {"-w"}, false, f.home + "/alice").out == f.home + "/alice\n");
+}
+
+TEST_CASE("pawd and amq -w turn a link's target back into the map's name", "[root]") {
+  Fixture f("link type:=link;fs:=SRC/bob\n", "autofs_use_lofs = no\n");
+  std::string src = f.dir.path() + "/src";
+  REQUIRE(ReadText(f.home + "/link/file") == "bob\n");
+  SubprocessSpec spec;
+  spec.path = PAWD_BINARY;
+  spec.argv = {"pawd", "--port", std::to_string(f.port), src + "/bob", src + "/bob/deeper", "/elsewhere"};
+  auto r = RunSubprocess(spec);
+  REQUIRE(r.ok());
+  CHECK(r->output == f.home + "/link\n" + f.home + "/link/deeper\n/elsewhere\n");
+  CHECK(Amq(f, {"-w"}, false, src + "/bob").out == f.home + "/link\n");
 }
 
 TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
