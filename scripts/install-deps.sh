@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev                        # amd --explain --json
   libboost-dev libspdlog-dev                # the daemon: Asio, logging
   libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
-  util-linux e2fsprogs                      # tests: unshare, losetup, mkfs.ext4
+  util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip
 )
 
 missing=()

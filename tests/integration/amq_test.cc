@@ -2,11 +2,13 @@
 // the AMQ protocol's own XDR: every procedure, the refusal of changes to a
 // non-root caller, and bad arguments.
 #include <arpa/inet.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/subprocess.h"
@@ -14,6 +16,7 @@
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
 #include "rpc/xdr_codec.h"
+#include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/amd_daemon.h"
 
@@ -308,6 +311,53 @@ TEST_CASE("pawd and amq -w turn a link's target back into the map's name", "[roo
   REQUIRE(r.ok());
   CHECK(r->output == f.home + "/link\n" + f.home + "/link/deeper\n/elsewhere\n");
   CHECK(Amq(f, {"-w"}, false, src + "/bob").out == f.home + "/link\n");
+}
+
+TEST_CASE("AMQ refuses changes to a caller that is not on loopback", "[root]") {
+  // A network namespace of this test's own, where 10.77.0.1 is a local
+  // address that is not loopback.
+  if (::unshare(CLONE_NEWNET) != 0) AMD_SKIP(std::string("cannot make a network namespace: ") + std::strerror(errno));
+  if (std::system("ip link set lo up && ip addr add 10.77.0.1/32 dev lo") != 0) {
+    AMD_SKIP("cannot configure the test's network namespace with ip(8)");
+  }
+  Fixture f("", "amq_listen_address = 0.0.0.0\n");
+  auto call_from = [&](const char* from, uint32_t proc, const std::vector<uint8_t>& args) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in local{}, remote{};
+    local.sin_family = remote.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    ::inet_pton(AF_INET, from, &remote.sin_addr);
+    remote.sin_port = htons(f.port);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::vector<uint8_t> reply;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0) {
+      auto msg = rpc::FrameRecord(rpc::CallMessage(77, 300019, 1, proc, args));
+      ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+      rpc::RecordAssembler r(1 << 20);
+      uint8_t buf[4096];
+      while (true) {
+        if (auto rec = r.Next()) {
+          reply = *rec;
+          break;
+        }
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        r.Feed(std::span<const uint8_t>(buf, size_t(n)));
+      }
+    }
+    ::close(fd);
+    return rpc::ParseReply(reply);
+  };
+  auto refused = call_from("10.77.0.1", AMQPROC_UMNT, StringArg(f.home + "/alice"));
+  CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
+  CHECK(call_from("10.77.0.1", AMQPROC_GETPID, {}).ok());  // queries stay open
+  CHECK(IsMountPoint(f.home + "/alice"));
+  CHECK(f.amd.Log().find("refused procedure 2 to 10.77.0.1:") != std::string::npos);
+  // The same from loopback, as root, is done.
+  CHECK(call_from("127.0.0.1", AMQPROC_UMNT, StringArg(f.home + "/alice")).ok());
+  CHECK(WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(5)));
 }
 
 TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
