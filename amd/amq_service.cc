@@ -26,8 +26,8 @@ xdrproc_t Proc(bool_t (*f)(XDR*, T*)) {
 
 char* C(const std::string& s) { return const_cast<char*>(s.c_str()); }
 
-int Seconds(std::chrono::system_clock::time_point t) {
-  return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+int64_t Seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 // amq_mount_tree nodes built from an AmqNode tree; the strings stay in the
@@ -42,7 +42,7 @@ class TreeBuilder {
     t->mt_directory = C(n.path);
     t->mt_mountpoint = C(n.mount_point);
     t->mt_type = C(n.type);
-    t->mt_mounttime = Seconds(n.mounted_at);
+    t->mt_mounttime = static_cast<int>(Seconds(n.mounted_at));
     amq_mount_tree** next = &t->mt_child;
     for (const auto& c : n.children) {
       *next = Build(c);
@@ -113,6 +113,7 @@ AmqService::~AmqService() {
   server_.Close();
   if (registered_) {
     pmap_unset(settings_.program, kVersion);
+    pmap_unset(settings_.program, AMQ_VERSION2);
   }
 }
 
@@ -126,8 +127,11 @@ Status AmqService::Start() {
              server_.port());
   if (settings_.register_rpcbind) {
     pmap_unset(settings_.program, kVersion);  // an earlier amd's leftovers
+    pmap_unset(settings_.program, AMQ_VERSION2);
     bool tcp = pmap_set(settings_.program, kVersion, IPPROTO_TCP, server_.port()) != 0;
     bool udp = pmap_set(settings_.program, kVersion, IPPROTO_UDP, server_.port()) != 0;
+    pmap_set(settings_.program, AMQ_VERSION2, IPPROTO_TCP, server_.port());
+    pmap_set(settings_.program, AMQ_VERSION2, IPPROTO_UDP, server_.port());
     registered_ = tcp || udp;
     if (!registered_) {
       log_->warn("AMQ: not registered with rpcbind (is it running?); amq needs -P and the port, or "
@@ -135,6 +139,37 @@ Status AmqService::Start() {
     }
   }
   return {};
+}
+
+// Version 2, this amd's extensions (rpc/amq.x).
+void AmqService::HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respond) {
+  uint32_t xid = call.header.xid;
+  switch (call.header.proc) {
+    case AMQ2PROC_NULL:
+      return respond(AcceptedReply(xid, AcceptStat::kSuccess));
+    case AMQ2PROC_MOUNT_STATS: {
+      Engine::AmqNode tree = engine_.Tree();
+      std::vector<const Engine::AmqNode*> all;
+      Flatten(tree, &all);
+      std::vector<amq2_mount_stats> stats;
+      for (const auto* n : all) {
+        if (n->type == "toplvl" || n->type == "direct" || n->type == "auto") continue;
+        amq2_mount_stats m{};
+        m.ms_path = C(n->path);
+        m.ms_type = C(n->type);
+        m.ms_mountinfo = C(n->mount_info);
+        m.ms_server = C(n->server);
+        m.ms_mounted_at = Seconds(n->mounted_at);
+        m.ms_mount_usec = static_cast<u_quad_t>(n->mount_time.count());
+        m.ms_requests = static_cast<u_int>(n->requests);
+        stats.push_back(m);
+      }
+      amq2_mount_stats_list list{static_cast<u_int>(stats.size()), stats.data()};
+      return respond(Success(xid, Proc(xdr_amq2_mount_stats_list), &list));
+    }
+    default:  // REPLICAS and SWITCH: defined, nothing to report before failover
+      return respond(AcceptedReply(xid, AcceptStat::kProcUnavail));
+  }
 }
 
 bool AmqService::IsRoot(const rpc::Peer& peer) {
@@ -145,7 +180,8 @@ bool AmqService::IsRoot(const rpc::Peer& peer) {
 void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond) {
   uint32_t xid = call.header.xid;
   if (call.header.prog != settings_.program) return respond(AcceptedReply(xid, AcceptStat::kProgUnavail));
-  if (call.header.vers != kVersion) return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 1));
+  if (call.header.vers == AMQ_VERSION2) return HandleV2(call, std::move(respond));
+  if (call.header.vers != kVersion) return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 2));
   uint32_t proc = call.header.proc;
   auto garbage = [&] { respond(AcceptedReply(xid, AcceptStat::kGarbageArgs)); };
   // Every procedure's argument is void, an amq_string or an amq_setopt.

@@ -1,6 +1,7 @@
 // AmqService: amd's side of the AMQ protocol (program 300019 or
 // portmap_program, version 1; rpc/amq.x), exactly as am-utils 6.2 serves
-// it, over TCP and UDP on amq_listen_address (loopback by default) and
+// it, and version 2 with this amd's extensions (per-mount statistics now;
+// replica status and switching defined for failover), over TCP and UDP on amq_listen_address (loopback by default) and
 // preferred_amq_port, registered with rpcbind when one runs.
 //
 // Safer than the original: UMNT, SYNC_UMNT and SETOPT are refused
@@ -48,6 +49,7 @@ class AmqService {
 
  private:
   static bool IsRoot(const rpc::Peer& peer);
+  void HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respond);
 
   Engine& engine_;
   Settings settings_;

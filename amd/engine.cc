@@ -718,6 +718,8 @@ Engine::AmqNode Engine::Tree() const {
                      ? c.mount_info.substr(0, colon)
                      : "localhost";
       c.mounted_at = node.record.mounted_at;
+      c.mount_time = node.record.mount_time;
+      c.requests = node.record.requests;
       out.children.push_back(std::move(c));
     }
     return out;
@@ -807,6 +809,7 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
     Node& n = it->second;
     switch (n.state) {
       case Node::State::kMounted:
+        ++n.record.requests;
         reply.Ready();
         return;
       case Node::State::kMounting:
@@ -957,6 +960,10 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     (void)s;
   } else {
     node->record = std::move(*outcome.record);
+    // The attempt began mount_timeout before its deadline.
+    node->record.mount_time = std::chrono::duration_cast<std::chrono::microseconds>(
+        Clock::now() - (node->deadline - options_.mount_timeout));
+    node->record.requests = 1 + node->waiters.size();  // the first, answered by the worker, and the rest
     if (node->record.utimeout && *node->record.utimeout < shortest_utimeout_) {
       shortest_utimeout_ = *node->record.utimeout;
       expire_timer_.cancel();  // its waiter returns; tick at the new pace

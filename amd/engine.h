@@ -119,6 +119,8 @@ class Engine {
     std::string mount_point;  // where it is reached: its path, or a link's target
     std::string server;       // the file server, or "localhost"
     std::chrono::system_clock::time_point mounted_at;
+    std::chrono::microseconds mount_time{0};
+    uint64_t requests = 0;
     std::vector<AmqNode> children;
   };
   AmqNode Tree() const;

@@ -38,6 +38,8 @@ struct MountRecord {
   bool expires = true;     // false for types that never time out, or nounmount
   std::optional<long> utimeout;  // opts utimeout=N: this mount's own idle time
   std::chrono::system_clock::time_point mounted_at = std::chrono::system_clock::now();
+  std::chrono::microseconds mount_time{0};  // from the first request to mounted
+  uint64_t requests = 0;                    // kernel requests this mount answered
   std::vector<MountAction> actions;  // in the order they were done
 };
 

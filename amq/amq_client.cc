@@ -16,11 +16,12 @@
 
 namespace amd::amq {
 
-Result<std::vector<uint8_t>> Client::Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s) {
+Result<std::vector<uint8_t>> Client::Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s,
+                                          uint32_t vers) {
   Status last = Status::Error("no transport", std::errc::invalid_argument);
   for (bool tcp : {!udp_first_, udp_first_}) {
     if ((tcp && !tcp_) || (!tcp && !udp_)) continue;
-    auto r = CallOn(tcp, proc, args, timeout_s);
+    auto r = CallOn(tcp, proc, args, timeout_s, vers);
     if (r.ok()) return r;
     last = r.status();
     if (last.code() != std::make_error_code(std::errc::connection_refused) &&
@@ -32,12 +33,12 @@ Result<std::vector<uint8_t>> Client::Call(uint32_t proc, const std::vector<uint8
 }
 
 Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args,
-                                            int timeout_s) {
+                                            int timeout_s, uint32_t vers) {
   sockaddr_in a = addr_;
   if (port_) {
     a.sin_port = htons(*port_);
   } else {
-    u_short p = pmap_getport(&a, prog_, 1, tcp ? IPPROTO_TCP : IPPROTO_UDP);
+    u_short p = pmap_getport(&a, prog_, vers, tcp ? IPPROTO_TCP : IPPROTO_UDP);
     if (p == 0) return Status::Error("program not registered with rpcbind", std::errc::connection_refused);
     a.sin_port = htons(p);
   }
@@ -52,7 +53,7 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, const std::
     return Status::FromErrno("connect", err);
   }
   uint32_t xid = static_cast<uint32_t>(::getpid()) * 65536u + ++calls_;
-  auto msg = rpc::CallMessage(xid, prog_, 1, proc, args);
+  auto msg = rpc::CallMessage(xid, prog_, vers, proc, args);
   if (tcp) msg = rpc::FrameRecord(msg);
   std::vector<uint8_t> reply;
   uint8_t buf[65536];

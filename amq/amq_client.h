@@ -29,10 +29,12 @@ class Client {
 
   // The results of `proc`, or why there are none. A transport that cannot
   // be reached gives way to the other.
-  Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s = 40);
+  Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s = 40,
+                                    uint32_t vers = 1);
 
  private:
-  Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args, int timeout_s);
+  Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args, int timeout_s,
+                                      uint32_t vers);
 
   sockaddr_in addr_;
   uint32_t prog_;

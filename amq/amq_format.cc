@@ -169,6 +169,36 @@ std::string TranslatePath(const amq_mount_tree_list& list, std::string cwd) {
   return cwd;
 }
 
+std::string FormatMountStats(const amq2_mount_stats_list& list) {
+  int pw = Len("Path"), tw = Len("Type"), sw = Len("Server");
+  for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
+    const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
+    pw = std::max(pw, Len(m.ms_path));
+    tw = std::max(tw, Len(m.ms_type));
+    sw = std::max(sw, Len(m.ms_server));
+  }
+  std::string out = Col("Path", pw) + " " + Col("Type", tw) + " " + Col("Server", sw) +
+                    " Mounted@            Mount us  Requests\n";
+  for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
+    const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
+    out += Col(m.ms_path, pw) + " " + Col(m.ms_type, tw) + " " + Col(m.ms_server, sw) + " " +
+           FormatTime(static_cast<int>(m.ms_mounted_at)) +
+           Printf(" %-9llu %u\n", static_cast<unsigned long long>(m.ms_mount_usec), m.ms_requests);
+  }
+  return out;
+}
+
+std::string MountStatsJson(const amq2_mount_stats_list& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
+    const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
+    out.push_back({{"path", m.ms_path}, {"type", m.ms_type}, {"mountinfo", m.ms_mountinfo},
+                   {"server", m.ms_server}, {"mounted_at", m.ms_mounted_at},
+                   {"mount_usec", m.ms_mount_usec}, {"requests", m.ms_requests}});
+  }
+  return out.dump(2) + "\n";
+}
+
 std::string TreeJson(const amq_mount_tree_list& list) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq_mount_tree_list_len; ++i) {

@@ -26,6 +26,11 @@ std::string FormatTime(int seconds);
 // show_pwd, to a fixed point).
 std::string TranslatePath(const amq_mount_tree_list& list, std::string cwd);
 
+// amq --mount-stats (version 2): per mount, how long mounting took and how
+// many kernel requests it answered.
+std::string FormatMountStats(const amq2_mount_stats_list& list);
+std::string MountStatsJson(const amq2_mount_stats_list& list);
+
 std::string TreeJson(const amq_mount_tree_list& list);
 std::string StatsJson(const amq_mount_tree* tree);
 std::string MountsJson(const amq_mount_info_list& list);

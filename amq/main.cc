@@ -1,6 +1,7 @@
 // amq: queries and steers amd over the AMQ protocol, with the flags,
 // output and exit status of am-utils 6.2's amq (reference section 6), plus
-// --json for the listings and --port for an amd that rpcbind does not know.
+// --json for the listings, --port for an amd that rpcbind does not know,
+// and --mount-stats (AMQ version 2).
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,7 +46,8 @@ int SetOpt(amd::amq::Client& c, amq_opt opt, const std::string& value, int* rc) 
 
 int Run(int argc, char** argv) {
   bool flush = false, minfo = false, mapinfo = false, getpid_flag = false, stats = false, vers = false,
-       pwd = false, quiet = false, use_tcp = false, use_udp = false, json = false, nodefault = false;
+       pwd = false, quiet = false, use_tcp = false, use_udp = false, json = false, nodefault = false,
+       mount_stats = false;
   int unmount = 0;
   std::string server = "localhost";
   std::optional<std::string> debug_opts, logfile, xlog;
@@ -57,6 +59,10 @@ int Run(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--json") {
       json = true;
+      continue;
+    }
+    if (a == "--mount-stats") {
+      mount_stats = nodefault = true;
       continue;
     }
     if (a == "--port" && i + 1 < argc) {
@@ -171,6 +177,16 @@ int Run(int argc, char** argv) {
       std::cout << (json ? amd::amq::MapsJson(l.get()) : amd::amq::FormatMaps(l.get()));
     } else {
       std::cerr << "amq: amd on " << server << " cannot provide map info\n";
+    }
+  }
+  if (mount_stats) {
+    auto r = client.Call(AMQ2PROC_MOUNT_STATS, {}, 40, AMQ_VERSION2);
+    amd::rpc::XdrValue<amq2_mount_stats_list> l(P(xdr_amq2_mount_stats_list));
+    if (r.ok() && l.Decode(*r).ok()) {
+      std::cout << (json ? amd::amq::MountStatsJson(l.get()) : amd::amq::FormatMountStats(l.get()));
+    } else {
+      RpcError(server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
+      status = 1;
     }
   }
   if (vers) {

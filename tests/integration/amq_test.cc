@@ -295,6 +295,15 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"amd.home\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json", dir}).out.find("\"directory\": \"" + dir + "\"") != std::string::npos);
   }
+  // Version 2: per-mount statistics; replicas and switching answer
+  // PROC_UNAVAIL until failover; other versions PROG_MISMATCH.
+  AmqRun ms = Amq(f, {"--mount-stats"});
+  CHECK(ms.status == 0);
+  CHECK(ms.out.find(f.home + "/alice") != std::string::npos);
+  CHECK(ms.out.rfind("Path", 0) == 0);
+  AmqRun msj = Amq(f, {"--json", "--mount-stats"});
+  INFO(msj.out);
+  CHECK(msj.out.find("\"requests\": 1") != std::string::npos);
   // -w: a working directory below an automount point is already its own
   // path under autofs (nothing to translate).
   CHECK(Amq(f, {"-w"}, false, f.home + "/alice").out == f.home + "/alice\n");

@@ -128,5 +128,26 @@ TEST_CASE("amq xdr: SYNC_UMNT's result is 12 raw bytes, no length word", "[rpc]"
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_sync_umnt_wire), w) == "02000000 00000000 00000000");
 }
 
+TEST_CASE("amq xdr: version 2's per-mount statistics, replicas and switch", "[rpc]") {
+  amq2_mount_stats m{};
+  m.ms_path = S("/h/a");
+  m.ms_type = S("lofs");
+  m.ms_mountinfo = S("/s");
+  m.ms_server = S("localhost");
+  m.ms_mounted_at = 0x100000000LL;  // hyper: 8 bytes
+  m.ms_mount_usec = 250;
+  m.ms_requests = 3;
+  amq2_mount_stats_list l{1, &m};
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_mount_stats_list), &l) ==
+        "00000001 00000004 2f682f61 00000004 6c6f6673 00000002 2f730000 00000009 6c6f6361 6c686f73 74000000"
+        " 00000001 00000000 00000000 000000fa 00000003");
+  amq2_replica r{S("srv"), S("/e"), 1, 900};
+  amq2_replica_list rl{1, &r};
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_replica_list), &rl) ==
+        "00000001 00000003 73727600 00000002 2f650000 00000001 00000384");
+  amq2_switch sw{S("/v"), S("b")};
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_switch), &sw) == "00000002 2f760000 00000001 62000000");
+}
+
 }  // namespace
 }  // namespace amd::rpc
