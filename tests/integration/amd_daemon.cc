@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -38,7 +39,7 @@ AmdDaemon::~AmdDaemon() {
   if (pid_ > 0) Stop(SIGTERM, std::chrono::seconds(10));
   for (pid_t p : strays_) {
     ::kill(p, SIGKILL);
-    WaitUntil([&] { return ::kill(p, 0) != 0; }, std::chrono::seconds(10));
+    WaitUntil([&] { return ProcessGone(p); }, std::chrono::seconds(10));
   }
   // Whatever is left below the test directory goes, deepest first.
   if (auto table = kernel::ReadMountInfo(); table.ok()) {
@@ -111,7 +112,7 @@ void AmdDaemon::KillAll() {
   pid_t engine = EnginePid();
   Stop(SIGKILL);
   if (engine > 0) ::kill(engine, SIGKILL);
-  for (pid_t p : strays_) WaitUntil([&] { return ::kill(p, 0) != 0; }, std::chrono::seconds(10));
+  for (pid_t p : strays_) WaitUntil([&] { return ProcessGone(p); }, std::chrono::seconds(10));
   strays_.clear();
 }
 
@@ -142,12 +143,30 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
   if (engine > 0 && sig == SIGKILL) {
     strays_.push_back(engine);  // an engine serves on without its supervisor
   } else if (engine > 0) {
-    WaitUntil([&] { return ::kill(engine, 0) != 0; }, timeout);
+    WaitUntil([&] { return ProcessGone(engine); }, timeout);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string AmdDaemon::Log() const { return ReadText(root_ + "/amd.log"); }
+
+bool ProcessGone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  // A zombie has exited once its last thread has (the leader turns zombie
+  // first; the descriptors go with the last thread); reaping it is its new
+  // parent's business (init's, which may take its time).
+  std::string proc = "/proc/" + std::to_string(pid);
+  std::string stat = ReadText(proc + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z') return false;
+  std::error_code ec;
+  size_t threads = 0;
+  for (auto it = std::filesystem::directory_iterator(proc + "/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++threads;
+  }
+  return threads <= 1;
+}
 
 bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;

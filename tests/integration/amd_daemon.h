@@ -53,6 +53,9 @@ class AmdDaemon {
   std::vector<pid_t> strays_;  // engines whose amd was killed
 };
 
+// Whether process `pid` has exited (gone, or a zombie not yet reaped).
+bool ProcessGone(pid_t pid);
+
 // Polls `pred` every 100 ms until it holds or `limit` passes; its last value.
 bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit);
 

@@ -341,7 +341,7 @@ TEST_CASE("after kill -9 of amd its engine serves on, then hands over to the nex
   REQUIRE(f.amd.Start());
   // The new amd took the mounts over; the old engine saw its pipes closed
   // and left, unmounting nothing.
-  bool gone = WaitUntil([&] { return ::kill(engine, 0) != 0; }, std::chrono::seconds(5));
+  bool gone = WaitUntil([&] { return ProcessGone(engine); }, std::chrono::seconds(5));
   std::string log = f.amd.Log();
   INFO(log);
   CHECK(gone);
