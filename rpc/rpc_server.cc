@@ -136,7 +136,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
 
 RpcServer::RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
                      Limits limits)
-    : io_(io), handler_(std::move(handler)), log_(std::move(log)), limits_(limits), acceptor_(io),
+    : handler_(std::move(handler)), log_(std::move(log)), limits_(limits), acceptor_(io),
       udp_(io), udp_buffer_(limits.max_record) {}
 
 RpcServer::~RpcServer() { Close(); }

@@ -69,7 +69,6 @@ class RpcServer {
   // call itself).
   void Answer(const Peer& peer, std::span<const uint8_t> record, Responder respond);
 
-  boost::asio::io_context& io_;
   Handler handler_;
   std::shared_ptr<spdlog::logger> log_;
   Limits limits_;
