@@ -154,7 +154,8 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
                             start.link.Release(point_paths[id]);
                             point_paths.erase(id);
                           }};
-  engine = std::make_unique<Engine>(io, kernel, pool, world, MakeHostFacts(*config), config, log,
+  maps::HostFacts facts = MakeHostFacts(*config);  // for the engine and AMQ's version text
+  engine = std::make_unique<Engine>(io, kernel, pool, world, facts, config, log,
                                     options, watcher);
   Status started = engine->Start();
   if (!started.ok()) {
@@ -226,7 +227,6 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   amq.program = static_cast<uint32_t>(config->global.GetInt("portmap_program"));
   // The process to signal: the supervisor, while there is one.
   amq.pid = ::getppid() == start.supervisor ? start.supervisor : ::getpid();
-  maps::HostFacts facts = MakeHostFacts(*config);
   amq.version = VersionString(facts, &world);
   amq.host = facts.host;
   amq.log_file = config->global.Get("log_file");
