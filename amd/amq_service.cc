@@ -98,6 +98,12 @@ std::vector<uint8_t> Success(uint32_t xid, xdrproc_t proc, const void* value) {
 
 constexpr uint32_t kVersion = 1;
 
+rpc::RpcServer::Limits AmqLimits() {
+  rpc::RpcServer::Limits l;
+  l.service = "AMQ";
+  return l;
+}
+
 }  // namespace
 
 AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
@@ -107,7 +113,7 @@ AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings set
       set_log_options_(std::move(set_log_options)),
       server_(io, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
         Handle(p, c, std::move(r));
-      }, log_) {}
+      }, log_, AmqLimits()) {}
 
 AmqService::~AmqService() {
   server_.Close();

@@ -68,7 +68,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     timer_.expires_after(server_->limits_.idle);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      self->server_->log_->info("AMQ: {} idle for {} s; closing", self->peer_.ToString(),
+      self->server_->log_->info("{}: {} idle for {} s; closing", self->server_->limits_.service, self->peer_.ToString(),
                                 self->server_->limits_.idle.count());
       self->Finish();
     });
@@ -90,7 +90,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     ArmTimer();
     if (!records_.Feed(std::span<const uint8_t>(buffer_.data(), n))) {
       ++server_->garbage_;
-      server_->log_->warn("AMQ: {}: {}; closing", peer_.ToString(), records_.error());
+      server_->log_->warn("{}: {}: {}; closing", server_->limits_.service, peer_.ToString(), records_.error());
       Finish();
       return;
     }
@@ -148,7 +148,7 @@ Status RpcServer::Listen(const boost::asio::ip::address& address, uint16_t port)
   if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(tep, ec);
   if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::Error("AMQ TCP " + address.to_string() + ":" + std::to_string(port) + ": " + ec.message(),
+  if (ec) return Status::Error(limits_.service + " TCP " + address.to_string() + ":" + std::to_string(port) + ": " + ec.message(),
                                std::errc::address_in_use);
   port_ = acceptor_.local_endpoint().port();
   boost::asio::ip::udp::endpoint uep(address, port_);
@@ -156,7 +156,7 @@ Status RpcServer::Listen(const boost::asio::ip::address& address, uint16_t port)
   if (!ec) udp_.bind(uep, ec);
   if (ec) {
     acceptor_.close();
-    return Status::Error("AMQ UDP " + address.to_string() + ":" + std::to_string(port_) + ": " + ec.message(),
+    return Status::Error(limits_.service + " UDP " + address.to_string() + ":" + std::to_string(port_) + ": " + ec.message(),
                          std::errc::address_in_use);
   }
   Accept();
@@ -179,7 +179,7 @@ void RpcServer::Accept() {
     if (ec == boost::asio::error::operation_aborted || closed_) return;
     if (!ec) {
       if (connections_.size() >= limits_.max_connections) {
-        log_->warn("AMQ: {} connections already; refusing one more", connections_.size());
+        log_->warn("{}: {} connections already; refusing one more", limits_.service, connections_.size());
       } else {
         auto c = std::make_shared<Connection>(this, std::move(socket));
         connections_.insert(c);
@@ -217,7 +217,7 @@ void RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record, Respon
   auto parsed = ParseCall(record);
   if (auto* err = std::get_if<CallParseError>(&parsed)) {
     ++garbage_;
-    log_->warn("AMQ: {}: dropped a bad message: {}", peer.ToString(), err->reason);
+    log_->warn("{}: {}: dropped a bad message: {}", limits_.service, peer.ToString(), err->reason);
     if (err->kind == CallError::kBadRpcVersion) respond(RpcMismatchReply(err->xid));
     if (err->kind == CallError::kBadAuth) respond(AuthErrorReply(err->xid, AuthStat::kBadCred));
     return;

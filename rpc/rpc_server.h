@@ -46,6 +46,7 @@ class RpcServer {
     size_t max_record = 64 * 1024;
     std::chrono::seconds idle{30};
     size_t max_connections = 64;
+    std::string service = "RPC";  // what its log lines begin with ("AMQ")
   };
 
   RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
