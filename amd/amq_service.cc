@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 
+#include "rpc/amq_port_file.h"
 #include "rpc/amq_prot.h"
 #include "rpc/xdr_codec.h"
 
@@ -116,6 +117,7 @@ AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings set
       }, log_, AmqLimits()) {}
 
 AmqService::~AmqService() {
+  if (port_file_) rpc::RemoveAmqPortFile(settings_.program, server_.port());
   server_.Close();
   if (registered_) {
     pmap_unset(settings_.program, kVersion);
@@ -131,6 +133,11 @@ Status AmqService::Start() {
   if (!s.ok()) return s;
   log_->info("AMQ: program {} version 1 on {}:{} (TCP and UDP)", settings_.program, settings_.address,
              server_.port());
+  if (settings_.write_port_file) {
+    Status w = rpc::WriteAmqPortFile(settings_.program, {settings_.address, server_.port()});
+    port_file_ = w.ok();
+    if (!w.ok()) log_->warn("AMQ: {}; amq on this host needs rpcbind or --port to find amd", w.ToString());
+  }
   if (settings_.register_rpcbind) {
     pmap_unset(settings_.program, kVersion);  // an earlier amd's leftovers
     pmap_unset(settings_.program, AMQ_VERSION2);
@@ -140,8 +147,8 @@ Status AmqService::Start() {
     pmap_set(settings_.program, AMQ_VERSION2, IPPROTO_UDP, server_.port());
     registered_ = tcp || udp;
     if (!registered_) {
-      log_->warn("AMQ: not registered with rpcbind (is it running?); amq needs -P and the port, or "
-                 "preferred_amq_port");
+      log_->info("AMQ: not registered with rpcbind (not running?); amq on this host finds amd through {}",
+                 rpc::AmqPortFile(settings_.program));
     }
   }
   return {};

@@ -35,6 +35,7 @@ class AmqService {
     std::string host;         // the root node's "host:(pid..,port..)"
     std::string log_file;     // SETOPT(LOGFILE) accepts only this name
     bool register_rpcbind = true;
+    bool write_port_file = true;  // rpc/amq_port_file.h
   };
   // SETOPT(XLOG) calls `set_log_options` with the new log_options.
   AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
@@ -57,6 +58,7 @@ class AmqService {
   std::function<bool(const std::string&)> set_log_options_;
   rpc::RpcServer server_;
   bool registered_ = false;
+  bool port_file_ = false;
 };
 
 }  // namespace amd

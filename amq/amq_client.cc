@@ -2,6 +2,7 @@
 #include "amq/amq_client.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <rpc/pmap_clnt.h>
 #include <sys/socket.h>
@@ -10,11 +11,42 @@
 #include <cerrno>
 #include <span>
 
+#include "rpc/amq_port_file.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
 #include "rpc/xdr_codec.h"
 
 namespace amd::amq {
+namespace {
+
+// Is `addr` one of this machine's own addresses?
+bool IsLocal(const sockaddr_in& addr) {
+  if ((ntohl(addr.sin_addr.s_addr) >> 24) == 127) return true;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+    found = i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET &&
+            reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == addr.sin_addr.s_addr;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+// Where the amd on this machine serves `prog`, from its port file, when
+// `addr` is this machine.
+std::optional<sockaddr_in> LocalEndpoint(const sockaddr_in& addr, uint32_t prog) {
+  if (!IsLocal(addr)) return std::nullopt;
+  auto e = rpc::ReadAmqPortFile(prog);
+  if (!e) return std::nullopt;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(e->port);
+  if (::inet_pton(AF_INET, e->address.c_str(), &a.sin_addr) != 1) return std::nullopt;
+  return a;
+}
+
+}  // namespace
 
 Result<std::vector<uint8_t>> Client::Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s,
                                           uint32_t vers) {
@@ -39,8 +71,13 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, const std::
     a.sin_port = htons(*port_);
   } else {
     u_short p = pmap_getport(&a, prog_, vers, tcp ? IPPROTO_TCP : IPPROTO_UDP);
-    if (p == 0) return Status::Error("program not registered with rpcbind", std::errc::connection_refused);
-    a.sin_port = htons(p);
+    if (p != 0) {
+      a.sin_port = htons(p);
+    } else if (auto local = LocalEndpoint(addr_, prog_)) {
+      a = *local;  // no rpcbind here: the port amd wrote down
+    } else {
+      return Status::Error("program not registered with rpcbind", std::errc::connection_refused);
+    }
   }
   int fd = ::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::FromErrno("socket", errno);

@@ -1,6 +1,7 @@
 // The client side of AMQ for amq and pawd: one amd, called over TCP or
-// UDP (in the order given), its port from rpcbind unless given, each call
-// bounded in time.
+// UDP (in the order given), its port from rpcbind unless given (or, for
+// this machine's amd when rpcbind does not answer, from amd's port file,
+// rpc/amq_port_file.h), each call bounded in time.
 #ifndef AMD_AMQ_AMQ_CLIENT_H_
 #define AMD_AMQ_AMQ_CLIENT_H_
 

@@ -6,15 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-if ! dpkg-query -W -f='${Status}' autofs 2>/dev/null | grep -q "install ok installed"; then
-  # Keep the package's service from starting on this machine.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-  chmod +x /usr/sbin/policy-rc.d
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends autofs || true
-  rm -f /usr/sbin/policy-rc.d
-  # The benchmark runs automount itself; the service stays off.
-  systemctl disable autofs >/dev/null 2>&1 ||
-    rm -f /etc/systemd/system/multi-user.target.wants/autofs.service
-fi
+bash scripts/install-deps.sh --held autofs  # the benchmark runs automount itself
 bash scripts/build.sh build-rel -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 exec unshare -m --propagation private build-rel/bench/autofs_bench "$PWD/build-rel/amd/amd" "$@"

@@ -1,7 +1,43 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package amd needs to build, test and run.
 # Idempotent: packages already present are left alone. Needs root.
+#
+#   install-deps.sh                  what amd needs, and the test tools
+#   install-deps.sh --held PKG...    only PKG..., packages with a service of
+#                                    their own (rpcbind, autofs), which stays
+#                                    off: not started now, not enabled at
+#                                    boot. The tests and benchmarks run
+#                                    private copies of these daemons.
 set -euo pipefail
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+if [[ ${1:-} == --held ]]; then
+  shift
+  for p in "$@"; do
+    installed "$p" && continue  # the admin's own: left as it is
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "install-deps: run as root to install: $p" >&2
+      exit 1
+    fi
+    policy=/usr/sbin/policy-rc.d
+    ours=false
+    if [[ ! -e $policy ]]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy"
+      chmod +x "$policy"
+      ours=true
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" || {
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p"
+    }
+    $ours && rm -f "$policy"
+    for unit in "$p.service" "$p.socket"; do
+      systemctl disable "$unit" >/dev/null 2>&1 ||
+        rm -f /etc/systemd/system/*.wants/"$unit"
+    done
+  done
+  exit 0
+fi
 
 packages=(
   g++ cmake ninja-build pkg-config          # build
@@ -15,7 +51,7 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -26,3 +62,6 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# rpcbind: the tests register amd with a private rpcbind of their own.
+bash "$0" --held rpcbind

@@ -9,9 +9,12 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include "base/subprocess.h"
+#include "rpc/amq_port_file.h"
 #include "rpc/amq_prot.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
@@ -228,9 +231,8 @@ struct AmqRun {
 
 // Runs the amq command against the fixture's amd (stderr captured too when
 // `with_stderr`), from `cwd`.
-AmqRun Amq(const Fixture& f, const std::vector<std::string>& args, bool with_stderr = false,
-           const std::string& cwd = "/") {
-  std::string cmd = "cd '" + cwd + "' && exec " + std::string(AMQ_BINARY) + " --port " + std::to_string(f.port);
+AmqRun AmqCommand(const std::vector<std::string>& args, bool with_stderr = false, const std::string& cwd = "/") {
+  std::string cmd = "cd '" + cwd + "' && exec " + std::string(AMQ_BINARY);
   for (const auto& a : args) cmd += " '" + a + "'";
   SubprocessSpec spec;
   spec.path = "/bin/sh";
@@ -240,6 +242,11 @@ AmqRun Amq(const Fixture& f, const std::vector<std::string>& args, bool with_std
   auto r = RunSubprocess(spec);
   if (!r.ok()) return {};
   return {r->exit_status, r->output};
+}
+
+AmqRun Amq(const Fixture& f, std::vector<std::string> args, bool with_stderr = false, const std::string& cwd = "/") {
+  args.insert(args.begin(), {"--port", std::to_string(f.port)});
+  return AmqCommand(args, with_stderr, cwd);
 }
 
 TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[root]") {
@@ -394,6 +401,109 @@ TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
   AmqRun usage = Amq(f, {"-u"}, true);
   CHECK(usage.status == 1);
   CHECK(usage.out.rfind("Usage: amq [-fimpqsvwHTU]", 0) == 0);
+}
+
+}  // namespace
+}  // namespace amd::testing
+
+namespace amd::testing {
+namespace {
+
+// A private rpcbind, run in this test's own network namespace and /run
+// (tests/run-in-namespace.sh), stopped by its pid.
+class PrivateRpcbind {
+ public:
+  PrivateRpcbind() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl(kRpcbind, "rpcbind", "-f", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~PrivateRpcbind() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool Ready() const {
+    return pid_ > 0 && WaitUntil([] { return ::access("/run/rpcbind.sock", F_OK) == 0; }, std::chrono::seconds(5));
+  }
+  static constexpr const char* kRpcbind = "/sbin/rpcbind";
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// `rpcinfo -p` on loopback.
+std::string RpcInfo() {
+  SubprocessSpec spec;
+  spec.path = "/usr/sbin/rpcinfo";
+  spec.argv = {"rpcinfo", "-p", "127.0.0.1"};
+  spec.timeout = std::chrono::seconds(10);
+  auto r = RunSubprocess(spec);
+  return r.ok() ? r->output : "";
+}
+
+bool Lists(const std::string& rpcinfo, int vers, const std::string& proto, uint16_t port) {
+  char line[128];
+  std::snprintf(line, sizeof line, "%10d%5d%6s%7u", 300019, vers, proto.c_str(), port);
+  return rpcinfo.find(line) != std::string::npos;
+}
+
+TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it there", "[root]") {
+  if (::access(PrivateRpcbind::kRpcbind, X_OK) != 0) AMD_SKIP("rpcbind is not installed (scripts/install-deps.sh)");
+  if (::access("/run/rpcbind.sock", F_OK) == 0) AMD_SKIP("/run is not private to this test: an rpcbind runs");
+  PrivateRpcbind rpcbind;
+  REQUIRE(rpcbind.Ready());
+  uint16_t port = 0;
+  {
+    Fixture f;
+    INFO(f.amd.Log());
+    port = f.port;
+    std::string info = RpcInfo();
+    INFO(info);
+    for (int vers : {1, 2}) {
+      CHECK(Lists(info, vers, "tcp", port));
+      CHECK(Lists(info, vers, "udp", port));
+    }
+    // amq and pawd without --port ask rpcbind, over either transport.
+    for (const char* transport : {"-T", "-U"}) {
+      AmqRun run = AmqCommand({transport, "-p"});
+      CHECK(run.status == 0);
+      CHECK(run.out == std::to_string(f.amd.pid()) + "\n");
+    }
+    ::unlink(rpc::AmqPortFile(300019).c_str());  // rpcbind alone must do
+    AmqRun mounts = AmqCommand({"-m"});
+    CHECK(mounts.out.find(f.home + "/alice") != std::string::npos);
+    REQUIRE(f.amd.Stop() == 0);
+    // Unregistered when it exits.
+    CHECK(RpcInfo().find("300019") == std::string::npos);
+  }
+  AmqRun gone = AmqCommand({"-p"}, true);
+  CHECK(gone.status == 1);
+  CHECK(gone.out.rfind("amq: localhost: RPC: ", 0) == 0);
+}
+
+TEST_CASE("without rpcbind, amq on the same host finds amd through its port file", "[root]") {
+  if (::access("/run/rpcbind.sock", F_OK) == 0) AMD_SKIP("/run is not private to this test: an rpcbind runs");
+  std::string file = rpc::AmqPortFile(300019);
+  {
+    Fixture f;
+    INFO(f.amd.Log());
+    CHECK(ReadText(file) == "127.0.0.1 " + std::to_string(f.port) + "\n");
+    for (const char* transport : {"-T", "-U"}) {
+      AmqRun run = AmqCommand({transport, "-p"});
+      CHECK(run.status == 0);
+      CHECK(run.out == std::to_string(f.amd.pid()) + "\n");
+    }
+    // Another program number has no file: amq fails as the original does.
+    AmqRun other = AmqCommand({"-P", "300020", "-p"}, true);
+    CHECK(other.status == 1);
+    CHECK(other.out == "amq: localhost: RPC: program not registered with rpcbind: Connection refused\n");
+    REQUIRE(f.amd.Stop() == 0);
+    CHECK(::access(file.c_str(), F_OK) != 0);
+  }
 }
 
 }  // namespace
