@@ -435,11 +435,14 @@ class PrivateRpcbind {
   pid_t pid_ = -1;
 };
 
-// `rpcinfo -p` on loopback.
-std::string RpcInfo() {
+// rpcinfo (libtirpc's client, independent of amd's code) on loopback: by
+// default `rpcinfo -p`.
+std::string RpcInfo(std::vector<std::string> args = {"-p", "127.0.0.1"}) {
   SubprocessSpec spec;
   spec.path = "/usr/sbin/rpcinfo";
-  spec.argv = {"rpcinfo", "-p", "127.0.0.1"};
+  spec.argv = {"rpcinfo"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.capture_stderr = true;
   spec.timeout = std::chrono::seconds(10);
   auto r = RunSubprocess(spec);
   return r.ok() ? r->output : "";
@@ -467,7 +470,38 @@ TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it
       CHECK(Lists(info, vers, "tcp", port));
       CHECK(Lists(info, vers, "udp", port));
     }
-    // amq and pawd without --port ask rpcbind, over either transport.
+    // libtirpc's client calls NULL over both transports; an unknown version
+    // learns the versions there are.
+    for (const char* t : {"-t", "-u"}) {
+      CAPTURE(t);
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "1"}) == "program 300019 version 1 ready and waiting\n");
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "2"}) == "program 300019 version 2 ready and waiting\n");
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "3"}).find("low version = 1, high version = 2") != std::string::npos);
+    }
+    // A client on libtirpc's clnt_create and clnt_call, as the original amq
+    // is, gets every query answered over both transports.
+    for (const char* proto : {"tcp", "udp"}) {
+      CAPTURE(proto);
+      SubprocessSpec spec;
+      spec.path = TIRPC_AMQ_CLIENT;
+      spec.argv = {"tirpc_amq_client", "localhost", proto, f.home + "/alice"};
+      spec.timeout = std::chrono::seconds(60);
+      auto r = RunSubprocess(spec);
+      REQUIRE(r.ok());
+      INFO(r->output);
+      CHECK(r->exit_status == 0);
+      CHECK(r->output.rfind("null\npid " + std::to_string(f.amd.pid()) + "\nvers amd 0.1.0", 0) == 0);
+      CHECK(r->output.find("\nexport 1\n  0  root \"root\" ") != std::string::npos);
+      CHECK(r->output.find("\n  1 " + f.home + " toplvl amd.home " + f.home + "\n") != std::string::npos);
+      CHECK(r->output.find("\nmnttree lofs\n") != std::string::npos);
+      CHECK(r->output.find("\nmntfs " + f.dir.path() + "/src/alice " + f.home + "/alice lofs localhost refc 1 up 1\n") !=
+            std::string::npos);
+      CHECK(r->output.find("\nstats mok 1 merr 0 uerr 0\n") != std::string::npos);
+      CHECK(r->output.find("\nmap amd.home wildcard type:=lofs;") != std::string::npos);
+      CHECK(r->output.find("\npawd \n") != std::string::npos);  // nothing to translate under autofs
+      CHECK(r->output.find("proc ") == std::string::npos);
+    }
+    // amq without --port asks rpcbind, over either transport.
     for (const char* transport : {"-T", "-U"}) {
       AmqRun run = AmqCommand({transport, "-p"});
       CHECK(run.status == 0);
