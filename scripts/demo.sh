@@ -4,10 +4,11 @@
 # maps use only local directories (bind mounts, links, a tmpfs program
 # mount, a sub-map), so no NFS server is needed.
 #
-# amd runs in a private mount namespace with a tmpfs over /srv holding the
-# demo data, so the demo mounts for real without touching this machine's
-# mount table; it accesses a few automounted paths, shows what got mounted,
-# and stops amd (which unmounts everything).
+# amd runs in private mount and network namespaces, with a tmpfs over /srv
+# holding the demo data and an empty /run, so the demo mounts for real
+# without touching this machine's mount table or services; it accesses a few
+# automounted paths, shows what got mounted and what amq says, and stops amd
+# (which unmounts everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -18,8 +19,10 @@ conf=conf/examples/amd.conf
 echo "== amd --explain /demo/alice (how a path resolves, no daemon needed)"
 "$amd" -F "$conf" --explain /demo/alice | tail -3
 echo
-exec unshare -m --propagation private bash -euo pipefail -c '
-amd=$1; conf=$2
+exec unshare -m -n --propagation private bash -euo pipefail -c '
+amd=$1; conf=$2; amq=$3
+ip link set lo up
+mount -t tmpfs amd-run /run
 mount -t tmpfs amd-demo /srv
 mkdir -p /srv/amd-demo/data /srv/amd-demo/users/alice /srv/amd-demo/users/bob \
          /srv/amd-demo/projects/alpha /srv/amd-demo/projects/beta /srv/amd-demo/projects/web
@@ -43,9 +46,17 @@ show ls /demo/nosuchuser            # no such directory: ENOENT
 echo
 echo "== mounts amd made"
 grep -E " /(demo|projects)" /proc/self/mountinfo | cut -d" " -f5,9,10 | sed "s/^/  /"
+echo
+echo "== what amq says (no rpcbind here: amq finds amd through /run/amd/amq-300019)"
+show() { echo "\$ $*"; "$@" 2>&1 || true; }
+show "$amq"                # the mount tree
+show "$amq" -m             # mounted file systems
+show "$amq" -s             # statistics
+show "$amq" -i             # maps
+show "$amq" --mount-stats  # per mount: when, how long mounting took, requests
 kill -TERM $pid; wait $pid || true
 echo
 echo "== after SIGTERM: $(grep -cE " /(demo|projects)" /proc/self/mountinfo || true) mounts left"
 echo "== amd log"
 sed "s/^/  /" /tmp/amd-demo.log
-' demo "$amd" "$conf"
+' demo "$amd" "$conf" "$PWD/build/amq/amq"
