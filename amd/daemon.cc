@@ -22,6 +22,7 @@
 #include "amd/engine.h"
 #include "amd/logging.h"
 #include "amd/sd_notify.h"
+#include "amd/run_loop.h"
 #include "amd/supervisor.h"
 #include "amd/system_world.h"
 #include "amd/version.h"
@@ -236,7 +237,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   SdNotify("READY=1");
   log->info("ready: {} automount points", engine->MountPoints().size());
   Tell(ready_fd, true);
-  io.run();
+  RunSpinning(io, std::chrono::microseconds(100));
   pool.Join();
   log->info("exited");
   return 0;

@@ -1,18 +1,9 @@
 // WorkerPool; see worker_pool.h.
 #include "amd/worker_pool.h"
 
+#include "amd/run_loop.h"
+
 namespace amd {
-namespace {
-
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(size_t threads, size_t per_server, std::chrono::microseconds spin)
     : spin_(spin), per_server_(per_server == 0 ? 1 : per_server) {
@@ -81,7 +72,7 @@ void WorkerPool::Run() {
         lock.unlock();
         auto until = std::chrono::steady_clock::now() + spin_;
         while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
-          CpuRelax();
+          SpinPause();
         }
         lock.lock();
         spinning_.fetch_sub(1, std::memory_order_acq_rel);
