@@ -107,8 +107,8 @@ struct Engine::Job {
   std::optional<std::string> map_defaults;
   bool selectors_in_defaults = false;
   maps::EvalContext ctx;
-  MountContext mount_ctx;
-  MapSettings settings;
+  std::shared_ptr<const MountContext> mount_ctx;
+  std::shared_ptr<const MapSettings> settings;
   pid_t pgrp = 0;
   Clock::time_point start;
 };
@@ -121,11 +121,16 @@ struct Engine::Resolved {
 
 void Engine::ApplyGlobalSettings() {
   const conf::Section& g = config_->global;
-  mount_context_.use_lofs = g.GetBool("autofs_use_lofs");
-  mount_context_.nfs_vers = g.Get("nfs_vers");
-  mount_context_.nfs_proto = g.Get("nfs_proto");
-  mount_context_.world = &world_;
-  global_maps_ = MapSettingsOf(g);
+  MountContext mc;
+  mc.use_lofs = g.GetBool("autofs_use_lofs");
+  mc.nfs_vers = g.Get("nfs_vers");
+  mc.nfs_proto = g.Get("nfs_proto");
+  mc.world = &world_;
+  mount_context_ = std::make_shared<const MountContext>(mc);
+  // A direct mount point is a directory amd mounts over: never a symlink.
+  mc.use_lofs = true;
+  direct_mount_context_ = std::make_shared<const MountContext>(std::move(mc));
+  global_maps_ = std::make_shared<const MapSettings>(MapSettingsOf(g));
   eval_flags_.selectors_in_defaults = g.GetBool("selectors_in_defaults");
   eval_flags_.normalize_slashes = g.GetBool("normalize_slashes");
   eval_flags_.normalize_hostnames = g.GetBool("normalize_hostnames");
@@ -148,9 +153,7 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.ctx.normalize_slashes = eval_flags_.normalize_slashes;
   in.ctx.normalize_hostnames = eval_flags_.normalize_hostnames;
   in.ctx.domain_strip = eval_flags_.domain_strip;
-  in.mount_ctx = mount_context_;
-  // A direct mount point is a directory amd mounts over: never a symlink.
-  if (point.kind == kernel::AutofsKind::kDirect) in.mount_ctx.use_lofs = true;
+  in.mount_ctx = point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_ : mount_context_;
   in.settings = global_maps_;
   in.pgrp = options_.pgrp;
   in.start = Clock::now();
@@ -208,7 +211,7 @@ std::shared_ptr<Engine::MapHandle> Engine::SubMap(const Job& in, const maps::Loc
                                                   Diagnostics& diag) const {
   std::string sub(loc.options.Value(Option::kFs));
   if (sub == "." || sub == in.map->name) return in.map;
-  auto loaded = LoadSubMap(in.settings, loc, &diag);
+  auto loaded = LoadSubMap(*in.settings, loc, &diag);
   if (!loaded) return nullptr;
   auto handle = std::make_shared<MapHandle>();
   handle->map = std::move(loaded);
@@ -282,7 +285,7 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
       outcome.status = {};
       return std::nullopt;
     }
-    auto rec = MountLocation(in.node_path, loc, in.mount_ctx, kernel_);
+    auto rec = MountLocation(in.node_path, loc, *in.mount_ctx, kernel_);
     if (rec.ok()) {
       if (rec->utimeout) {
         // The kernel's own idle time for this key (a direct point is one
@@ -804,9 +807,9 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
     log_->warn("{}: {}", point.path, *bad);
     return;
   }
-  auto it = point.nodes.find(p.name);
-  if (it != point.nodes.end()) {
-    Node& n = it->second;
+  auto [it, fresh] = point.nodes.try_emplace(p.name);
+  Node& n = it->second;
+  if (!fresh) {
     switch (n.state) {
       case Node::State::kMounted:
         ++n.record.requests;
@@ -818,17 +821,15 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
         return;
       case Node::State::kFailed:
         if (Clock::now() < n.failed_until) return;  // negative cache: fails
-        point.nodes.erase(it);
+        n = Node();
         break;
     }
   }
-  Node& n = point.nodes[p.name];
   n.waiters.push_back(std::move(reply));
-  StartMount(point, p.name);
+  StartMount(point, it->first, n);
 }
 
-void Engine::StartMount(Point& point, const std::string& name) {
-  Node& n = point.nodes[name];
+void Engine::StartMount(Point& point, const std::string& name, Node& n) {
   n.state = Node::State::kMounting;
   n.generation = next_generation_++;
   n.deadline = Clock::now() + options_.mount_timeout;
@@ -1031,9 +1032,9 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
     std::vector<AutofsReply> waiters = std::move(n.waiters);
     point.nodes.erase(nit);
     if (!waiters.empty()) {  // asked for again while it was going away
-      Node& again = point.nodes[name];
-      again.waiters = std::move(waiters);
-      StartMount(point, name);
+      auto again = point.nodes.try_emplace(name).first;
+      again->second.waiters = std::move(waiters);
+      StartMount(point, again->first, again->second);
     }
     return;
   }

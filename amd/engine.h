@@ -182,7 +182,7 @@ class Engine {
   int TakeHeldPipe(const std::string& path);
   void OnMissing(Point& point, const kernel::AutofsPacket& p);
   void OnExpire(Point& point, const kernel::AutofsPacket& p);
-  void StartMount(Point& point, const std::string& name);
+  void StartMount(Point& point, const std::string& name, Node& node);
   void FinishMount(int point_id, const std::string& name, uint64_t generation, MountOutcome outcome);
   void FinishUnmount(int point_id, const std::string& name, AutofsReply reply, MountRecord record,
                      Status status);
@@ -203,8 +203,11 @@ class Engine {
   std::shared_ptr<spdlog::logger> log_;
   Options options_;
   Watcher watcher_;
-  MountContext mount_context_;
-  MapSettings global_maps_;  // for sub-maps
+  // Shared, not copied, into each job: a job keeps the configuration it
+  // started with across a reload.
+  std::shared_ptr<const MountContext> mount_context_;
+  std::shared_ptr<const MountContext> direct_mount_context_;  // use_lofs always
+  std::shared_ptr<const MapSettings> global_maps_;             // for sub-maps
   struct EvalFlags {
     bool selectors_in_defaults = false;
     bool normalize_slashes = true;

@@ -84,8 +84,17 @@ class LocationEvaluator {
     }
     return *std::move(v);
   }
-  bool Assign(std::string_view fields);
-  bool CheckSelectors(std::string_view fields);
+  // A location's fields, split and classified once for both passes.
+  struct Classified {
+    Field field;
+    ParsedField parsed;
+  };
+  static std::vector<Classified> Classify(std::string_view fields);
+  static bool IsAssignment(const ParsedField& p) {
+    return p.kind == ParsedField::Kind::kAssign || p.kind == ParsedField::Kind::kOldAssign;
+  }
+  bool Assign(std::vector<Classified>& fields);
+  bool CheckSelectors(const std::vector<Classified>& fields);
   bool CheckOne(const ParsedField& p, const std::string& text);
   bool CallFunction(SelectorFunction fn, const std::string& arg);
   void ExpandOption(Option o, const char* default_value);
@@ -100,11 +109,21 @@ class LocationEvaluator {
   bool expansion_failed_ = false;
 };
 
-// split_opts(): applies every assignment; selectors are skipped here.
-bool LocationEvaluator::Assign(std::string_view fields) {
-  for (const Field& f : SplitFields(fields)) {
+std::vector<LocationEvaluator::Classified> LocationEvaluator::Classify(std::string_view fields) {
+  std::vector<Classified> out;
+  for (Field& f : SplitFields(fields)) {
     ParsedField p = ClassifyField(f.text);
-    if (p.kind != ParsedField::Kind::kAssign && p.kind != ParsedField::Kind::kOldAssign) continue;
+    out.push_back({std::move(f), std::move(p)});
+  }
+  return out;
+}
+
+// split_opts(): applies every assignment (taking their values); selectors
+// are skipped here.
+bool LocationEvaluator::Assign(std::vector<Classified>& fields) {
+  for (Classified& c : fields) {
+    ParsedField& p = c.parsed;
+    if (!IsAssignment(p)) continue;
     const VariableInfo* var = FindVariable(p.name);
     if (var == nullptr) {
       if (diag_) diag_->Warning("key " + ctx_.key + ": unrecognized option \"" + p.name + "\"");
@@ -209,18 +228,16 @@ bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) 
   return true;
 }
 
-bool LocationEvaluator::CheckSelectors(std::string_view fields) {
-  for (const Field& f : SplitFields(fields)) {
-    ParsedField p = ClassifyField(f.text);
-    if (p.kind == ParsedField::Kind::kAssign || p.kind == ParsedField::Kind::kOldAssign) continue;
-    if (!CheckOne(p, f.text)) return false;
+bool LocationEvaluator::CheckSelectors(const std::vector<Classified>& fields) {
+  for (const Classified& c : fields) {
+    if (IsAssignment(c.parsed)) continue;
+    if (!CheckOne(c.parsed, c.field.text)) return false;
   }
   return true;
 }
 
 bool LocationEvaluator::SelectorsMatch(std::string_view location) {
-  std::string local = ExpandOrEmpty(location, ExpandPass::kSelectors);
-  return CheckSelectors(local);
+  return CheckSelectors(Classify(ExpandOrEmpty(location, ExpandPass::kSelectors)));
 }
 
 void LocationEvaluator::ExpandOption(Option o, const char* default_value) {
@@ -278,8 +295,8 @@ void LocationEvaluator::FinishOptions() {
 LocationResult LocationEvaluator::Run(std::string_view location, std::string_view defaults) {
   result_.text = std::string(location);
   result_.defaults = std::string(defaults);
-  std::string glob = ExpandOrEmpty(defaults, ExpandPass::kSelectors);
-  std::string local = ExpandOrEmpty(location, ExpandPass::kSelectors);
+  auto glob = Classify(ExpandOrEmpty(defaults, ExpandPass::kSelectors));
+  auto local = Classify(ExpandOrEmpty(location, ExpandPass::kSelectors));
   bool ok = Assign(glob) && CheckSelectors(local) && Assign(local);
 
   ExpandOption(Option::kRhost, "${host}");

@@ -127,8 +127,11 @@ std::vector<Field> SplitFields(std::string_view location) {
           }
         }
         if (i < location.size()) ++i;  // closing quote
-      } else {
-        f.text += location[i++];
+      } else {  // a run of plain characters at once
+        size_t end = i;
+        while (end < location.size() && location[end] != ';' && location[end] != '"') ++end;
+        f.text.append(location.substr(i, end - i));
+        i = end;
       }
     }
     while (i < location.size() && location[i] == ';') ++i;
