@@ -59,15 +59,16 @@ namespace {
 
 class LocationEvaluator {
  public:
-  LocationEvaluator(const EvalContext& ctx, Diagnostics* diag)
-      : ctx_(ctx), diag_(diag), selectors_(MakeSelectorValues(ctx)) {
+  // Evaluates into `out` (built in place: a LocationResult is large).
+  LocationEvaluator(const EvalContext& ctx, Diagnostics* diag, LocationResult* out)
+      : ctx_(ctx), diag_(diag), selectors_(MakeSelectorValues(ctx)), result_(*out) {
     scope_.selectors = &selectors_;
     scope_.options = &result_.options;
     scope_.world = ctx.world;
     scope_.normalize_slashes = ctx.normalize_slashes;
   }
 
-  LocationResult Run(std::string_view location, std::string_view defaults);
+  void Run(std::string_view location, std::string_view defaults);
   // Only step 2's selector checks, for selectors_in_defaults.
   bool SelectorsMatch(std::string_view location);
 
@@ -105,7 +106,7 @@ class LocationEvaluator {
   Diagnostics* diag_;
   SelectorValues selectors_;
   ExpandScope scope_;
-  LocationResult result_;
+  LocationResult& result_;
   bool expansion_failed_ = false;
 };
 
@@ -292,7 +293,7 @@ void LocationEvaluator::FinishOptions() {
   }
 }
 
-LocationResult LocationEvaluator::Run(std::string_view location, std::string_view defaults) {
+void LocationEvaluator::Run(std::string_view location, std::string_view defaults) {
   result_.text = std::string(location);
   result_.defaults = std::string(defaults);
   auto glob = Classify(ExpandOrEmpty(defaults, ExpandPass::kSelectors));
@@ -313,21 +314,20 @@ LocationResult LocationEvaluator::Run(std::string_view location, std::string_vie
   ExpandOption(Option::kAddopts, nullptr);
   if (expansion_failed_) ok = Fail("an expansion was too long");
   FinishOptions();
-  if (!ok) return std::move(result_);
+  if (!ok) return;
   if (!result_.options.Has(Option::kType)) {
     Fail("no fs type specified (type:=)");
-    return std::move(result_);
+    return;
   }
   TypeMatch m = MatchMountType(result_.options, *ctx_.facts, ctx_.world);
   if (!m.ok) {
     Fail(m.reason);
-    return std::move(result_);
+    return;
   }
   result_.selected = true;
   result_.reason = "selected";
   result_.mount_info = m.mount_info;
   result_.effective_type = m.effective_type;
-  return std::move(result_);
 }
 
 // Drops the leading selectors of a location: the text from its first
@@ -354,8 +354,10 @@ std::string StripSelectors(std::string_view location) {
 
 LocationResult EvaluateLocation(std::string_view location, std::string_view defaults,
                                 const EvalContext& ctx, Diagnostics* diag) {
-  LocationEvaluator ev(ctx, diag);
-  return ev.Run(location, defaults);
+  LocationResult out;
+  LocationEvaluator ev(ctx, diag, &out);
+  ev.Run(location, defaults);
+  return out;
 }
 
 EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
@@ -371,9 +373,10 @@ EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
     if (t.kind == Kind::kDefaults) defaults += ";" + t.text;
     if (t.kind == Kind::kReset) defaults += ";";
   }
-  for (const auto& t : tokens) {
-    EntryStep step;
-    step.token = t;
+  out.steps.reserve(tokens.size());  // steps are built in place
+  for (auto& t : tokens) {
+    EntryStep& step = out.steps.emplace_back();
+    size_t index = out.steps.size() - 1;
     switch (t.kind) {
       case Kind::kDefaults:
         defaults = orig + ";" + t.text;
@@ -385,17 +388,17 @@ EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
         break;
       case Kind::kCut:
         if (!out.selected.empty()) {
-          out.cut_step = static_cast<int>(out.steps.size());
-          out.steps.push_back(std::move(step));
+          out.cut_step = static_cast<int>(index);
+          step.token = std::move(t);
           return out;
         }
         break;
       case Kind::kLocation:
-        step.location = EvaluateLocation(t.text, defaults, ctx, diag);
-        if (step.location->selected) out.selected.push_back(out.steps.size());
+        LocationEvaluator(ctx, diag, &step.location.emplace()).Run(t.text, defaults);
+        if (step.location->selected) out.selected.push_back(index);
         break;
     }
-    out.steps.push_back(std::move(step));
+    step.token = std::move(t);
   }
   return out;
 }
@@ -426,7 +429,8 @@ std::string ComputeMapDefaults(std::string_view parent_defaults,
     EvalContext dctx = ctx;
     dctx.key = "/defaults";
     for (const auto& w : words) {
-      LocationEvaluator ev(dctx, nullptr);
+      LocationResult scratch;
+      LocationEvaluator ev(dctx, nullptr, &scratch);
       if (ev.SelectorsMatch(w)) {
         chosen = StripSelectors(w);
         break;
