@@ -89,6 +89,9 @@ void WorkerPool::Run() {
       runnable_.pop_front();
       queued_.fetch_sub(1, std::memory_order_release);
       ++active_;
+      // Submit wakes nobody while a worker spins; the spinner takes one
+      // task, so it passes the wake-up on for the rest.
+      if (!runnable_.empty() && sleeping_ > 0) cv_.notify_one();
     }
     lock.unlock();
     task();

@@ -71,3 +71,33 @@ TEST_CASE("worker pool: a task after an idle spell runs", "[worker_pool]") {
 
 }  // namespace
 }  // namespace amd
+
+namespace amd {
+namespace {
+
+TEST_CASE("worker pool: tasks submitted while a worker spins do not wait behind a slow one",
+          "[worker_pool]") {
+  WorkerPool pool(4, 4, std::chrono::milliseconds(50));
+  std::atomic<bool> warm{false};
+  pool.Submit("", [&] { warm = true; });
+  while (!warm) std::this_thread::yield();  // its worker now spins
+  std::atomic<int> quick{0};
+  auto t0 = std::chrono::steady_clock::now();
+  pool.Submit("", [] { std::this_thread::sleep_for(std::chrono::milliseconds(600)); });
+  std::atomic<int64_t> last_ms{0};
+  for (int i = 0; i < 3; ++i) {
+    pool.Submit("", [&] {
+      ++quick;
+      last_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    });
+  }
+  while (quick < 3 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(quick == 3);
+  CHECK(last_ms < 300);  // not after the 600 ms task
+  pool.Join();
+}
+
+}  // namespace
+}  // namespace amd
