@@ -16,8 +16,11 @@
 #include <boost/asio/post.hpp>
 #include <set>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "base/strings.h"
+#include "maps/entry_template.h"
 #include "maps/key_name.h"
 #include "maps/location_evaluator.h"
 #include "maps/location_syntax.h"
@@ -31,6 +34,9 @@ struct Engine::MapHandle {
   std::mutex mu;
   std::unique_ptr<maps::Map> map;  // guarded by mu
   std::string name;
+  // Wildcard entries evaluated once (maps/entry_template.h), by
+  // TemplateKey; nullptr where an entry cannot be. Guarded by mu.
+  std::unordered_map<std::string, std::shared_ptr<const maps::EntryTemplate>> templates;
 };
 
 struct Engine::Node {
@@ -44,6 +50,9 @@ struct Engine::Node {
   Clock::time_point no_expire_until;
   Clock::time_point deadline;           // of the mount attempt in progress
   std::shared_ptr<SharedReply> first;  // the request that started it
+  // Unmounts asked for (AMQ) while it was still being mounted: the kernel
+  // may already have been answered, so a caller can have seen it mounted.
+  std::vector<std::function<void(Status)>> unmount_when_mounted;
 };
 
 struct Engine::Point {
@@ -110,6 +119,7 @@ struct Engine::Job {
   std::shared_ptr<const MountContext> mount_ctx;
   std::shared_ptr<const MapSettings> settings;
   pid_t pgrp = 0;
+  uint64_t eval_generation = 0;  // of the configuration it evaluates with
   Clock::time_point start;
 };
 
@@ -121,6 +131,7 @@ struct Engine::Resolved {
 
 void Engine::ApplyGlobalSettings() {
   const conf::Section& g = config_->global;
+  ++eval_generation_;
   MountContext mc;
   mc.use_lofs = g.GetBool("autofs_use_lofs");
   mc.nfs_vers = g.Get("nfs_vers");
@@ -156,6 +167,7 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.mount_ctx = point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_ : mount_context_;
   in.settings = global_maps_;
   in.pgrp = options_.pgrp;
+  in.eval_generation = eval_generation_;
   in.start = Clock::now();
   return in;
 }
@@ -196,7 +208,11 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
   std::string defaults = maps::ComputeMapDefaults(in.parent_defaults, in.map_defaults,
                                                   slash_defaults, in.selectors_in_defaults,
                                                   in.ctx, &diag);
-  out.entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
+  if (in.pref.empty() && in.direct_key.empty() && r.matched_key != out.key && maps::KeyFitsTemplate(out.key)) {
+    out.entry = FromTemplate(in, r.matched_key, r.value, defaults, &diag);
+  } else {
+    out.entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
+  }
   if (out.entry.selected.empty()) {
     *error = Status::Error("no location of \"" + r.matched_key + "\" in " + in.map->name +
                                " is selected",
@@ -204,6 +220,31 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
     return std::nullopt;
   }
   return out;
+}
+
+// A wildcard entry's evaluation for the job's key, from the entry's
+// template (made on first use) when it has one.
+maps::EntryResult Engine::FromTemplate(Job& in, const std::string& matched_key, const std::string& value,
+                                       const std::string& defaults, Diagnostics* diag) {
+  std::string key = std::to_string(in.eval_generation) + '\0' + in.node_path.substr(0, in.node_path.rfind('/')) +
+                    '\0' + matched_key + '\0' + defaults + '\0' + value;
+  std::shared_ptr<const maps::EntryTemplate> t;
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(in.map->mu);
+    auto it = in.map->templates.find(key);
+    if (it != in.map->templates.end()) {
+      t = it->second;
+      known = true;
+    }
+  }
+  if (!known) {
+    t = maps::EntryTemplate::Make(value, defaults, in.ctx);
+    std::lock_guard<std::mutex> lock(in.map->mu);
+    if (in.map->templates.size() >= 256) in.map->templates.clear();  // bounded
+    in.map->templates.emplace(std::move(key), t);
+  }
+  return t ? t->Instantiate(in.ctx.key) : maps::EvaluateEntry(value, defaults, in.ctx, diag);
 }
 
 // The map a type:=auto location names (its own map for fs:=. or ${map}).
@@ -769,6 +810,10 @@ void Engine::UnmountPath(const std::string& path, std::function<void(Status)> do
   for (auto& [id, point] : points_) {
     for (auto& [name, node] : point->nodes) {
       if (NodePath(*point, name) != path) continue;
+      if (node.state == Node::State::kMounting) {
+        node.unmount_when_mounted.push_back(std::move(done));  // FinishMount
+        return;
+      }
       if (node.state != Node::State::kMounted || node.child_point >= 0) {
         done(Status::Error(path + " is not a mount amd can unmount now", std::errc::invalid_argument));
         return;
@@ -948,6 +993,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     if (!outcome.logged) log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
     for (auto& w : node->waiters) w.Fail(ENOENT);
     node->waiters.clear();
+    for (auto& done : std::exchange(node->unmount_when_mounted, {})) done(outcome.status);
     return;
   }
   if (outcome.submap_endpoint) {
@@ -979,6 +1025,12 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     if (!s.ok()) log_->warn("{}", s.ToString());
   }
   node->waiters.clear();
+  if (!node->unmount_when_mounted.empty()) {
+    auto pending = std::exchange(node->unmount_when_mounted, {});
+    UnmountPath(NodePath(point, name), [pending = std::move(pending)](Status s) {
+      for (const auto& done : pending) done(s);
+    });
+  }
 }
 
 void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
@@ -1130,6 +1182,9 @@ void Engine::FailWaiters(Node& node) {
   if (node.first) node.first->TryFail(ENOENT);
   for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
   node.waiters.clear();
+  for (auto& done : std::exchange(node.unmount_when_mounted, {})) {
+    done(Status::Error("amd is letting this mount go", std::errc::operation_canceled));
+  }
 }
 
 void Engine::Shutdown(std::function<void()> done, OnExit on_exit) {

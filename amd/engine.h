@@ -164,6 +164,8 @@ class Engine {
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
   std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
+  static maps::EntryResult FromTemplate(Job& job, const std::string& matched_key, const std::string& value,
+                                        const std::string& defaults, Diagnostics* diag);
   std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
                                     Diagnostics& diag) const;
   static std::string SubMapPref(const Job& job, const maps::LocationResult& loc);
@@ -208,6 +210,7 @@ class Engine {
   std::shared_ptr<const MountContext> mount_context_;
   std::shared_ptr<const MountContext> direct_mount_context_;  // use_lofs always
   std::shared_ptr<const MapSettings> global_maps_;             // for sub-maps
+  uint64_t eval_generation_ = 0;  // bumped by each configuration (templates)
   struct EvalFlags {
     bool selectors_in_defaults = false;
     bool normalize_slashes = true;

@@ -75,6 +75,7 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
     name = body;
   }
   if (var == nullptr) {
+    if (scope.taint) scope.taint->unsafe = true;  // the environment
     std::optional<std::string> env;
     if (scope.world != nullptr) env = scope.world->Getenv(std::string(name));
     if (env) {
@@ -89,6 +90,13 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
   if (!this_pass) {
     CopyReference(out, name, part);
     return;
+  }
+  if (scope.taint && var->kind == VariableKind::kSelector) {
+    Selector s = var->selector;
+    if (s == Selector::kDotKey || s == Selector::kKeyDot ||
+        ((s == Selector::kKey || s == Selector::kPath) && part != Part::kAll)) {
+      scope.taint->unsafe = true;  // a part of the key
+    }
   }
   switch (var->kind) {
     case VariableKind::kSelector:

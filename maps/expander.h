@@ -26,11 +26,19 @@ constexpr size_t kMaxExpansion = 4095;
 // Variable names are compared after truncation to this many characters.
 constexpr size_t kMaxVariableName = 16;
 
+// Set while an entry template is built (maps/entry_template.h): whether
+// the result depends on the key other than through ${key} and ${path}
+// copied whole, or on anything outside the map and the host facts.
+struct KeyTaint {
+  bool unsafe = false;
+};
+
 struct ExpandScope {
   const SelectorValues* selectors = nullptr;
   const OptionTable* options = nullptr;
   World* world = nullptr;  // environment fall-back; may be null
   bool normalize_slashes = true;
+  KeyTaint* taint = nullptr;
 };
 
 // Expands one pass over `text`. Problems (unknown ${name}, a missing '}',

@@ -66,6 +66,7 @@ class LocationEvaluator {
     scope_.options = &result_.options;
     scope_.world = ctx.world;
     scope_.normalize_slashes = ctx.normalize_slashes;
+    scope_.taint = ctx.taint;
   }
 
   void Run(std::string_view location, std::string_view defaults);
@@ -173,6 +174,21 @@ bool LocationEvaluator::CallFunction(SelectorFunction fn, const std::string& arg
 // One selector or function; records it. Returns false when it fails the
 // location.
 bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) {
+  if (KeyTaint* t = ctx_.taint) {
+    // A verdict that may differ from key to key, or from one moment to the
+    // next (the world's functions and networks), cannot be reused.
+    const VariableInfo* v = FindVariable(p.name);
+    bool pure_function = p.name == "true" || p.name == "false";
+    bool keyed = v != nullptr && v->kind == VariableKind::kSelector &&
+                 (v->selector == Selector::kKey || v->selector == Selector::kPath ||
+                  v->selector == Selector::kDotKey || v->selector == Selector::kKeyDot);
+    if (text.find(kKeyStandIn) != std::string::npos || keyed ||
+        (v != nullptr && v->kind == VariableKind::kNetwork) ||
+        ((p.kind == ParsedField::Kind::kFunction || p.kind == ParsedField::Kind::kNotFunction) &&
+         !pure_function)) {
+      t->unsafe = true;
+    }
+  }
   SelectorCheck c;
   c.text = text;
   using K = ParsedField::Kind;
@@ -257,6 +273,9 @@ void LocationEvaluator::ExpandOption(Option o, const char* default_value) {
 void LocationEvaluator::NormalizeRhost() {
   auto& rhost = result_.options.Mutable(Option::kRhost);
   if (!rhost || rhost->empty()) return;
+  if (ctx_.taint && (ctx_.normalize_hostnames || rhost->find(kKeyStandIn) != std::string::npos)) {
+    ctx_.taint->unsafe = true;  // name service, or the key's own dots
+  }
   if (ctx_.normalize_hostnames && ctx_.world != nullptr) {
     auto names = ctx_.world->HostNames(*rhost);
     if (!names.empty()) rhost = names.front();

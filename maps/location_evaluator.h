@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/diagnostic.h"
+#include "maps/expander.h"
 #include "maps/host_facts.h"
 #include "maps/location_syntax.h"
 #include "maps/variables.h"
@@ -33,6 +34,7 @@ struct EvalContext {
   bool normalize_slashes = true;
   bool normalize_hostnames = false;
   bool domain_strip = true;
+  KeyTaint* taint = nullptr;  // while a template is built
 };
 
 // One selector or function of a location, with its verdict.
@@ -69,6 +71,10 @@ struct EntryResult {
   int cut_step = -1;             // index of the cut that stopped evaluation
   std::vector<size_t> selected;  // indices into steps, in try order
 };
+
+// Stands for the key while an entry template is built; no key that may use
+// a template contains it (maps/entry_template.h).
+inline constexpr std::string_view kKeyStandIn = "\x01key\x02";
 
 // Evaluates every location of `value` with `map_defaults` as the starting
 // defaults, honouring "-" defaults, "-" resets and the "||" cut.

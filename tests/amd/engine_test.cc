@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <sstream>
 
 #include "tests/fakes/fake_kernel.h"
@@ -134,6 +135,22 @@ TEST_CASE("engine: each failing step of a mount fails the request and undoes the
       CHECK(f.Request("k", 2) == "ready");
     }
   }
+}
+
+TEST_CASE("engine: an unmount asked for while the key is still mounting waits for the mount", "[engine]") {
+  // The kernel is answered by the worker before the engine takes the
+  // result in: a caller that saw the mount may ask for its unmount first.
+  Fixture f(kLofs);
+  f.kernel.DelayPrefix("mount /src/k", std::chrono::milliseconds(200));
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k", 1);
+  std::optional<Status> result;
+  f.engine->UnmountPath("/home/k", [&](Status s) { result = s; });
+  CHECK_FALSE(result);
+  f.RunUntil([&] { return result.has_value() && !f.engine->Busy(); });
+  REQUIRE(result);
+  CHECK(result->ok());
+  CHECK(f.autofs->AnswerFor(1) == "ready");
+  CHECK(f.Count("umount /home/k") == 1);
 }
 
 TEST_CASE("engine: a failing READY is logged and the node stays mounted", "[engine]") {
