@@ -107,7 +107,7 @@ TEST_CASE("no template where the key is taken apart, compared or the world asked
   for (std::string value : {
            "type:=lofs;rfs:=/src/${/key}",      "type:=lofs;rfs:=/src/${key/}",
            "type:=lofs;rfs:=/a/${.key}",        "type:=lofs;rfs:=/a/${key.}",
-           "type:=lofs;rfs:=/a/${dotkey}",      "type:=lofs;rfs:=${path/}",
+           "type:=lofs;rfs:=/a/${/path}",       "type:=lofs;rfs:=${path/}",
            "key==alice;type:=lofs;rfs:=/a",     "key!=bob;type:=lofs;rfs:=/a",
            "host==${key};type:=lofs;rfs:=/a",   "exists(/tmp);type:=lofs;rfs:=/a",
            "!exists(/a/${key});type:=lofs;rfs:=/a", "in_network(10.0.0.0/8);type:=lofs;rfs:=/a",
