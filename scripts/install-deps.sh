@@ -47,6 +47,7 @@ packages=(
   libboost-dev libspdlog-dev                # the daemon: Asio, logging
   libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
   util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip
+  qemu-system-x86 busybox-static cpio       # tests: the kernel lab (tests/kernel-lab/)
 )
 
 missing=()

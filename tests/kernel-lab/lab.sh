@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The kernel lab: boots Debian's stock kernel under QEMU (TCG) with an
+# initramfs holding busybox, the kernel modules amd's tests need, amd's own
+# binaries and one scenario script, and turns what the guest prints into a
+# pass/fail report within a time bound. This machine's kernel has no NFS
+# client; the lab's has.
+#
+#   tests/kernel-lab/lab.sh SCENARIO BINARY...
+#
+# SCENARIO is a shell script run as the guest's /scenario with the helpers
+# of guest-lib.sh; each BINARY (with the shared libraries it needs) is put
+# in the guest's /bin. The guest reaches this host's loopback at 10.0.2.2
+# (QEMU user networking).
+#
+# The kernel package (apt-get download) and its unpacked modules are cached
+# in $AMD_LAB_CACHE (default /var/cache/amd-kernel-lab), so a rerun costs
+# only the initramfs (about a second) and the boot. The boot is bounded by
+# $AMD_LAB_TIMEOUT seconds (default 300). Prints "AMD-SKIP: reason" and
+# exits 0 where the lab cannot run (no QEMU, no kernel package to fetch).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+scenario=$1
+shift
+cache=${AMD_LAB_CACHE:-/var/cache/amd-kernel-lab}
+limit=${AMD_LAB_TIMEOUT:-300}
+modules=(sunrpc lockd grace nfs_acl nfs nfsv3 autofs4 fuse e1000)
+
+skip() { echo "AMD-SKIP: $*"; exit 0; }
+for tool in qemu-system-x86_64 busybox cpio apt-get dpkg-deb; do
+  command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps.sh)"
+done
+
+# The kernel: Debian's current stock image, fetched and unpacked once.
+mkdir -p "$cache"
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[[ -n $pkg ]] || skip "apt-cache knows no linux-image-amd64 (no Debian package lists)"
+unpacked=$cache/$pkg
+if [[ ! -e $unpacked/.done ]]; then
+  if ! ls "$cache/${pkg}_"*.deb >/dev/null 2>&1; then
+    (cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1) || skip "cannot download $pkg"
+  fi
+  rm -rf "$unpacked"
+  dpkg-deb -x "$(ls "$cache/${pkg}_"*.deb | head -1)" "$unpacked"
+  touch "$unpacked/.done"
+fi
+kver=$(ls "$unpacked/lib/modules")
+moddir=$unpacked/lib/modules/$kver
+vmlinuz=$unpacked/boot/vmlinuz-$kver
+
+# Modules in load order: each after what it depends on (from .modinfo).
+declare -A path_of seen
+while IFS= read -r f; do path_of[$(basename "$f" .ko)]=$f; done < <(find "$moddir" -name '*.ko')
+order=()
+visit() {
+  local m=${1//-/_}
+  [[ -n ${seen[$m]:-} ]] && return
+  seen[$m]=1
+  local f=${path_of[$m]:-}
+  [[ -n $f ]] || { echo "kernel-lab: module $m not in $pkg" >&2; exit 1; }
+  local deps
+  deps=$(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | head -1)
+  local d
+  for d in ${deps//,/ }; do visit "$d"; done
+  order+=("$m")
+}
+for m in "${modules[@]}"; do visit "$m"; done
+
+# The initramfs, built afresh (it holds this build's binaries).
+work=$(mktemp -d /tmp/amd-kernel-lab-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,mnt,lib/modules,usr/bin,usr/sbin}
+cp /bin/busybox "$root/bin/busybox"
+for m in "${order[@]}"; do cp "${path_of[$m]}" "$root/lib/modules/$m.ko"; done
+printf '%s\n' "${order[@]}" > "$root/lib/modules/order"
+copy_with_libs() {
+  cp "$1" "$root/bin/"
+  ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+for b in "$@"; do copy_with_libs "$b"; done
+cp "$here/guest-lib.sh" "$root/guest-lib.sh"
+cp "$scenario" "$root/scenario"
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs run /run
+mount -t tmpfs tmp /tmp
+for m in $(cat /lib/modules/order); do
+  insmod /lib/modules/$m.ko || echo "LAB: FAIL insmod $m"
+done
+echo "LAB-BEGIN"
+sh /scenario
+echo "LAB-DONE"
+poweroff -f
+INIT
+chmod +x "$root/init" "$root/scenario"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd"
+
+# The boot, bounded in time; the guest's console is the report.
+start=$(date +%s)
+status=0
+timeout --kill-after=10 "$limit" qemu-system-x86_64 -nographic -no-reboot -m 1024 -smp 2 \
+  -kernel "$vmlinuz" -initrd "$work/initrd" \
+  -append "console=ttyS0 panic=-1 loglevel=3" \
+  -netdev user,id=n0 -device e1000,netdev=n0 < /dev/null > "$work/console" 2>&1 || status=$?
+took=$(( $(date +%s) - start ))
+tr -d '\r' < "$work/console" > "$work/console.txt"
+if [[ -n ${AMD_LAB_VERBOSE:-} ]]; then cat "$work/console.txt"; else grep -E '^LAB' "$work/console.txt" || true; fi
+passed=$(grep -c '^LAB: PASS' "$work/console.txt" || true)
+failed=$(grep -c '^LAB: FAIL' "$work/console.txt" || true)
+if [[ $status -eq 124 || $status -eq 137 ]]; then
+  echo "kernel-lab: $(basename "$scenario"): timed out after ${limit}s ($pkg)"
+  tail -40 "$work/console.txt"
+  exit 1
+fi
+if ! grep -q '^LAB-DONE' "$work/console.txt" || ((failed > 0 || passed == 0)); then
+  echo "kernel-lab: $(basename "$scenario"): $passed passed, $failed failed, in ${took}s ($pkg); console:"
+  tail -60 "$work/console.txt"
+  exit 1
+fi
+echo "kernel-lab: $(basename "$scenario"): $passed passed, 0 failed, in ${took}s ($pkg)"
