@@ -31,9 +31,9 @@ if [[ ${1:-} == --held ]]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p"
     }
     $ours && rm -f "$policy"
-    for unit in "$p.service" "$p.socket"; do
-      systemctl disable "$unit" >/dev/null 2>&1 ||
-        rm -f /etc/systemd/system/*.wants/"$unit"
+    for unit in $(dpkg -L "$p" | grep -E '/systemd/system/[^/]+\.(service|socket)$' | xargs -rn1 basename); do
+      systemctl disable "$unit" >/dev/null 2>&1 || true
+      rm -f /etc/systemd/system/*.wants/"$unit"
     done
   done
   exit 0
@@ -48,6 +48,7 @@ packages=(
   libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
   util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip
   qemu-system-x86 busybox-static cpio       # tests: the kernel lab (tests/kernel-lab/)
+  libnfs-utils                              # tests: nfs-ls, an independent NFS client
 )
 
 missing=()
@@ -64,5 +65,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# rpcbind: the tests register amd with a private rpcbind of their own.
-bash "$0" --held rpcbind
+# Servers the tests run private copies of: rpcbind (amd registers AMQ with
+# it), nfs-ganesha (the kernel lab's NFS server); libnfs's tools are an
+# independent NFS client.
+bash "$0" --held rpcbind nfs-ganesha nfs-ganesha-vfs

@@ -1,4 +1,6 @@
-# Helpers for kernel-lab scenarios (sourced in the guest).
+# Helpers for kernel-lab scenarios (sourced in the guest), and what the
+# scenario's host side wrote down for it (/lab.env).
+. /lab.env
 # check NAME COMMAND...: one line "LAB: PASS NAME" or "LAB: FAIL NAME".
 check() {
   local name=$1

@@ -12,6 +12,13 @@
 # in the guest's /bin. The guest reaches this host's loopback at 10.0.2.2
 # (QEMU user networking).
 #
+# When SCENARIO.host (scenarios/nfs.host for scenarios/nfs.sh) exists, the
+# lab runs in private mount and network namespaces of its own (root
+# needed), with only loopback up and an empty /run, and sources it there
+# before the boot: it starts the servers the guest talks to (adding their
+# pids to lab_pids, which the lab stops when it ends, however it ends) and
+# may write variables for the guest to $lab_env.
+#
 # The kernel package (apt-get download) and its unpacked modules are cached
 # in $AMD_LAB_CACHE (default /var/cache/amd-kernel-lab), so a rerun costs
 # only the initramfs (about a second) and the boot. The boot is bounded by
@@ -26,6 +33,13 @@ limit=${AMD_LAB_TIMEOUT:-300}
 modules=(sunrpc lockd grace nfs_acl nfs nfsv3 autofs4 fuse e1000)
 
 skip() { echo "AMD-SKIP: $*"; exit 0; }
+host_setup=${scenario%.sh}.host
+if [[ -e $host_setup && -z ${AMD_LAB_NAMESPACE:-} ]]; then
+  [[ $(id -u) -eq 0 ]] || skip "$(basename "$host_setup") needs root (private namespaces)"
+  unshare -m -n --propagation private true 2>/dev/null || skip "cannot create mount and network namespaces"
+  exec unshare -m -n --propagation private env AMD_LAB_NAMESPACE=1 bash -c \
+    'ip link set lo up && mount -t tmpfs amd-lab-run /run && exec "$0" "$@"' "$0" "$scenario" "$@"
+fi
 for tool in qemu-system-x86_64 busybox cpio apt-get dpkg-deb; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/install-deps.sh)"
 done
@@ -67,8 +81,23 @@ for m in "${modules[@]}"; do visit "$m"; done
 
 # The initramfs, built afresh (it holds this build's binaries).
 work=$(mktemp -d /tmp/amd-kernel-lab-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+lab_pids=()
+stop_host() {
+  local p
+  for p in "${lab_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${lab_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop_host EXIT
 root=$work/root
+lab_dir=$work/host
+lab_env=$work/lab.env
+mkdir -p "$lab_dir"
+: > "$lab_env"
+if [[ -e $host_setup ]]; then
+  # shellcheck source=/dev/null
+  . "$host_setup"
+fi
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,mnt,lib/modules,usr/bin,usr/sbin}
 cp /bin/busybox "$root/bin/busybox"
 for m in "${order[@]}"; do cp "${path_of[$m]}" "$root/lib/modules/$m.ko"; done
@@ -82,6 +111,7 @@ copy_with_libs() {
 }
 for b in "$@"; do copy_with_libs "$b"; done
 cp "$here/guest-lib.sh" "$root/guest-lib.sh"
+cp "$lab_env" "$root/lab.env"
 cp "$scenario" "$root/scenario"
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
