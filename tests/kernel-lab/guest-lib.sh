@@ -24,3 +24,27 @@ net_up() {
   ip addr add 10.0.2.15/24 dev eth0
   ip route add default via 10.0.2.2
 }
+# start_amd: amd on /home with the map amd.home read from standard input;
+# unmount_on_exit, log in /tmp/amd.log. Checks that /home is served.
+start_amd() {
+  mkdir -p /etc/amd /home
+  cat > /etc/amd/amd.home
+  cat > /etc/amd.conf <<CONF
+[ global ]
+search_path = /etc/amd
+plock = no
+unmount_on_exit = yes
+log_file = /tmp/amd.log
+[ /home ]
+map_name = amd.home
+CONF
+  amd -F /etc/amd.conf
+  check amd-ready wait_for 30 grep -q ' /home autofs ' /proc/mounts
+}
+# stop_amd: SIGTERM to amd (its pid from amq); checks that every mount of
+# it is gone.
+stop_amd() {
+  kill -TERM "$(amq -p)"
+  check unmounted-on-exit wait_for 60 sh -c '! grep -qE " /home| nfs " /proc/mounts'
+  grep -E 'error|warning' /tmp/amd.log | head -8
+}

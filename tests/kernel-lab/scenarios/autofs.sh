@@ -8,26 +8,13 @@ check modules-fuse grep -qw fuse /proc/filesystems
 net_up
 check network sh -c 'ip addr show eth0 | grep -q 10.0.2.15'
 
-mkdir -p /srv/users/alice /srv/users/bob /etc/amd /home
+mkdir -p /srv/users/alice /srv/users/bob
 echo alice > /srv/users/alice/file
 echo bob > /srv/users/bob/file
-echo '* type:=lofs;rfs:=/srv/users/${key};opts:=unmount' > /etc/amd/amd.home
-cat > /etc/amd.conf <<CONF
-[ global ]
-search_path = /etc/amd
-plock = no
-unmount_on_exit = yes
-log_file = /tmp/amd.log
-[ /home ]
-map_name = amd.home
-CONF
-amd -F /etc/amd.conf
-check amd-ready wait_for 30 grep -q ' /home autofs ' /proc/mounts
+echo '* type:=lofs;rfs:=/srv/users/${key};opts:=unmount' | start_amd
 check trigger-alice test "$(cat /home/alice/file)" = alice
 check trigger-bob test "$(cat /home/bob/file)" = bob
 check mounted grep -q ' /home/alice ' /proc/mounts
 check unknown-key-fails sh -c '! ls /home/nobody 2>/dev/null'
 check amq-lists sh -c 'amq | grep -q "^/home/alice  *lofs"'
-kill -TERM "$(amq -p)"
-check unmounted-on-exit wait_for 30 sh -c '! grep -q " /home" /proc/mounts'
-grep -E 'error|warning' /tmp/amd.log | head -5
+stop_amd
