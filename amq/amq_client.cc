@@ -81,6 +81,11 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, const std::
   }
   int fd = ::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::FromErrno("socket", errno);
+  if (local_ && ::bind(fd, reinterpret_cast<const sockaddr*>(&*local_), sizeof *local_) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::FromErrno("bind", err);
+  }
   timeval tv{timeout_s, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

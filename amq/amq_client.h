@@ -32,6 +32,9 @@ class Client {
   // be reached gives way to the other.
   Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s = 40,
                                     uint32_t vers = 1);
+  // Calls from this local address (port 0: any) instead of the one the
+  // kernel picks.
+  void BindTo(const sockaddr_in& local) { local_ = local; }
 
  private:
   Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args, int timeout_s,
@@ -41,6 +44,7 @@ class Client {
   uint32_t prog_;
   bool tcp_, udp_, udp_first_;
   std::optional<uint16_t> port_;
+  std::optional<sockaddr_in> local_;
   uint32_t calls_ = 0;
 };
 

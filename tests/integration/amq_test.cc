@@ -13,11 +13,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "amq/amq_client.h"
 #include "base/subprocess.h"
 #include "rpc/amq_port_file.h"
 #include "rpc/amq_prot.h"
-#include "rpc/record_marking.h"
-#include "rpc/rpc_message.h"
 #include "rpc/xdr_codec.h"
 #include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
@@ -25,11 +24,6 @@
 
 namespace amd::testing {
 namespace {
-
-template <typename T>
-xdrproc_t P(bool_t (*f)(XDR*, T*)) {
-  return reinterpret_cast<xdrproc_t>(f);
-}
 
 uint16_t FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -43,53 +37,26 @@ uint16_t FreePort() {
   return ntohs(a.sin_port);
 }
 
-// One AMQ call; the whole reply message ("" bytes when none came).
-std::vector<uint8_t> Call(uint16_t port, bool tcp, uint32_t proc, const std::vector<uint8_t>& args = {}) {
-  static uint32_t xid = 1;
-  int fd = ::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::vector<uint8_t> out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    auto msg = rpc::CallMessage(xid++, 300019, 1, proc, args);
-    if (tcp) msg = rpc::FrameRecord(msg);
-    ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
-    uint8_t buf[65536];
-    if (tcp) {
-      rpc::RecordAssembler r(1 << 20);
-      while (true) {
-        if (auto rec = r.Next()) {
-          out = *rec;
-          break;
-        }
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        r.Feed(std::span<const uint8_t>(buf, size_t(n)));
-      }
-    } else {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n > 0) out.assign(buf, buf + n);
-    }
-  }
-  ::close(fd);
-  return out;
-}
+using amq::P;
+using amq::StringArg;
 
-std::vector<uint8_t> StringArg(const std::string& s) {
-  amq_string v = const_cast<char*>(s.c_str());
-  return *rpc::XdrEncode(P(xdr_amq_string), &v);
+// One AMQ call (version 1) to amd's port over TCP or UDP, from loopback or
+// from the local address `from`: its results, or why there are none.
+Result<std::vector<uint8_t>> Call(uint16_t port, bool tcp, uint32_t proc, const std::vector<uint8_t>& args = {},
+                                  const char* from = "127.0.0.1") {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from, &addr.sin_addr);
+  amq::Client client(addr, 300019, tcp, !tcp, port, /*udp_first=*/!tcp);
+  client.BindTo(addr);
+  return client.Call(proc, args, 5);
 }
 
 template <typename T>
-void Decode(const std::vector<uint8_t>& reply, rpc::XdrValue<T>* out) {
-  auto r = rpc::ParseReply(reply);
-  INFO(r.status().ToString());
-  REQUIRE(r.ok());
-  REQUIRE(out->Decode(r->results).ok());
+void Decode(const Result<std::vector<uint8_t>>& results, rpc::XdrValue<T>* out) {
+  INFO(results.status().ToString());
+  REQUIRE(results.ok());
+  REQUIRE(out->Decode(*results).ok());
 }
 
 bool HasNode(const amq_mount_tree* t, const std::string& dir, const std::string& type) {
@@ -127,7 +94,7 @@ TEST_CASE("AMQ answers every query over TCP and UDP", "[root]") {
   INFO(f.amd.Log());
   for (bool tcp : {true, false}) {
     CAPTURE(tcp);
-    CHECK(rpc::ParseReply(Call(f.port, tcp, AMQPROC_NULL)).ok());
+    CHECK(Call(f.port, tcp, AMQPROC_NULL).ok());
     rpc::XdrValue<int> pid(P(xdr_int));
     Decode(Call(f.port, tcp, AMQPROC_GETPID), &pid);
     CHECK(pid.get() == f.amd.pid());
@@ -162,8 +129,8 @@ TEST_CASE("AMQ answers every query over TCP and UDP", "[root]") {
     Decode(Call(f.port, tcp, AMQPROC_PAWD, StringArg("/tmp")), &pawd);
     CHECK(std::string(pawd.get()).empty());  // no link leads there
     // AMQPROC_MOUNT is gone, as in am-utils 6.x; a bad argument is garbage.
-    CHECK(rpc::ParseReply(Call(f.port, tcp, 7)).status().ToString().find("procedure unavailable") == 0);
-    CHECK(rpc::ParseReply(Call(f.port, tcp, AMQPROC_MNTTREE, {0, 0, 0, 9}))
+    CHECK(Call(f.port, tcp, 7).status().ToString().find("procedure unavailable") == 0);
+    CHECK(Call(f.port, tcp, AMQPROC_MNTTREE, {0, 0, 0, 9})
               .status()
               .ToString()
               .find("could not decode") != std::string::npos);
@@ -176,8 +143,8 @@ TEST_CASE("AMQ: root unmounts and sets options, anyone else is refused", "[root]
   pid_t child = ::fork();
   if (child == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    auto r = rpc::ParseReply(Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice")));
-    auto q = rpc::ParseReply(Call(f.port, true, AMQPROC_GETPID));
+    auto r = Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice"));
+    auto q = Call(f.port, true, AMQPROC_GETPID);
     ::_exit(!r.ok() && r.status().code() == std::make_error_code(std::errc::permission_denied) && q.ok() ? 0 : 1);
   }
   int status = 0;
@@ -200,7 +167,7 @@ TEST_CASE("AMQ: root unmounts and sets options, anyone else is refused", "[root]
   CHECK(fields[1] == 0);
   // UMNT is asynchronous.
   REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
-  CHECK(rpc::ParseReply(Call(f.port, false, AMQPROC_UMNT, StringArg(f.home + "/bob"))).ok());
+  CHECK(Call(f.port, false, AMQPROC_UMNT, StringArg(f.home + "/bob")).ok());
   CHECK(WaitUntil([&] { return !IsMountPoint(f.home + "/bob"); }, std::chrono::seconds(5)));
   // SETOPT: flush the map cache; a log file that is not amd's is refused.
   amq_setopt flush{AMOPT_FLUSHMAPC, const_cast<char*>("")};
@@ -337,42 +304,13 @@ TEST_CASE("AMQ refuses changes to a caller that is not on loopback", "[root]") {
     AMD_SKIP("cannot configure the test's network namespace with ip(8)");
   }
   Fixture f("", "amq_listen_address = 0.0.0.0\n");
-  auto call_from = [&](const char* from, uint32_t proc, const std::vector<uint8_t>& args) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in local{}, remote{};
-    local.sin_family = remote.sin_family = AF_INET;
-    ::inet_pton(AF_INET, from, &local.sin_addr);
-    ::inet_pton(AF_INET, from, &remote.sin_addr);
-    remote.sin_port = htons(f.port);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::vector<uint8_t> reply;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0) {
-      auto msg = rpc::FrameRecord(rpc::CallMessage(77, 300019, 1, proc, args));
-      ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
-      rpc::RecordAssembler r(1 << 20);
-      uint8_t buf[4096];
-      while (true) {
-        if (auto rec = r.Next()) {
-          reply = *rec;
-          break;
-        }
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        r.Feed(std::span<const uint8_t>(buf, size_t(n)));
-      }
-    }
-    ::close(fd);
-    return rpc::ParseReply(reply);
-  };
-  auto refused = call_from("10.77.0.1", AMQPROC_UMNT, StringArg(f.home + "/alice"));
+  auto refused = Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice"), "10.77.0.1");
   CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
-  CHECK(call_from("10.77.0.1", AMQPROC_GETPID, {}).ok());  // queries stay open
+  CHECK(Call(f.port, true, AMQPROC_GETPID, {}, "10.77.0.1").ok());  // queries stay open
   CHECK(IsMountPoint(f.home + "/alice"));
   CHECK(f.amd.Log().find("refused procedure 2 to 10.77.0.1:") != std::string::npos);
   // The same from loopback, as root, is done.
-  CHECK(call_from("127.0.0.1", AMQPROC_UMNT, StringArg(f.home + "/alice")).ok());
+  CHECK(Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice"), "127.0.0.1").ok());
   CHECK(WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(5)));
 }
 
