@@ -328,6 +328,7 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
     }
     auto rec = MountLocation(in.node_path, loc, *in.mount_ctx, kernel_);
     if (rec.ok()) {
+      for (const auto& w : rec->warnings) diag.Warning(in.node_path + ": " + w);
       if (rec->utimeout) {
         // The kernel's own idle time for this key (a direct point is one
         // key: its whole autofs mount's timeout).

@@ -3,7 +3,11 @@
 
 #include <sys/mount.h>
 
+#include <algorithm>
+
 #include "amd/linux_mount_options.h"
+#include "base/strings.h"
+#include "maps/mount_options.h"
 #include "maps/mount_types.h"
 
 namespace amd {
@@ -108,13 +112,30 @@ Status MountProgram(Run& run, const std::string& node, const maps::LocationResul
   return run.Show(sublink.empty() ? fs : sublink, node, loc.options.Value(Option::kOpts));
 }
 
-Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& loc) {
-  std::string rhost(loc.options.Value(Option::kRhost));
-  auto choice = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world);
+// The file server of an NFS location: its name, address and the options
+// chosen for it (opts or remopts).
+struct NfsServer {
+  std::string rhost;
+  uint32_t address = 0;
+  std::string options;
+};
+Result<NfsServer> ResolveServer(const Run& run, const maps::LocationResult& loc, const char* type) {
+  NfsServer srv;
+  srv.rhost = loc.options.Value(Option::kRhost);
+  srv.options = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world).options;
   std::vector<uint32_t> addrs;
-  if (run.ctx().world != nullptr) addrs = run.ctx().world->HostAddresses(rhost);
-  if (addrs.empty()) return Status::Error("nfs: host " + rhost + " does not resolve", std::errc::host_unreachable);
-  NfsMount nfs = BuildNfsMount(rhost, loc.options.Value(Option::kRfs), choice.options, addrs.front(),
+  if (run.ctx().world != nullptr) addrs = run.ctx().world->HostAddresses(srv.rhost);
+  if (addrs.empty()) {
+    return Status::Error(std::string(type) + ": host " + srv.rhost + " does not resolve", std::errc::host_unreachable);
+  }
+  srv.address = addrs.front();
+  return srv;
+}
+
+Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& loc) {
+  auto srv = ResolveServer(run, loc, "nfs");
+  if (!srv.ok()) return srv.status();
+  NfsMount nfs = BuildNfsMount(srv->rhost, loc.options.Value(Option::kRfs), srv->options, srv->address,
                                run.ctx().nfs_vers, run.ctx().nfs_proto);
   return MountThenShow(run, node, loc, [&](const std::string& dir) {
     Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
@@ -122,6 +143,52 @@ Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& l
       return Status(s.code(), s.context() + " (this kernel has no NFS client)");
     }
     return s;
+  });
+}
+
+// type:=host: every export of rhost, each at its own path below the node
+// (parents before the exports inside them). An export that cannot be
+// mounted is skipped with a warning; the mount fails only when none could.
+Status MountHost(Run& run, const std::string& node, const maps::LocationResult& loc) {
+  auto srv = ResolveServer(run, loc, "host");
+  if (!srv.ok()) return srv.status();
+  const std::string& rhost = srv->rhost;
+  std::optional<uint16_t> mountport;
+  if (auto p = maps::MountOptionValue(srv->options, "mountport")) {
+    auto n = ParseInteger(*p);
+    if (!n || *n <= 0 || *n > 65535) return Status::Error("host: mountport=" + *p + " is not a port number");
+    mountport = static_cast<uint16_t>(*n);
+  }
+  std::string proto = run.ctx().nfs_proto.empty() ? maps::MountOptionValue(srv->options, "proto").value_or("")
+                                                  : run.ctx().nfs_proto;
+  auto exports = run.ctx().world->ServerExports(srv->address, mountport, proto);
+  if (!exports.ok()) return Status(exports.status().code(), "host " + rhost + ": " + exports.status().context());
+  std::vector<std::string> dirs;
+  for (const auto& d : *exports) {
+    if (!d.empty() && d[0] == '/' && d.find("/../") == std::string::npos && !d.ends_with("/..")) dirs.push_back(d);
+  }
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  if (dirs.empty()) return Status::Error("host " + rhost + " exports nothing", std::errc::no_such_file_or_directory);
+  return MountThenShow(run, node, loc, [&](const std::string& dir) {
+    Status last;
+    int mounted = 0;
+    for (const auto& d : dirs) {
+      std::string at = d == "/" ? dir : dir + d;
+      NfsMount nfs = BuildNfsMount(rhost, d, srv->options, srv->address, run.ctx().nfs_vers, run.ctx().nfs_proto);
+      Status s = at == dir ? Status() : run.MakeDir(at);
+      if (s.ok()) s = run.Mount(nfs.source, at, nfs.fstype, nfs.flags, nfs.data);
+      if (s.ok()) {
+        ++mounted;
+      } else {
+        last = s;
+        run.record().warnings.push_back("host " + rhost + ": export " + d + " not mounted: " + s.ToString());
+      }
+    }
+    if (mounted == 0) return Status(last.code(), "host " + rhost + ": no export could be mounted (" +
+                                                     std::to_string(dirs.size()) + " tried; last: " +
+                                                     last.ToString() + ")");
+    return Status();
   });
 }
 
@@ -164,8 +231,7 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
   } else if (type == "nfs") {
     s = MountNfs(run, node, loc);
   } else if (type == "host") {
-    s = Status::Error("host: mounting every export needs the MOUNT protocol client, "
-                      "which this build does not have", std::errc::not_supported);
+    s = MountHost(run, node, loc);
   } else {
     s = Status::Error("type:=" + type + " is not supported by this amd", std::errc::not_supported);
   }

@@ -6,7 +6,8 @@
 //
 // In place on the node: link/linkx (a bind mount, or a symlink when
 // autofs_use_lofs = no), lofs (bind of rfs), device types (mount of dev),
-// nfs. With a sublink, the file system is mounted at ${fs} and the node
+// nfs, host (every export of rhost at its own path below the node). With
+// a sublink, the file system is mounted at ${fs} and the node
 // shows ${fs}/sublink. program runs its mount command for ${fs} and binds
 // ${fs} onto the node, so the key shows ${fs}.
 #ifndef AMD_AMD_MOUNTER_H_
@@ -41,6 +42,9 @@ struct MountRecord {
   std::chrono::microseconds mount_time{0};  // from the first request to mounted
   uint64_t requests = 0;                    // kernel requests this mount answered
   std::vector<MountAction> actions;  // in the order they were done
+  // What went wrong without failing the mount (type:=host: exports that
+  // could not be mounted), for the log.
+  std::vector<std::string> warnings;
 };
 
 struct MountContext {

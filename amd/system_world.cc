@@ -13,6 +13,8 @@
 #include <bit>
 #include <cstdlib>
 
+#include "rpc/mount_protocol.h"
+
 namespace amd {
 
 SystemWorld::SystemWorld() {
@@ -68,6 +70,18 @@ std::vector<uint32_t> SystemWorld::HostAddresses(const std::string& name) {
   }
   ::freeaddrinfo(res);
   return out;
+}
+
+Result<std::vector<std::string>> SystemWorld::ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+                                                            std::string_view proto) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(address);
+  auto list = rpc::FetchExports(a, mountport, proto, std::chrono::seconds(10));
+  if (!list.ok()) return list.status();
+  std::vector<std::string> dirs;
+  for (auto& e : *list) dirs.push_back(std::move(e.dir));
+  return dirs;
 }
 
 std::optional<std::string> SystemWorld::Getenv(const std::string& name) {

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "rpc/amq_prot.h"
+#include "rpc/rpc_client.h"
 
 namespace amd::amq {
 
@@ -25,27 +26,17 @@ xdrproc_t P(bool_t (*f)(XDR*, T*)) {
 class Client {
  public:
   Client(sockaddr_in addr, uint32_t prog, bool tcp, bool udp, std::optional<uint16_t> port,
-         bool udp_first = false)
-      : addr_(addr), prog_(prog), tcp_(tcp), udp_(udp), udp_first_(udp_first), port_(port) {}
+         bool udp_first = false);
 
   // The results of `proc`, or why there are none. A transport that cannot
   // be reached gives way to the other.
   Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s = 40,
-                                    uint32_t vers = 1);
-  // Calls from this local address (port 0: any) instead of the one the
-  // kernel picks.
-  void BindTo(const sockaddr_in& local) { local_ = local; }
+                                    uint32_t vers = 1) {
+    return rpc_.Call(proc, args, std::chrono::seconds(timeout_s), vers);
+  }
 
  private:
-  Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, const std::vector<uint8_t>& args, int timeout_s,
-                                      uint32_t vers);
-
-  sockaddr_in addr_;
-  uint32_t prog_;
-  bool tcp_, udp_, udp_first_;
-  std::optional<uint16_t> port_;
-  std::optional<sockaddr_in> local_;
-  uint32_t calls_ = 0;
+  rpc::Client rpc_;
 };
 
 // An amq_string argument.

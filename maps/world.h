@@ -1,6 +1,7 @@
 // World: the facts about the machine and the network that selector functions
 // and option expansion need (exists(), netgrp(), xhost(), in_network(),
-// environment variables, host name canonicalisation).
+// environment variables, host name canonicalisation), and what type:=host
+// asks a file server (its exports).
 //
 // The map language reaches the world only through this interface so that the
 // parser and evaluator stay pure and tests can substitute a FakeWorld. The
@@ -12,7 +13,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "base/status.h"
 
 namespace amd::maps {
 
@@ -34,6 +38,11 @@ class World {
   virtual std::vector<std::string> HostNames(const std::string& name) = 0;
   // IPv4 addresses of a host, host byte order; empty when it does not resolve.
   virtual std::vector<uint32_t> HostAddresses(const std::string& name) = 0;
+  // The directories a file server exports (MOUNT EXPORT), asked of its
+  // MOUNT service at `mountport` when given (else through rpcbind), over
+  // `proto` ("tcp", "udp") when given; `address` is host byte order.
+  virtual Result<std::vector<std::string>> ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+                                                         std::string_view proto) = 0;
   // getenv(name).
   virtual std::optional<std::string> Getenv(const std::string& name) = 0;
   // The IPv4 networks of the local interfaces (read once at start-up).

@@ -3,6 +3,8 @@
 
 #include <system_error>
 
+#include "rpc/xdr_stream.h"
+
 namespace amd::rpc {
 namespace {
 
@@ -15,50 +17,12 @@ constexpr uint32_t kRpcMismatch = 0;
 constexpr uint32_t kAuthError = 1;
 constexpr size_t kMaxAuthBody = 400;
 
-// Reads big-endian XDR units from a byte span.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> b) : b_(b) {}
-  bool U32(uint32_t* v) {
-    if (b_.size() - pos_ < 4) return false;
-    *v = (uint32_t{b_[pos_]} << 24) | (uint32_t{b_[pos_ + 1]} << 16) | (uint32_t{b_[pos_ + 2]} << 8) |
-         uint32_t{b_[pos_ + 3]};
-    pos_ += 4;
-    return true;
-  }
-  // Variable-length opaque of at most `max` bytes (padded to 4).
-  bool Opaque(size_t max, std::span<const uint8_t>* out) {
-    uint32_t n;
-    if (!U32(&n) || n > max) return false;
-    size_t padded = (static_cast<size_t>(n) + 3) & ~size_t{3};
-    if (b_.size() - pos_ < padded) return false;
-    *out = b_.subspan(pos_, n);
-    pos_ += padded;
-    return true;
-  }
-  std::span<const uint8_t> Rest() const { return b_.subspan(pos_); }
-  bool AtEnd() const { return pos_ == b_.size(); }
+void PutU32(std::vector<uint8_t>* out, uint32_t v) { XdrWriter(out).U32(v); }
 
- private:
-  std::span<const uint8_t> b_;
-  size_t pos_ = 0;
-};
-
-void PutU32(std::vector<uint8_t>* out, uint32_t v) {
-  out->push_back(static_cast<uint8_t>(v >> 24));
-  out->push_back(static_cast<uint8_t>(v >> 16));
-  out->push_back(static_cast<uint8_t>(v >> 8));
-  out->push_back(static_cast<uint8_t>(v));
-}
-
-void PutOpaque(std::vector<uint8_t>* out, std::span<const uint8_t> data) {
-  PutU32(out, static_cast<uint32_t>(data.size()));
-  out->insert(out->end(), data.begin(), data.end());
-  while (out->size() % 4 != 0) out->push_back(0);
-}
+void PutOpaque(std::vector<uint8_t>* out, std::span<const uint8_t> data) { XdrWriter(out).Opaque(data); }
 
 std::optional<AuthSys> ParseAuthSys(std::span<const uint8_t> body) {
-  Reader r(body);
+  XdrReader r(body);
   AuthSys a;
   std::span<const uint8_t> machine;
   uint32_t n;
@@ -85,7 +49,7 @@ void ReplyHeader(std::vector<uint8_t>* out, uint32_t xid, uint32_t reply_stat) {
 }  // namespace
 
 std::variant<Call, CallParseError> ParseCall(std::span<const uint8_t> msg) {
-  Reader r(msg);
+  XdrReader r(msg);
   CallParseError err;
   uint32_t type, rpcvers;
   if (!r.U32(&err.xid) || !r.U32(&type)) {
@@ -192,7 +156,7 @@ std::vector<uint8_t> CallMessage(uint32_t xid, uint32_t prog, uint32_t vers, uin
 }
 
 Result<Reply> ParseReply(std::span<const uint8_t> msg) {
-  Reader r(msg);
+  XdrReader r(msg);
   Reply reply;
   uint32_t type, stat;
   auto bad = [](const std::string& why) {

@@ -360,6 +360,54 @@ TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]")
   for (uint32_t t = 1; t <= 4; ++t) CHECK(f.autofs->AnswerFor(t) == "ready");
 }
 
+TEST_CASE("engine: type:=host mounts every export of the server below the key, parents first", "[engine]") {
+  Fixture f("h type:=host;rhost:=srv;opts:=ro,soft,mountport=20048,proto=udp\n"
+            "none type:=host;rhost:=empty\n"
+            "down type:=host;rhost:=down\n");
+  f.world.addresses["srv"] = {0x0a000003};
+  f.world.addresses["empty"] = {0x0a000004};
+  f.world.addresses["down"] = {0x0a000005};
+  f.world.exports[0x0a000003] = {"/b", "/a/sub", "/a", "relative", "/a"};
+  f.world.exports[0x0a000004] = {};
+  f.kernel.FailPrefix("mount srv:/b ", EACCES);
+  CHECK(f.Request("h", 1) == "ready");
+  REQUIRE(f.world.asked_exports.size() == 1);
+  CHECK(f.world.asked_exports[0] == "167772163 20048 udp");
+  std::vector<std::string> mounts;
+  for (const auto& c : f.kernel.calls()) {
+    if (c.rfind("mount srv:", 0) == 0 || c.rfind("mkdir /home/h", 0) == 0) mounts.push_back(c.substr(0, c.find(" nfs")));
+  }
+  CHECK(mounts == std::vector<std::string>{"mkdir /home/h", "mkdir /home/h/a", "mount srv:/a /home/h/a",
+                                           "mkdir /home/h/a/sub", "mount srv:/a/sub /home/h/a/sub",
+                                           "mkdir /home/h/b", "mount srv:/b /home/h/b"});
+  CHECK(f.log_text.str().find("/home/h: host srv: export /b not mounted") != std::string::npos);
+  // Each export is an NFS mount with the location's options.
+  bool found = false;
+  for (const auto& c : f.kernel.calls()) {
+    if (c.rfind("mount srv:/a/sub ", 0) == 0) {
+      found = true;
+      CHECK(c.find("proto=udp") != std::string::npos);
+      CHECK(c.find("soft") != std::string::npos);
+      CHECK(c.find("addr=10.0.0.3") != std::string::npos);
+    }
+  }
+  CHECK(found);
+  // The expiry undoes them in reverse: inner exports first.
+  CHECK(f.Expire("h", 2) == "ready");
+  std::vector<std::string> unmounts;
+  for (const auto& c : f.kernel.calls()) {
+    if (c.rfind("umount /home/h", 0) == 0) unmounts.push_back(c);
+  }
+  REQUIRE(unmounts.size() == 2);
+  CHECK(unmounts[0].rfind("umount /home/h/a/sub", 0) == 0);
+  CHECK(unmounts[1].rfind("umount /home/h/a ", 0) == 0);
+  // A server that exports nothing, and one whose MOUNT service does not answer.
+  CHECK(f.Request("none", 3) == "fail 2");
+  CHECK(f.log_text.str().find("host empty exports nothing") != std::string::npos);
+  CHECK(f.Request("down", 4) != "ready");
+  CHECK(f.log_text.str().find("host down: MOUNT EXPORT: no answer") != std::string::npos);
+}
+
 TEST_CASE("a dropped reply answers FAIL", "[engine]") {
   auto state = std::make_shared<FakeAutofsState>();
   auto a = std::make_shared<FakeAutofs>("/x", state);

@@ -2,7 +2,9 @@
 # on the host (scenarios/nfs.host): a subdirectory of the export with its
 # mount options, the whole export with sublink, a first location whose
 # server does not answer (the next one is tried), and nfsl both ways (a
-# link when rhost is this host and fs exists, NFS otherwise).
+# link when rhost is this host and fs exists, NFS otherwise), and
+# type:=host (every export the server lists through MOUNT EXPORT, found
+# through rpcbind).
 . /guest-lib.sh
 net_up
 hostname labguest
@@ -15,6 +17,7 @@ alice     rfs:=$EXPORT/alice
 dead      opts:=vers=3,proto=tcp,port=2050,mountport=20050,mountproto=tcp,nolock,soft,timeo=10,retrans=1;rfs:=$EXPORT/bob rfs:=$EXPORT/bob
 nfsl-here type:=nfsl;rhost:=labguest;rfs:=$EXPORT/alice;fs:=/srv/local
 nfsl-away type:=nfsl;rfs:=$EXPORT/alice
+srv       type:=host;opts:=vers=3,proto=tcp,nolock,soft,timeo=50,retrans=1
 *         rfs:=$EXPORT;sublink:=\${key}
 MAP
 check nfs-subdirectory test "$(cat /home/alice/file)" = "alice over nfs"
@@ -26,5 +29,8 @@ check nfsl-local-link test "$(cat /home/nfsl-here/file)" = "local copy"
 check nfsl-local-not-nfs sh -c "! grep ' /home/nfsl-here ' /proc/mounts | grep -q ' nfs '"
 check nfsl-remote-nfs test "$(cat /home/nfsl-away/file)" = "alice over nfs"
 check nfsl-remote-is-nfs grep -q ' /home/nfsl-away nfs ' /proc/mounts
+check host-first-export test "$(cat /home/srv$EXPORT/alice/file)" = "alice over nfs"
+check host-second-export test "$(cat /home/srv$EXPORT2/file)" = "second export"
+check host-two-nfs-mounts test "$(grep -c ' /home/srv/.* nfs ' /proc/mounts)" = 2
 check amq-nfs sh -c 'amq -m | grep -q "^10.0.2.2:"'
 stop_amd
