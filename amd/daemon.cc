@@ -21,6 +21,7 @@
 #include "amd/autofs_front_end.h"
 #include "amd/engine.h"
 #include "amd/logging.h"
+#include "amd/nfs_front_end.h"
 #include "amd/sd_notify.h"
 #include "amd/run_loop.h"
 #include "amd/supervisor.h"
@@ -140,19 +141,61 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
           io.stop();
         }
       });
+  // The classic NFS front end, when some map asks for it (mount_type = nfs).
+  std::unique_ptr<NfsFrontEnd> nfs;
+  std::map<std::string, int> point_ids;
+  bool any_classic = false;
+  for (const auto& m : config->maps) any_classic |= m.section.Get("mount_type") == "nfs";
+  if (any_classic) {
+    const conf::Section& g = config->global;
+    NfsFrontEnd::Settings s;
+    s.address = g.Get("localhost_address");
+    s.allow_insecure_port = g.GetBool("nfs_allow_insecure_port");
+    s.allow_any_interface = g.GetBool("nfs_allow_any_interface");
+    s.mount_self = !args.no_self_mount;
+    s.attr_cache = static_cast<long>(g.GetInt("auto_attrcache"));
+    s.timeo = g.Get("nfs_retry_interval_toplvl");
+    s.retrans = g.Get("nfs_retransmit_counter_toplvl");
+    // amd's NFS mounts left by an earlier amd: serve them on their port.
+    if (auto table = kernel.MountTable(); table.ok()) {
+      for (const auto& m : config->maps) {
+        if (auto p = EarlierNfsPort(*table, m.dir)) s.port = *p;
+      }
+    }
+    nfs = std::make_unique<NfsFrontEnd>(
+        s,
+        [&io, &engine, &point_ids](const std::string& dir, const kernel::AutofsPacket& p) {
+          boost::asio::post(io, [&engine, &point_ids, dir, p] {
+            auto it = point_ids.find(dir);
+            if (it != point_ids.end() && engine) engine->OnPacket(it->second, p);
+          });
+        },
+        kernel, log);
+    if (Status st = nfs->Start(); !st.ok()) {
+      log->error("NFS front end: {}; maps with mount_type = nfs are served with autofs", st.ToString());
+      nfs.reset();
+    }
+  }
   Engine::Options options;
   options.pgrp = ::getpgrp();
+  if (nfs) {
+    options.classic = [&nfs](const std::string& path, bool top_level, std::function<std::vector<std::string>()> list) {
+      return nfs->CreateDirectory(path, top_level, std::move(list));
+    };
+  }
   options.inflight = start.inflight;
   options.held_pipes = start.held_pipes;
   std::map<int, std::string> point_paths;
   Engine::Watcher watcher{[&](int id, int fd, const std::string& path) {
                             front_end.Watch(id, fd);
                             point_paths[id] = path;
+                            point_ids[path] = id;
                             if (fd >= 0) start.link.Hold(path, fd);
                           },
                           [&](int id) {
                             front_end.Unwatch(id);
                             start.link.Release(point_paths[id]);
+                            point_ids.erase(point_paths[id]);
                             point_paths.erase(id);
                           }};
   maps::HostFacts facts = MakeHostFacts(*config);  // for the engine and AMQ's version text
@@ -239,6 +282,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   Tell(ready_fd, true);
   RunSpinning(io, std::chrono::microseconds(100));
   pool.Join();
+  if (nfs) nfs->Stop();
   log->info("exited");
   return 0;
 }

@@ -68,6 +68,7 @@ struct Engine::Point {
   bool created_dir = false;
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
   int expiring = 0;  // expire loops running for this point
+  bool classic = false;  // served by the NFS front end, not autofs
   std::string section;   // the amd.conf section of a top-level or direct point
   std::string map_spec;  // map_name, map_type and map_options it was made with
   std::map<std::string, Node> nodes;
@@ -119,6 +120,7 @@ struct Engine::Job {
   std::shared_ptr<const MountContext> mount_ctx;
   std::shared_ptr<const MapSettings> settings;
   pid_t pgrp = 0;
+  bool classic = false;  // the point is the NFS front end's
   uint64_t eval_generation = 0;  // of the configuration it evaluates with
   Clock::time_point start;
 };
@@ -140,7 +142,10 @@ void Engine::ApplyGlobalSettings() {
   mount_context_ = std::make_shared<const MountContext>(mc);
   // A direct mount point is a directory amd mounts over: never a symlink.
   mc.use_lofs = true;
-  direct_mount_context_ = std::make_shared<const MountContext>(std::move(mc));
+  direct_mount_context_ = std::make_shared<const MountContext>(mc);
+  mc.classic = true;
+  mc.shared = shared_mounts_;
+  classic_mount_context_ = std::make_shared<const MountContext>(std::move(mc));
   global_maps_ = std::make_shared<const MapSettings>(MapSettingsOf(g));
   eval_flags_.selectors_in_defaults = g.GetBool("selectors_in_defaults");
   eval_flags_.normalize_slashes = g.GetBool("normalize_slashes");
@@ -164,7 +169,9 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.ctx.normalize_slashes = eval_flags_.normalize_slashes;
   in.ctx.normalize_hostnames = eval_flags_.normalize_hostnames;
   in.ctx.domain_strip = eval_flags_.domain_strip;
-  in.mount_ctx = point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_ : mount_context_;
+  in.mount_ctx = point.classic ? classic_mount_context_
+                 : point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_ : mount_context_;
+  in.classic = point.classic;
   in.settings = global_maps_;
   in.pgrp = options_.pgrp;
   in.eval_generation = eval_generation_;
@@ -301,6 +308,24 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
       auto until = in.start + std::chrono::seconds(*d);
       if (until > Clock::now()) std::this_thread::sleep_until(until);
     }
+    if (loc.effective_type == "auto" && in.classic) {
+      // A directory of the front end, nothing in the kernel.
+      auto submap = SubMap(in, loc, diag);
+      auto e = submap ? options_.classic(in.node_path, false, nullptr)
+                      : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
+                            "sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
+                            std::errc::no_such_file_or_directory));
+      if (!e.ok()) {
+        outcome.status = e.status();
+        continue;
+      }
+      outcome.submap_endpoint = std::move(e.value());
+      outcome.submap = submap;
+      outcome.submap_pref = SubMapPref(in, loc);
+      outcome.submap_defaults = loc.defaults;
+      outcome.status = {};
+      return std::nullopt;
+    }
     if (loc.effective_type == "auto") {
       auto submap = SubMap(in, loc, diag);
       Status s = submap ? kernel_.MakeDir(in.node_path, 0555)
@@ -329,6 +354,7 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
     auto rec = MountLocation(in.node_path, loc, *in.mount_ctx, kernel_);
     if (rec.ok()) {
       for (const auto& w : rec->warnings) diag.Warning(in.node_path + ": " + w);
+      in.endpoint->ShowTarget(in.name, rec->target);
       if (rec->utimeout) {
         // The kernel's own idle time for this key (a direct point is one
         // key: its whole autofs mount's timeout).
@@ -476,10 +502,10 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
     if (loc != nullptr && loc->effective_type == "program" &&
         IsMountedAt(table, loc->options.Value(Option::kFs))) {
       rec.actions.push_back({MountAction::Kind::kProgram, std::string(loc->options.Value(Option::kFs)),
-                             ProgramUnmountCommand(*loc)});
+                             ProgramUnmountCommand(*loc), nullptr});
     }
-    rec.actions.push_back({MountAction::Kind::kMadeDir, path, {}});
-    for (size_t i = 0; i < entries.size(); ++i) rec.actions.push_back({MountAction::Kind::kMounted, path, {}});
+    rec.actions.push_back({MountAction::Kind::kMadeDir, path, {}, nullptr});
+    for (size_t i = 0; i < entries.size(); ++i) rec.actions.push_back({MountAction::Kind::kMounted, path, {}, nullptr});
     Node& n = points_[point_id]->nodes[name];
     n.state = Node::State::kMounted;
     n.generation = next_generation_++;
@@ -495,7 +521,7 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
     n.record.type = "link";
     n.record.mount_info = target;
     n.record.target = target;
-    n.record.actions.push_back({MountAction::Kind::kSymlinked, p.path + "/" + name, {}});
+    n.record.actions.push_back({MountAction::Kind::kSymlinked, p.path + "/" + name, {}, nullptr});
     log_->info("{}/{}: re-adopted link to {}", p.path, name, target);
   }
 }
@@ -547,7 +573,7 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
           n.record.type = loc ? loc->effective_type : "inherit";
           n.record.mount_info = loc ? loc->mount_info : "";
           n.record.expires = loc ? LocationExpires(*loc) : true;
-          for (int i = 0; i < stacked; ++i) n.record.actions.push_back({MountAction::Kind::kMounted, key, {}});
+          for (int i = 0; i < stacked; ++i) n.record.actions.push_back({MountAction::Kind::kMounted, key, {}, nullptr});
         }
         log_->info("{}: re-adopted the direct automount point", key);
         ++made;
@@ -595,9 +621,14 @@ std::string MapSpecOf(const conf::Section& sec) {
 Status Engine::StartSection(const conf::MapSection& m,
                             const std::vector<kernel::MountInfoEntry>& table) {
   const conf::Section& sec = m.section;
-  if (sec.Get("mount_type") == "nfs") {
-    log_->warn("{}: mount_type = nfs (the classic NFS front end) is not in this build; "
-               "serving it with autofs", m.dir);
+  bool classic = sec.Get("mount_type") == "nfs";
+  if (classic && !options_.classic) {
+    log_->warn("{}: mount_type = nfs, but this amd runs no NFS front end; serving it with autofs", m.dir);
+    classic = false;
+  }
+  if (classic && IsDirectSection(sec)) {
+    log_->warn("{}: a direct map cannot be served by the NFS front end; serving it with autofs", m.dir);
+    classic = false;
   }
   Diagnostics diag;
   auto loaded = LoadSectionMap(sec, &diag);
@@ -612,7 +643,9 @@ Status Engine::StartSection(const conf::MapSection& m,
   std::optional<std::string> map_defaults = MapDefaultsOverride(*config_, sec);
   int first_new = next_point_id_;
   Status result;
-  if (IsDirectSection(sec)) {
+  if (classic) {
+    result = StartClassic(m, handle, map_defaults);
+  } else if (IsDirectSection(sec)) {
     result = StartDirect(m, handle, map_defaults, table);
   } else {
     result = StartIndirect(m, handle, map_defaults, table);
@@ -663,6 +696,36 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
   return {};
 }
 
+Status Engine::StartClassic(const conf::MapSection& m, std::shared_ptr<MapHandle> handle,
+                            const std::optional<std::string>& map_defaults) {
+  std::string browsable = m.section.Get("browsable_dirs");
+  std::function<std::vector<std::string>()> list;
+  if (browsable == "yes" || browsable == "full") {
+    bool full = browsable == "full";
+    list = [handle, full] {
+      std::vector<std::string> keys;
+      {
+        std::lock_guard<std::mutex> lock(handle->mu);
+        keys = handle->map->Keys();
+      }
+      // yes: no wildcards; full: every key but /defaults (the original).
+      std::erase_if(keys, [full](const std::string& k) {
+        return k == "/defaults" || (!full && k.find('*') != std::string::npos);
+      });
+      return keys;
+    };
+  }
+  auto ep = options_.classic(m.dir, true, std::move(list));
+  if (!ep.ok()) return ep.status();
+  Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1, false,
+                         std::move(ep.value()));
+  if (!s.ok()) return s;
+  points_[next_point_id_ - 1]->classic = true;
+  log_->info("{}: serving map {} ({}, cache {}) through the NFS front end", m.dir, handle->name,
+             handle->map->source().Describe(), maps::CacheSpecName(handle->map->cache()));
+  return {};
+}
+
 Status Engine::Start() {
   const conf::Config& cfg = *config_;
   int started = 0;
@@ -670,6 +733,15 @@ Status Engine::Start() {
   auto table_result = kernel_.MountTable();
   std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
                                                                 : std::vector<kernel::MountInfoEntry>{};
+  // What an earlier amd mounted under ${autodir} for its NFS front end:
+  // the first key that mounts there again takes it over.
+  if (options_.classic) {
+    for (const auto& e : kernel::MountsUnder(table, facts_.autodir)) {
+      if (e.mount_point == facts_.autodir) continue;
+      bool nfs = e.fstype == "nfs" || e.fstype == "nfs4";
+      shared_mounts_->Found(e.mount_point, nfs ? e.source : "");
+    }
+  }
   for (const auto& m : cfg.maps) {
     Status st = StartSection(m, table);
     if (st.ok()) {
@@ -757,7 +829,7 @@ Engine::AmqNode Engine::Tree() const {
       c.mount_info = node.record.mount_info;
       bool linked = false;
       for (const auto& a : node.record.actions) linked |= a.kind == MountAction::Kind::kSymlinked;
-      c.mount_point = linked ? node.record.target : c.path;
+      c.mount_point = linked || p.classic ? node.record.target : c.path;
       auto colon = c.mount_info.find(":/");
       c.server = (c.type == "nfs" || c.type == "nfsl" || c.type == "host") && colon != std::string::npos
                      ? c.mount_info.substr(0, colon)
@@ -859,6 +931,7 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
     switch (n.state) {
       case Node::State::kMounted:
         ++n.record.requests;
+        if (n.child_point < 0) point.endpoint->ShowTarget(p.name, n.record.target);
         reply.Ready();
         return;
       case Node::State::kMounting:
@@ -1004,6 +1077,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
                            true, std::move(outcome.submap_endpoint));
     node = &points_[point_id]->nodes[name];  // CreatePoint may move the map
     node->child_point = next_point_id_ - 1;
+    if (s.ok()) points_[node->child_point]->classic = point.classic;
     log_->info("{}: sub-map {} (pref \"{}\")", node_path, outcome.submap->name, outcome.submap_pref);
     (void)s;
   } else {
@@ -1047,10 +1121,10 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
     RemovePoint(n.child_point);
     n.state = Node::State::kUnmounting;
     std::string node_path = point.path + "/" + p.name;
-    pool_.Submit("", [this, ep, node_path, point_id = point.id, name = p.name,
+    pool_.Submit("", [this, ep, node_path, point_id = point.id, name = p.name, classic = point.classic,
                       reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
       Status s = ep ? ep->Unmount(false) : Status();
-      if (s.ok()) s = kernel_.RemoveDir(node_path);
+      if (s.ok() && !classic) s = kernel_.RemoveDir(node_path);
       boost::asio::post(io_, [this, point_id, name, reply, s]() mutable {
         FinishUnmount(point_id, name, std::move(*reply), MountRecord(), s);
       });
@@ -1060,11 +1134,12 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   if (!n.record.expires || Clock::now() < n.no_expire_until) return;
   n.state = Node::State::kUnmounting;
   auto record = std::make_shared<MountRecord>(std::move(n.record));
-  pool_.Submit("", [this, record, point_id = point.id, name = p.name,
+  pool_.Submit("", [this, record, point_id = point.id, name = p.name, detach = !point.classic,
                     reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
     // The kernel checked the mount is unused and holds new walks into it
     // until we answer, so a lazy detach is safe and skips umount's RCU wait.
-    Status s = UnmountRecord(record.get(), kernel_, true);
+    // Nobody checked for the classic front end: a busy mount stays.
+    Status s = UnmountRecord(record.get(), kernel_, detach);
     boost::asio::post(io_, [this, point_id, name, reply, record, s]() mutable {
       FinishUnmount(point_id, name, std::move(*reply), std::move(*record), s);
     });
@@ -1081,6 +1156,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
   Node& n = nit->second;
   if (status.ok()) {
     log_->info("{}: unmounted", NodePath(point, name));
+    point.endpoint->ShowTarget(name, "");
     reply.Ready();
     std::vector<AutofsReply> waiters = std::move(n.waiters);
     point.nodes.erase(nit);
@@ -1202,17 +1278,29 @@ void Engine::Shutdown(std::function<void()> done, OnExit on_exit) {
   }
   // Catatonic, each autofs mount fails new lookups at once (ENOENT) rather
   // than raising SIGPIPE in whoever touches it first; what is mounted stays
-  // reachable, and the next amd re-adopts all of it.
+  // reachable, and the next amd re-adopts all of it. amd's own NFS mounts
+  // (the classic front end) are unmounted, as the original does: nobody
+  // would answer them; what is mounted under ${autodir} stays.
+  std::vector<std::shared_ptr<kernel::AutofsEndpoint>> classic;
   for (auto& [id, point] : points_) {
     for (auto& [name, node] : point->nodes) {
       FailWaiters(node);
+    }
+    if (point->classic) {
+      if (point->parent < 0) classic.push_back(point->endpoint);
+      continue;
     }
     Status s = point->endpoint->Catatonic();
     if (!s.ok()) log_->warn("{}", s.ToString());
   }
   log_->info("leaving {} automount points and their mounts in place (unmount_on_exit = no)",
-             points_.size());
-  boost::asio::post(io_, std::move(done));
+             points_.size() - classic.size());
+  pool_.Submit("", [this, classic = std::move(classic), done = std::move(done)]() mutable {
+    for (const auto& ep : classic) {
+      if (!ep->Unmount(false).ok()) ep->Unmount(true);
+    }
+    boost::asio::post(io_, std::move(done));
+  });
 }
 
 void Engine::UnmountAll(std::function<void()> done) {

@@ -63,6 +63,12 @@ class Engine {
     // Pipes of autofs mounts (by path) that an earlier engine process of
     // this daemon left, to be adopted without losing waiting requests.
     std::map<std::string, int> held_pipes;
+    // The classic NFS front end (mount_type = nfs), when this amd runs
+    // one: serves a directory at `path` (a top-level one is mounted) and
+    // lists the keys of a browsable one with `browsable`.
+    std::function<Result<std::unique_ptr<kernel::AutofsEndpoint>>(
+        const std::string& path, bool top_level, std::function<std::vector<std::string>()> browsable)>
+        classic;
   };
   // Called when an automount point is created (watch its pipe; -1 when it
   // has none) or removed.
@@ -160,6 +166,8 @@ class Engine {
   Status StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                        const std::optional<std::string>& map_defaults,
                        const std::vector<kernel::MountInfoEntry>& table);
+  Status StartClassic(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+                      const std::optional<std::string>& map_defaults);
   Status StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
@@ -209,6 +217,10 @@ class Engine {
   // started with across a reload.
   std::shared_ptr<const MountContext> mount_context_;
   std::shared_ptr<const MountContext> direct_mount_context_;  // use_lofs always
+  std::shared_ptr<const MountContext> classic_mount_context_;  // the NFS front end's points
+  // What keys of classic points share (the same ${fs}); kept across
+  // reconfigurations.
+  std::shared_ptr<SharedMounts> shared_mounts_ = std::make_shared<SharedMounts>();
   std::shared_ptr<const MapSettings> global_maps_;             // for sub-maps
   uint64_t eval_generation_ = 0;  // bumped by each configuration (templates)
   struct EvalFlags {

@@ -24,13 +24,13 @@ class Run {
     Status s = k_.MakeDir(path, 0555);
     if (s.code() == std::errc::file_exists) return {};
     if (s.code() == std::errc::no_such_file_or_directory) s = k_.MakeDirs(path, 0555);
-    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMadeDir, path, {}});
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMadeDir, path, {}, nullptr});
     return s;
   }
   Status Mount(const std::string& source, const std::string& target, const std::string& fstype,
                unsigned long flags, const std::string& data) {
     Status s = k_.Mount(source, target, fstype, flags, data);
-    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMounted, target, {}});
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kMounted, target, {}, nullptr});
     return s;
   }
   // A bind mount, made read-only by a remount when opts say ro.
@@ -45,11 +45,13 @@ class Run {
   }
   Status Symlink(const std::string& target, const std::string& link) {
     Status s = k_.Symlink(target, link);
-    if (s.ok()) record_.actions.push_back({MountAction::Kind::kSymlinked, link, {}});
+    if (s.ok()) record_.actions.push_back({MountAction::Kind::kSymlinked, link, {}, nullptr});
     return s;
   }
-  // The node shows `target`: a bind mount or a symlink.
+  // The node shows `target`: a bind mount or a symlink (the classic front
+  // end shows it itself).
   Status Show(const std::string& target, const std::string& node, std::string_view opts) {
+    if (ctx_.classic) return {};
     if (!ctx_.use_lofs) return Symlink(target, node);
     Status s = MakeDir(node);
     return s.ok() ? Bind(target, node, opts) : s;
@@ -70,6 +72,23 @@ template <typename Fn>
 Status MountThenShow(Run& run, const std::string& node, const maps::LocationResult& loc, Fn mount_fn) {
   std::string_view sublink = loc.options.Value(Option::kSublink);
   std::string_view opts = loc.options.Value(Option::kOpts);
+  if (run.ctx().classic) {
+    // At ${fs}, shared with every other key mounted there.
+    std::string fs(loc.options.Value(Option::kFs));
+    auto mount_at_fs = [&] {
+      Status s = run.MakeDir(fs);
+      return s.ok() ? mount_fn(fs) : s;
+    };
+    if (!run.ctx().shared) return mount_at_fs();
+    Status s = run.ctx().shared->Acquire(fs, loc.mount_info, [&](std::vector<MountAction>* steps) {
+      Status m = mount_at_fs();
+      *steps = std::move(run.record().actions);
+      run.record().actions.clear();
+      return m;
+    });
+    if (s.ok()) run.record().actions.push_back({MountAction::Kind::kShared, fs, {}, run.ctx().shared});
+    return s;
+  }
   if (sublink.empty()) {
     Status s = run.MakeDir(node);
     return s.ok() ? mount_fn(node) : s;
@@ -107,7 +126,7 @@ Status MountProgram(Run& run, const std::string& node, const maps::LocationResul
   if (!s.ok()) return s;
   s = RunCommand(run.kernel(), mount, run.ctx().program_timeout, "mount program");
   if (!s.ok()) return s;
-  run.record().actions.push_back({MountAction::Kind::kProgram, fs, unmount_command});
+  run.record().actions.push_back({MountAction::Kind::kProgram, fs, unmount_command, nullptr});
   std::string sublink(loc.options.Value(Option::kSublink));
   return run.Show(sublink.empty() ? fs : sublink, node, loc.options.Value(Option::kOpts));
 }
@@ -243,11 +262,93 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
   MountRecord rec = std::move(run.record());
   rec.type = type;
   rec.mount_info = loc.mount_info;
-  rec.target = loc.options.Value(Option::kSublink).empty() ? loc.mount_info
-                                                            : std::string(loc.options.Value(Option::kSublink));
+  std::string sublink(loc.options.Value(Option::kSublink));
+  if (!sublink.empty()) {
+    rec.target = sublink;
+  } else if (ctx.classic && type != "link" && type != "linkx") {
+    rec.target = loc.options.Value(Option::kFs);  // the key is a link to where it is mounted
+  } else {
+    rec.target = loc.mount_info;
+  }
   rec.expires = LocationExpires(loc);
   rec.utimeout = ReadAmdMountPolicy(loc.options.Value(Option::kOpts)).utimeout;
   return rec;
+}
+
+Status SharedMounts::Acquire(const std::string& target, const std::string& source,
+                            const std::function<Status(std::vector<MountAction>* steps)>& mount) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return entries_.count(target) == 0 || !entries_[target].busy; });
+  auto it = entries_.find(target);
+  if (it != entries_.end()) {
+    Entry& e = it->second;
+    if (e.source == source || (e.found && e.source.empty())) {
+      e.source = source;
+      ++e.refs;
+      return {};
+    }
+    if (e.refs > 0) {
+      return Status::Error(target + " is in use for " + e.source + ", not " + source, std::errc::device_or_resource_busy);
+    }
+    // Found there at start-up, but from something else: mounted over.
+    entries_.erase(it);
+  }
+  Entry& e = entries_[target];
+  e.source = source;
+  e.busy = true;
+  lock.unlock();
+  std::vector<MountAction> steps;
+  Status s = mount(&steps);
+  lock.lock();
+  Entry& done = entries_[target];
+  done.busy = false;
+  if (s.ok()) {
+    done.refs = 1;
+    done.steps = std::move(steps);
+  } else {
+    entries_.erase(target);
+  }
+  cv_.notify_all();
+  return s;
+}
+
+Status SharedMounts::Release(const std::string& target,
+                            const std::function<Status(std::vector<MountAction>* steps)>& undo) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return entries_.count(target) == 0 || !entries_[target].busy; });
+  auto it = entries_.find(target);
+  if (it == entries_.end() || it->second.refs == 0) return {};
+  if (--it->second.refs > 0) return {};
+  it->second.busy = true;
+  std::vector<MountAction> steps = std::move(it->second.steps);
+  lock.unlock();
+  Status s = undo(&steps);
+  lock.lock();
+  Entry& e = entries_[target];
+  e.busy = false;
+  if (s.ok()) {
+    entries_.erase(target);
+  } else {
+    e.refs = 1;
+    e.steps = std::move(steps);
+  }
+  cv_.notify_all();
+  return s;
+}
+
+void SharedMounts::Found(const std::string& target, const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = entries_[target];
+  if (e.refs > 0 || e.busy) return;
+  e.source = source;
+  e.found = true;
+  e.steps = {{MountAction::Kind::kMounted, target, {}, nullptr}};
+}
+
+size_t SharedMounts::users(const std::string& target) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(target);
+  return it == entries_.end() ? 0 : static_cast<size_t>(it->second.refs);
 }
 
 Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach) {
@@ -269,6 +370,15 @@ Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach) {
         break;
       case MountAction::Kind::kProgram:
         s = RunCommand(kernel, a.unmount_command, std::chrono::seconds(40), "unmount program");
+        break;
+      case MountAction::Kind::kShared:
+        s = a.shared->Release(a.path, [&](std::vector<MountAction>* steps) {
+          MountRecord r;
+          r.actions = std::move(*steps);
+          Status u = UnmountRecord(&r, kernel, detach);
+          *steps = std::move(r.actions);
+          return u;
+        });
         break;
     }
     if (!s.ok()) return s;

@@ -14,6 +14,11 @@
 #define AMD_AMD_MOUNTER_H_
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,11 +30,15 @@
 
 namespace amd {
 
+class SharedMounts;
+
 struct MountAction {
-  enum class Kind { kMadeDir, kMounted, kSymlinked, kProgram };
+  // kShared: a reference to a file system several keys share (below).
+  enum class Kind { kMadeDir, kMounted, kSymlinked, kProgram, kShared };
   Kind kind = Kind::kMadeDir;
   std::string path;                       // the directory, mount point or link
   std::vector<std::string> unmount_command;  // kProgram: path, then argv
+  std::shared_ptr<SharedMounts> shared;      // kShared
 };
 
 struct MountRecord {
@@ -48,11 +57,51 @@ struct MountRecord {
 };
 
 struct MountContext {
+  // The classic NFS front end: every file system is mounted at ${fs} (under
+  // ${autodir}) and the key shows it as a symbolic link that the front end
+  // serves; nothing is made at the node.
+  bool classic = false;
+  // File systems mounted at the same ${fs} for several keys (classic).
+  std::shared_ptr<SharedMounts> shared;
   bool use_lofs = true;  // autofs_use_lofs
   std::string nfs_vers;  // amd.conf nfs_vers, "" for the default
   std::string nfs_proto;
   maps::World* world = nullptr;  // for rhost addresses
   std::chrono::milliseconds program_timeout{std::chrono::seconds(40)};
+};
+
+// File systems that several keys share: in the classic front end every
+// key whose location has the same ${fs} (as with sublink:=${key}) uses one
+// mount, made by the first key and undone with the last. Mounts found at
+// start-up (left by an earlier amd) are taken over by the first key that
+// asks for them. Thread-safe: a second key waits while the first mounts.
+class SharedMounts {
+ public:
+  // The file system at `target` mounted from `source`: taken over when it
+  // is there (from `source`, or from anything when it was found at
+  // start-up with no source known), else mounted with `mount`, which
+  // records its steps in `steps`.
+  Status Acquire(const std::string& target, const std::string& source,
+                 const std::function<Status(std::vector<MountAction>* steps)>& mount);
+  // Lets go of one reference; the last one undoes the steps with `undo`.
+  // When that fails, the reference stays.
+  Status Release(const std::string& target,
+                 const std::function<Status(std::vector<MountAction>* steps)>& undo);
+  // A mount an earlier amd left (source "" when it cannot be compared).
+  void Found(const std::string& target, const std::string& source);
+  size_t users(const std::string& target) const;
+
+ private:
+  struct Entry {
+    std::string source;
+    int refs = 0;
+    bool busy = false;  // being mounted or unmounted
+    bool found = false;
+    std::vector<MountAction> steps;
+  };
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
 };
 
 Result<MountRecord> MountLocation(const std::string& node_path, const maps::LocationResult& loc,

@@ -82,6 +82,8 @@ ParsedArgs ParseAmdArgs(const std::vector<std::string>& args) {
         out.usage = true;
       } else if (a == "--foreground") {
         out.foreground = true;
+      } else if (a == "--no-self-mount") {
+        out.no_self_mount = true;
       } else if (a == "--explain" || a.rfind("--explain=", 0) == 0) {
         if (a.size() > 9) {
           out.explain_path = a.substr(10);

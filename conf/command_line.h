@@ -20,6 +20,7 @@ struct ParsedArgs {
   bool json = false;           // --json
   std::string explain_path;    // --explain PATH
   bool foreground = false;     // -D nodaemon / --foreground
+  bool no_self_mount = false;  // --no-self-mount: the NFS front end serves but is not mounted
   std::vector<std::string> errors;
 };
 

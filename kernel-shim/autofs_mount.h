@@ -31,6 +31,10 @@ class AutofsEndpoint {
   virtual int pipe_fd() const = 0;
   virtual Status Ready(uint32_t token) const = 0;
   virtual Status Fail(uint32_t token, int err = ENOENT) const = 0;
+  // What key `name` shows once mounted, told before Ready: the classic
+  // NFS front end answers with a symbolic link to it; "" once it is
+  // unmounted. An autofs mount shows the mount itself and ignores it.
+  virtual void ShowTarget(const std::string& /*name*/, const std::string& /*target*/) const {}
   virtual Status SetTimeout(unsigned long seconds) const = 0;
   // The idle time of one key of an indirect mount (its own, instead of
   // the mount's). Needs Linux 6.13 (autofs protocol 5.06); older kernels

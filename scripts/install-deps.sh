@@ -48,7 +48,7 @@ packages=(
   libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
   util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip
   qemu-system-x86 busybox-static cpio       # tests: the kernel lab (tests/kernel-lab/)
-  libnfs-utils                              # tests: nfs-ls, an independent NFS client
+  libnfs-utils libnfs-dev                   # tests: nfs-ls and libnfs, independent NFS clients
 )
 
 missing=()

@@ -1,13 +1,15 @@
 // libFuzzer: what a peer can send. A byte stream through record marking,
 // each record parsed as a call (what amd reads) and as a reply (what amq
 // reads), and the bytes decoded as every AMQ argument and result type and
-// as a MOUNT export list.
+// as a MOUNT export list and as the NFSv3 and MOUNTv3 arguments amd's NFS
+// front end reads.
 #include <cstddef>
 #include <cstdint>
 #include <variant>
 
 #include "rpc/amq_prot.h"
 #include "rpc/mount_protocol.h"
+#include "rpc/nfs3_protocol.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
 #include "rpc/xdr_codec.h"
@@ -29,6 +31,12 @@ void DecodeAll(std::span<const uint8_t> b) {
   Decode<amq_map_info_list>(reinterpret_cast<xdrproc_t>(xdr_amq_map_info_list), b);
   Decode<amq_mount_stats>(reinterpret_cast<xdrproc_t>(xdr_amq_mount_stats), b);
   (void)amd::rpc::DecodeExports(b);
+  (void)amd::rpc::nfs3::ReadFhArgs(b);
+  (void)amd::rpc::nfs3::ReadLookupArgs(b);
+  (void)amd::rpc::nfs3::ReadAccessArgs(b);
+  (void)amd::rpc::nfs3::ReadReaddirArgs(b, false);
+  (void)amd::rpc::nfs3::ReadReaddirArgs(b, true);
+  (void)amd::rpc::nfs3::mount::ReadDirpath(b);
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ bool AmdDaemon::Start(std::chrono::milliseconds timeout) {
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<std::string> args = {AMD_BINARY, "-F", conf, "--foreground"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -44,6 +44,8 @@ class AmdDaemon {
   // The engine process's pid (amd's child), or -1.
   pid_t EnginePid() const;
   const std::string& root() const { return root_; }
+  // Arguments added to amd's command line from the next Start on.
+  std::vector<std::string> extra_args;
 
  private:
   std::string root_;

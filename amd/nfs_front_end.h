@@ -1,0 +1,114 @@
+// NfsFrontEnd: the classic Amd front end (mount_type = nfs). amd is an
+// NFS version 3 server on loopback (TCP, and UDP for clients that want
+// it) that serves only names: each automount directory is a directory of
+// this server, and each key in it a symbolic link to where the key's file
+// system is mounted under ${autodir}. The kernel mounts this server on
+// the automount directory (amd does it with mount(2)); a LOOKUP or
+// READLINK of a key that is not mounted is handed to the engine as an
+// autofs-style "missing" request and answered when the engine answers it
+// (deferred, never dropped); expiry is driven from here as the kernel
+// drives it for autofs, by asking the engine to expire keys that have not
+// been used for their idle time.
+//
+// The same port serves MOUNT version 3 (MNT of a directory's path gives
+// its handle), which is how the kernel mounts it.
+//
+// File handles hold the directory's path hash and the key's name (keys
+// longer than 48 bytes hold a hash of it), so they mean the same in the
+// next amd: after kill -9, `amd -r` binds the same port and the kernel's
+// mounts of amd keep working.
+//
+// Requests are taken from a privileged port on one of this host's
+// addresses (the address amd listens on, unless nfs_allow_any_interface)
+// and refused (AUTH_TOOWEAK, with a log line) otherwise, unless
+// nfs_allow_insecure_port.
+//
+// Threading: the server runs on its own thread with its own io_context, so
+// a mount(2) of amd on the engine thread (which calls back into this
+// server) cannot deadlock and a LOOKUP of a mounted key never waits for
+// the engine. Public methods are thread-safe.
+#ifndef AMD_AMD_NFS_FRONT_END_H_
+#define AMD_AMD_NFS_FRONT_END_H_
+
+#include <spdlog/logger.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "kernel-shim/autofs_mount.h"
+#include "kernel-shim/autofs_packet.h"
+#include "kernel-shim/kernel.h"
+
+namespace amd {
+
+struct NfsFrontEndStats {
+  uint64_t calls = 0;
+  uint64_t lookups = 0;
+  uint64_t readlinks = 0;
+  uint64_t deferred = 0;   // answered after a mount
+  uint64_t refused = 0;    // from a port or address not allowed
+  uint64_t garbage = 0;    // malformed calls
+  uint64_t stale = 0;      // handles that name nothing
+};
+
+class NfsFrontEnd {
+ public:
+  struct Settings {
+    std::string address = "127.0.0.1";  // localhost_address
+    uint16_t port = 0;                  // 0: any free port
+    bool allow_insecure_port = false;   // nfs_allow_insecure_port
+    bool allow_any_interface = false;   // nfs_allow_any_interface
+    bool mount_self = true;             // false: serve without mount(2) (--no-self-mount)
+    long attr_cache = 0;                // auto_attrcache: seconds, 0: noac
+    std::string timeo;                  // nfs_retry_interval_toplvl (tenths), or ""
+    std::string retrans;                // nfs_retransmit_counter_toplvl, or ""
+  };
+  // Hands a request for a key to the engine: kMissingIndirect (mount it)
+  // or kExpireIndirect (unmount it), for the directory at `dir`. Called on
+  // the server's thread.
+  using Deliver = std::function<void(const std::string& dir, const kernel::AutofsPacket& packet)>;
+  // What a browsable directory lists besides its mounted keys.
+  using ListKeys = std::function<std::vector<std::string>()>;
+
+  NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log);
+  ~NfsFrontEnd();
+  NfsFrontEnd(const NfsFrontEnd&) = delete;
+  NfsFrontEnd& operator=(const NfsFrontEnd&) = delete;
+
+  // Binds and starts serving on its own thread.
+  Status Start();
+  uint16_t port() const { return port_; }
+  // Serves `path` as an automount directory. A top-level one is mounted
+  // with mount(2) (unless mount_self is off, or amd's NFS mount from an
+  // earlier amd is already there, which is taken over). Blocking; never
+  // call it on the server's thread.
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> CreateDirectory(const std::string& path, bool top_level,
+                                                                  ListKeys browsable);
+  // The mount(2) data string that mounts this server's directory.
+  std::string MountData() const;
+  NfsFrontEndStats stats() const;
+  // Stops serving (outstanding requests are failed).
+  void Stop();
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+// The port of amd's NFS mount of `path` left by an earlier amd (from
+// /proc/self/mountinfo), if there is one.
+std::optional<uint16_t> EarlierNfsPort(const std::vector<kernel::MountInfoEntry>& table,
+                                       const std::string& path);
+
+}  // namespace amd
+
+#endif  // AMD_AMD_NFS_FRONT_END_H_

@@ -1,0 +1,301 @@
+// The classic NFS front end of a real amd (mount_type = nfs), on loopback,
+// with libnfs (Debian's user-space NFS client, tests/integration/
+// libnfs_probe.cc) and with raw NFSv3 and MOUNTv3 calls for the exact
+// answers. This machine's kernel has no NFS client, so amd runs with
+// --no-self-mount here; the kernel lab mounts it for real.
+#include <arpa/inet.h>
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include "base/subprocess.h"
+#include "rpc/nfs3_protocol.h"
+#include "rpc/record_marking.h"
+#include "rpc/rpc_client.h"
+#include "rpc/rpc_message.h"
+#include "rpc/xdr_stream.h"
+#include "tests/fakes/temp_dir.h"
+#include "tests/integration/amd_daemon.h"
+
+namespace amd::testing {
+namespace {
+
+namespace nfs3 = rpc::nfs3;
+using Bytes = std::vector<uint8_t>;
+
+struct Fixture {
+  explicit Fixture(const std::string& global_extra = "nfs_allow_insecure_port = yes\n",
+                   const std::string& section_extra = "browsable_dirs = yes\n")
+      : amd(dir), global_extra_(global_extra), section_extra_(section_extra) {
+    src = dir.path() + "/src";
+    home = dir.path() + "/home";
+    autodir = dir.path() + "/a";
+    dir.Write("src/alice/file", "alice's file\n");
+    dir.Write("src/bob/file", "bob's file\n");
+    amd.extra_args = {"--no-self-mount"};
+  }
+  void Start(const std::string& map) {
+    amd.WriteMap("amd.home", map);
+    amd.WriteConf(global_extra_, "[ " + home + " ]\nmap_name = amd.home\nmount_type = nfs\n" + section_extra_);
+    REQUIRE(amd.Start());
+    std::smatch m;
+    std::string log = amd.Log();
+    REQUIRE(std::regex_search(log, m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)")));
+    port = static_cast<uint16_t>(std::stoi(m[1].str()));
+  }
+  std::string Url() const {
+    return "nfs://127.0.0.1" + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
+           "&version=3";
+  }
+  // libnfs_probe's output, or "error: ..." when it failed.
+  std::string Probe(const std::vector<std::string>& args) {
+    SubprocessSpec spec;
+    spec.path = LIBNFS_PROBE;
+    spec.argv = {"libnfs_probe", Url()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.capture_stderr = true;
+    spec.timeout = std::chrono::seconds(20);
+    auto r = RunSubprocess(spec);
+    if (!r.ok()) return "error: " + r.status().ToString();
+    return r->exit_status == 0 ? r->output : "error: " + r->output;
+  }
+  // One call to amd's NFS port over TCP, from a reserved port unless
+  // `reserved` is false: the results, or why there are none.
+  Result<Bytes> Call(uint32_t prog, uint32_t proc, const Bytes& args, bool reserved = true, uint32_t vers = 3) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rpc::Client::Options o;
+    o.udp = false;
+    o.port = port;
+    o.reserved_port = reserved;
+    return rpc::Client(a, prog, o).Call(proc, args, std::chrono::seconds(10), vers);
+  }
+  Bytes RootHandle() {
+    Bytes args;
+    rpc::XdrWriter(&args).String(home);
+    auto r = Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args);
+    REQUIRE(r.ok());
+    rpc::XdrReader rd(*r);
+    uint32_t stat = 1;
+    std::span<const uint8_t> fh;
+    REQUIRE(rd.U32(&stat));
+    REQUIRE(stat == 0);
+    REQUIRE(rd.Opaque(64, &fh));
+    return Bytes(fh.begin(), fh.end());
+  }
+  // LOOKUP: the status, and the handle when it is OK.
+  std::pair<uint32_t, Bytes> Lookup(const Bytes& dir_fh, const std::string& name) {
+    Bytes args;
+    rpc::XdrWriter w(&args);
+    w.Opaque(dir_fh);
+    w.String(name);
+    auto r = Call(nfs3::kProgram, nfs3::kLookup, args);
+    REQUIRE(r.ok());
+    rpc::XdrReader rd(*r);
+    uint32_t stat = 99;
+    REQUIRE(rd.U32(&stat));
+    if (stat != 0) return {stat, {}};
+    std::span<const uint8_t> fh;
+    REQUIRE(rd.Opaque(64, &fh));
+    return {stat, Bytes(fh.begin(), fh.end())};
+  }
+  // The status of a call whose argument is only a handle, and what follows it.
+  std::pair<uint32_t, Bytes> OnHandle(uint32_t proc, const Bytes& fh) {
+    Bytes args;
+    rpc::XdrWriter(&args).Opaque(fh);
+    auto r = Call(nfs3::kProgram, proc, args);
+    REQUIRE(r.ok());
+    rpc::XdrReader rd(*r);
+    uint32_t stat = 99;
+    REQUIRE(rd.U32(&stat));
+    auto rest = rd.Rest();
+    return {stat, Bytes(rest.begin(), rest.end())};
+  }
+  std::string Readlink(const Bytes& fh) {
+    auto [stat, rest] = OnHandle(nfs3::kReadlink, fh);
+    if (stat != 0) return "status " + std::to_string(stat);
+    rpc::XdrReader rd(rest);
+    bool attrs = false;
+    REQUIRE(rd.Bool(&attrs));
+    std::span<const uint8_t> skip;
+    if (attrs) REQUIRE(rd.Fixed(84, &skip));
+    std::string_view target;
+    REQUIRE(rd.String(4096, &target));
+    return std::string(target);
+  }
+
+  TempDir dir;
+  AmdDaemon amd;
+  std::string src, home, autodir;
+  uint16_t port = 0;
+
+ private:
+  std::string global_extra_, section_extra_;
+};
+
+TEST_CASE("NFS front end: libnfs lists a browsable map and reads each key's symbolic link into autodir", "[root]") {
+  Fixture f;
+  f.Start("/defaults type:=lofs\n"
+          "alice rfs:=" + f.src + "/alice\n"
+          "bob rfs:=" + f.src + "/bob\n"
+          "docs type:=link;fs:=/usr/share/doc\n"
+          "* rfs:=" + f.src + "/${key}\n");
+  INFO(f.amd.Log());
+  // Browsable: the keys without the wildcard, before anything is mounted.
+  CHECK(f.Probe({"ls"}) == "alice lnk\nbob lnk\ndocs lnk\n");
+  CHECK(MountCountUnder(f.autodir) == 0);
+  // A READLINK through libnfs mounts the key (lofs at ${fs}, under autodir).
+  std::string target = f.Probe({"readlink", "/alice"});
+  REQUIRE(target.rfind(f.autodir + "/", 0) == 0);
+  target.pop_back();
+  CHECK(target.ends_with(f.src + "/alice"));
+  CHECK(IsMountPoint(target));
+  CHECK(ReadText(target + "/file") == "alice's file\n");
+  CHECK(f.Probe({"lstat", "/alice"}) == "lnk 777 " + std::to_string(target.size()) + "\n");
+  CHECK(f.Probe({"readlink", "/docs"}) == "/usr/share/doc\n");
+  // A wildcard key that is not listed, and one that fails.
+  CHECK(f.Probe({"readlink", "/bob"}).find(f.src + "/bob") != std::string::npos);
+  CHECK(f.Probe({"readlink", "/nobody"}).rfind("error: ", 0) == 0);
+}
+
+TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart, and the old one still answers",
+          "[root]") {
+  Fixture f;
+  std::string map = "alice type:=lofs;rfs:=" + f.src + "/alice\n";
+  f.Start(map);
+  Bytes root = f.RootHandle();
+  auto [stat, alice] = f.Lookup(root, "alice");
+  REQUIRE(stat == nfs3::kOk);
+  std::string target = f.Readlink(alice);
+  REQUIRE(target.rfind(f.autodir, 0) == 0);
+  CHECK(MountCountUnder(f.autodir) == 1);
+  f.amd.KillAll();
+  // The mount under autodir outlives amd; the next amd takes it over.
+  CHECK(ReadText(target + "/file") == "alice's file\n");
+  REQUIRE(f.amd.Start());
+  std::smatch m;
+  std::string log = f.amd.Log();
+  std::string::const_iterator from = log.begin();
+  uint16_t port = 0;
+  while (std::regex_search(from, log.cend(), m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)"))) {
+    port = static_cast<uint16_t>(std::stoi(m[1].str()));
+    from = m.suffix().first;
+  }
+  f.port = port;
+  INFO(f.amd.Log());
+  CHECK(f.RootHandle() == root);
+  // The old handle answers without a LOOKUP: GETATTR, and READLINK mounts
+  // the key again, taking over what was left mounted.
+  CHECK(f.OnHandle(nfs3::kGetattr, alice).first == nfs3::kOk);
+  CHECK(f.Readlink(alice) == target);
+  CHECK(f.Lookup(root, "alice").second == alice);
+  CHECK(MountCountUnder(f.autodir) == 1);
+  CHECK(f.amd.Log().find("mounted lofs") != std::string::npos);
+}
+
+TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted is answered when the mount is done",
+          "[root]") {
+  Fixture f;
+  f.Start("slow type:=program;mount:=\"/bin/sleep sleep 1\";unmount:=\"/bin/true true\";fs:=" + f.autodir +
+          "/slow\n");
+  Bytes root = f.RootHandle();
+  auto started = std::chrono::steady_clock::now();
+  auto first = std::async(std::launch::async, [&] { return f.Lookup(root, "slow"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto second = std::async(std::launch::async, [&] { return f.Lookup(root, "slow"); });
+  auto a = first.get();
+  auto b = second.get();
+  auto took = std::chrono::steady_clock::now() - started;
+  INFO(f.amd.Log());
+  CHECK(a.first == nfs3::kOk);
+  CHECK(b.first == nfs3::kOk);
+  CHECK(a.second == b.second);
+  CHECK(took >= std::chrono::milliseconds(900));
+  CHECK(f.Readlink(a.second) == f.autodir + "/slow");
+}
+
+TEST_CASE("NFS front end: bad calls get the right errors and the server keeps serving", "[root]") {
+  Fixture f;
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  Bytes root = f.RootHandle();
+  // Truncated LOOKUP arguments: GARBAGE_ARGS.
+  Bytes half;
+  rpc::XdrWriter(&half).Opaque(root);
+  auto r = f.Call(nfs3::kProgram, nfs3::kLookup, half);
+  CHECK(r.status().code() == std::make_error_code(std::errc::invalid_argument));
+  // An unknown procedure, and NFS version 2.
+  CHECK(f.Call(nfs3::kProgram, 99, {}).status().code() == std::make_error_code(std::errc::function_not_supported));
+  CHECK(f.Call(nfs3::kProgram, 0, {}, true, 2).status().code() ==
+        std::make_error_code(std::errc::protocol_not_supported));
+  // A handle that names nothing: STALE; one that is not amd's: STALE.
+  Bytes other = root;
+  other[10] ^= 0xff;
+  CHECK(f.OnHandle(nfs3::kGetattr, other).first == nfs3::kStale);
+  CHECK(f.OnHandle(nfs3::kGetattr, Bytes(8, 7)).first == nfs3::kStale);
+  // What would change something: ROFS. READ of the directory: ISDIR.
+  Bytes write_args;
+  rpc::XdrWriter w(&write_args);
+  w.Opaque(root);
+  w.U64(0);
+  w.U32(0);
+  w.U32(0);
+  w.U32(0);
+  CHECK(f.Call(nfs3::kProgram, nfs3::kWrite, write_args).ok());
+  CHECK(f.OnHandle(nfs3::kRemove, root).first == nfs3::kRofs);
+  CHECK(f.OnHandle(nfs3::kRead, root).first == nfs3::kIsdir);
+  // Garbage on the wire: the connection goes, the server stays.
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(f.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const char junk[] = "\x80\x00\x00\x08garbage!";
+    CHECK(::write(fd, junk, sizeof junk - 1) == static_cast<ssize_t>(sizeof junk - 1));
+    char buf[64];
+    timeval tv{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)::read(fd, buf, sizeof buf);
+    ::close(fd);
+  }
+  auto [stat, alice] = f.Lookup(root, "alice");
+  CHECK(stat == nfs3::kOk);
+  CHECK(f.Lookup(root, "nobody").first == nfs3::kNoent);
+  CHECK(f.OnHandle(nfs3::kGetattr, root).first == nfs3::kOk);
+  CHECK(f.OnHandle(nfs3::kFsinfo, root).first == nfs3::kOk);
+  CHECK(f.OnHandle(nfs3::kFsstat, root).first == nfs3::kOk);
+  CHECK(f.OnHandle(nfs3::kPathconf, root).first == nfs3::kOk);
+  CHECK(f.Readlink(root) == "status 22");  // INVAL: a directory is no link
+}
+
+TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs_allow_insecure_port", "[root]") {
+  Fixture f("", "");
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  Bytes args;
+  rpc::XdrWriter(&args).String(f.home);
+  auto refused = f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/false);
+  CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
+  CHECK(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/true).ok());
+  CHECK(f.amd.Log().find("not a privileged port (nfs_allow_insecure_port = no)") != std::string::npos);
+}
+
+TEST_CASE("NFS front end: an idle key expires, its mount under autodir goes and the link with it", "[root]") {
+  Fixture f("nfs_allow_insecure_port = yes\ncache_duration = 1\n", "");
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice;opts:=unmount\n");
+  CHECK(f.Probe({"readlink", "/alice"}).find(f.src + "/alice") != std::string::npos);
+  CHECK(f.Probe({"ls"}) == "alice lnk\n");  // not browsable: what is mounted
+  CHECK(MountCountUnder(f.autodir) == 1);
+  INFO(f.amd.Log());
+  CHECK(WaitUntil([&] { return MountCountUnder(f.autodir) == 0; }, std::chrono::seconds(15)));
+  CHECK(WaitUntil([&] { return f.Probe({"ls"}).empty(); }, std::chrono::seconds(5)));
+  CHECK(f.amd.Log().find("alice: unmounted") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace amd::testing
