@@ -18,6 +18,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "amd/run_loop.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_message.h"
 #include "rpc/rpc_server.h"
@@ -885,7 +886,9 @@ Status NfsFrontEnd::Start() {
   Status s = impl_->Listen();
   if (!s.ok()) return s;
   port_ = impl_->port();
-  thread_ = std::thread([impl = impl_] { impl->io().run(); });
+  // Polls a little before sleeping, as the engine thread does: a LOOKUP
+  // is usually followed by its READLINK.
+  thread_ = std::thread([impl = impl_] { RunSpinning(impl->io(), std::chrono::microseconds(100)); });
   impl_->log().info("NFS front end: NFSv3 and MOUNTv3 on {}:{} (TCP and UDP)", impl_->settings().address, port_);
   return {};
 }

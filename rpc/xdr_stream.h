@@ -68,9 +68,10 @@ class XdrWriter {
  public:
   explicit XdrWriter(std::vector<uint8_t>* out) : out_(out) {}
   void U32(uint32_t v) {
-    uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                    static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-    out_->insert(out_->end(), b, b + 4);
+    out_->push_back(static_cast<uint8_t>(v >> 24));
+    out_->push_back(static_cast<uint8_t>(v >> 16));
+    out_->push_back(static_cast<uint8_t>(v >> 8));
+    out_->push_back(static_cast<uint8_t>(v));
   }
   void U64(uint64_t v) {
     U32(static_cast<uint32_t>(v >> 32));
