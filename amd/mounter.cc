@@ -19,11 +19,28 @@ class Run {
  public:
   Run(const MountContext& ctx, kernel::Kernel& k) : ctx_(ctx), k_(k) {}
 
-  // One mkdir in the common case; the parents only when they are missing.
+  // One mkdir in the common case; the parents only when they are missing,
+  // each recorded so that it is removed again (when nothing else is in it).
   Status MakeDir(const std::string& path) {
     Status s = k_.MakeDir(path, 0555);
     if (s.code() == std::errc::file_exists) return {};
-    if (s.code() == std::errc::no_such_file_or_directory) s = k_.MakeDirs(path, 0555);
+    if (s.code() == std::errc::no_such_file_or_directory) {
+      std::vector<std::string> missing;
+      for (std::string p = path; p.rfind('/') != 0 && p.rfind('/') != std::string::npos;) {
+        p.resize(p.rfind('/'));
+        if (k_.Exists(p)) break;
+        missing.push_back(p);
+      }
+      for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        Status m = k_.MakeDir(*it, 0555);
+        if (m.ok()) {
+          record_.actions.push_back({MountAction::Kind::kMadeDir, *it, {}, nullptr});
+        } else if (m.code() != std::errc::file_exists) {
+          return m;
+        }
+      }
+      s = k_.MakeDir(path, 0555);
+    }
     if (s.ok()) record_.actions.push_back({MountAction::Kind::kMadeDir, path, {}, nullptr});
     return s;
   }
@@ -160,6 +177,9 @@ Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& l
     Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
     if (s.code() == std::errc::no_such_device) {
       return Status(s.code(), s.context() + " (this kernel has no NFS client)");
+    }
+    if (s.code() == std::errc::invalid_argument && nfs.data.find("proto=udp") != std::string::npos) {
+      return Status(s.code(), s.context() + " (proto=udp: this kernel may have no NFS over UDP)");
     }
     return s;
   });
@@ -361,8 +381,9 @@ Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach) {
         s = kernel.Unmount(a.path, detach ? MNT_DETACH : 0);
         break;
       case MountAction::Kind::kMadeDir:
+        // A directory something else uses now (another key's below it) stays.
         s = kernel.RemoveDir(a.path);
-        if (s.code() == std::errc::no_such_file_or_directory) s = {};
+        if (s.code() == std::errc::no_such_file_or_directory || s.code() == std::errc::directory_not_empty) s = {};
         break;
       case MountAction::Kind::kSymlinked:
         s = kernel.Unlink(a.path);

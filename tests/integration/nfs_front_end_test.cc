@@ -5,6 +5,8 @@
 // --no-self-mount here; the kernel lab mounts it for real.
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -44,18 +46,22 @@ struct Fixture {
     REQUIRE(amd.Start());
     std::smatch m;
     std::string log = amd.Log();
-    REQUIRE(std::regex_search(log, m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)")));
+    REQUIRE(std::regex_search(log, m, std::regex("NFSv3 and MOUNTv3 on [0-9.]+:([0-9]+)")));
     port = static_cast<uint16_t>(std::stoi(m[1].str()));
   }
   std::string Url() const {
-    return "nfs://127.0.0.1" + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
+    return "nfs://" + host + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
            "&version=3";
   }
-  // libnfs_probe's output, or "error: ..." when it failed.
-  std::string Probe(const std::vector<std::string>& args) {
+  // libnfs_probe's output, or "error: ..." when it failed; run through
+  // `wrapper` (nsenter into another host, say) when given.
+  std::string Probe(const std::vector<std::string>& args, const std::vector<std::string>& wrapper = {}) {
     SubprocessSpec spec;
-    spec.path = LIBNFS_PROBE;
-    spec.argv = {"libnfs_probe", Url()};
+    spec.path = wrapper.empty() ? LIBNFS_PROBE : wrapper[0];
+    spec.argv = wrapper;
+    if (spec.argv.empty()) spec.argv = {"libnfs_probe"};
+    else spec.argv.push_back(LIBNFS_PROBE);
+    spec.argv.push_back(Url());
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.capture_stderr = true;
     spec.timeout = std::chrono::seconds(20);
@@ -132,6 +138,7 @@ struct Fixture {
   TempDir dir;
   AmdDaemon amd;
   std::string src, home, autodir;
+  std::string host = "127.0.0.1";  // where amd's NFS server is called
   uint16_t port = 0;
 
  private:
@@ -283,6 +290,71 @@ TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs
   CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
   CHECK(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/true).ok());
   CHECK(f.amd.Log().find("not a privileged port (nfs_allow_insecure_port = no)") != std::string::npos);
+}
+
+// Runs a shell command; its exit status.
+int Sh(const std::string& cmd) {
+  SubprocessSpec spec;
+  spec.path = "/bin/sh";
+  spec.argv = {"sh", "-c", cmd};
+  auto r = RunSubprocess(spec);
+  return r.ok() ? r->exit_status : -1;
+}
+
+// A second host: a network namespace held by a process of ours, joined to
+// this one by a veth pair (10.99.0.1 here, 10.99.0.2 there). Gone with
+// the process and with this test's own network namespace.
+class PeerHost {
+ public:
+  PeerHost() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl("/usr/bin/unshare", "unshare", "-n", "sleep", "60", nullptr);
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::string p = std::to_string(pid_);
+    ok_ = Sh("ip link add amdv0 type veth peer name amdv1 && ip addr add 10.99.0.1/24 dev amdv0 && "
+             "ip link set amdv0 up && ip link set amdv1 netns " + p + " && nsenter -t " + p +
+             " -n sh -c 'ip link set lo up && ip addr add 10.99.0.2/24 dev amdv1 && ip link set amdv1 up'") == 0;
+  }
+  ~PeerHost() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    Sh("ip link del amdv0 2>/dev/null");
+  }
+  bool ok() const { return ok_; }
+  std::vector<std::string> Enter() const { return {"/usr/bin/nsenter", "-t", std::to_string(pid_), "-n"}; }
+
+ private:
+  pid_t pid_ = -1;
+  bool ok_ = false;
+};
+
+TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_any_interface", "[root]") {
+  PeerHost peer;
+  REQUIRE(peer.ok());
+  std::string map = "alice type:=lofs;rfs:=/tmp\n";
+  {
+    Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\n", "browsable_dirs = yes\n");
+    f.host = "10.99.0.1";
+    f.Start(map);
+    INFO(f.amd.Log());
+    // From this host, to its own address: answered.
+    CHECK(f.Probe({"ls"}) == "alice lnk\n");
+    // From the other host: refused, and logged.
+    CHECK(f.Probe({"ls"}, peer.Enter()).rfind("error: ", 0) == 0);
+    CHECK(f.amd.Log().find("refused a call from 10.99.0.2") != std::string::npos);
+    CHECK(f.amd.Log().find("not an address of this host (nfs_allow_any_interface = no)") != std::string::npos);
+  }
+  Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\n",
+            "browsable_dirs = yes\n");
+  f.host = "10.99.0.1";
+  f.Start(map);
+  INFO(f.amd.Log());
+  CHECK(f.Probe({"ls"}, peer.Enter()) == "alice lnk\n");
 }
 
 TEST_CASE("NFS front end: an idle key expires, its mount under autodir goes and the link with it", "[root]") {
