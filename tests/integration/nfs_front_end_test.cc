@@ -226,7 +226,7 @@ TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted i
   CHECK(f.Readlink(a.second) == f.autodir + "/slow");
 }
 
-TEST_CASE("NFS front end: bad calls get the right errors and the server keeps serving", "[root]") {
+TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes root = f.RootHandle();
@@ -274,6 +274,48 @@ TEST_CASE("NFS front end: bad calls get the right errors and the server keeps se
   auto [stat, alice] = f.Lookup(root, "alice");
   CHECK(stat == nfs3::kOk);
   CHECK(f.Lookup(root, "nobody").first == nfs3::kNoent);
+  // READDIR (the plain one): ".", "..", and the mounted key, to the end.
+  Bytes rd_args;
+  rpc::XdrWriter rw(&rd_args);
+  rw.Opaque(root);
+  rw.U64(0);  // cookie
+  rw.U64(0);  // cookieverf
+  rw.U32(4096);
+  auto rd = f.Call(nfs3::kProgram, nfs3::kReaddir, rd_args);
+  REQUIRE(rd.ok());
+  rpc::XdrReader rr(*rd);
+  uint32_t rstat = 99;
+  bool attrs = false, more = false, eof = false;
+  std::span<const uint8_t> skip;
+  REQUIRE(rr.U32(&rstat));
+  REQUIRE(rstat == nfs3::kOk);
+  REQUIRE(rr.Bool(&attrs));
+  if (attrs) REQUIRE(rr.Fixed(84, &skip));
+  REQUIRE(rr.Fixed(8, &skip));
+  std::vector<std::string> names;
+  while (rr.Bool(&more) && more) {
+    uint64_t fileid = 0, cookie = 0;
+    std::string_view name;
+    REQUIRE(rr.U64(&fileid));
+    REQUIRE(rr.String(255, &name));
+    REQUIRE(rr.U64(&cookie));
+    names.emplace_back(name);
+  }
+  REQUIRE(rr.Bool(&eof));
+  CHECK(eof);
+  CHECK(names == std::vector<std::string>{".", "..", "alice"});
+  // ACCESS: reading and looking up, never changing.
+  Bytes access_args;
+  rpc::XdrWriter aw(&access_args);
+  aw.Opaque(root);
+  aw.U32(0x3f);
+  auto [astat, arest] = [&] {
+    auto r2 = f.Call(nfs3::kProgram, nfs3::kAccess, access_args);
+    REQUIRE(r2.ok());
+    return std::make_pair(r2->at(3), Bytes(r2->end() - 4, r2->end()));
+  }();
+  CHECK(astat == nfs3::kOk);
+  CHECK(arest == Bytes{0, 0, 0, nfs3::kAccessRead | nfs3::kAccessLookup | nfs3::kAccessExecute});
   CHECK(f.OnHandle(nfs3::kGetattr, root).first == nfs3::kOk);
   CHECK(f.OnHandle(nfs3::kFsinfo, root).first == nfs3::kOk);
   CHECK(f.OnHandle(nfs3::kFsstat, root).first == nfs3::kOk);

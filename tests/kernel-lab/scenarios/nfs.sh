@@ -2,7 +2,8 @@
 # on the host (scenarios/nfs.host): a subdirectory of the export with its
 # mount options, the whole export with sublink, a first location whose
 # server does not answer (the next one is tried), and nfsl both ways (a
-# link when rhost is this host and fs exists, NFS otherwise), and
+# link when rhost is this host and fs exists, NFS otherwise), remopts for
+# a server on no network of the guest's, and
 # type:=host (every export the server lists through MOUNT EXPORT, found
 # through rpcbind), with opts/addopts/remopts, a proto=udp location this
 # kernel refuses and a MOUNT service that hangs (both followed by the
@@ -21,6 +22,7 @@ nfsl-here type:=nfsl;rhost:=labguest;rfs:=$EXPORT/alice;fs:=/srv/local
 nfsl-away type:=nfsl;rfs:=$EXPORT/alice
 addopt    addopts:=rsize=8192;rfs:=$EXPORT/alice
 remote    remopts:=$opts,rsize=4096;rfs:=$EXPORT/alice
+far       rhost:=$FAR;remopts:=$opts,rsize=4096;rfs:=$EXPORT/alice
 udp       opts:=vers=3,proto=udp,nolock,soft,timeo=10,retrans=1;rfs:=$EXPORT/alice rfs:=$EXPORT/bob
 hang      opts:=vers=3,proto=tcp,port=2049,mountport=20051,mountproto=tcp,nolock,soft,timeo=10,retrans=1;rfs:=$EXPORT/alice rfs:=$EXPORT/bob
 srv       type:=host;opts:=vers=3,proto=tcp,nolock,soft,timeo=50,retrans=1
@@ -39,6 +41,8 @@ check nfs-addopts-mounted test "$(cat /home/addopt/file)" = "alice over nfs"
 check nfs-remopts-mounted test "$(cat /home/remote/file)" = "alice over nfs"
 check nfs-addopts sh -c "grep ' /home/addopt nfs ' /proc/mounts | grep -q 'rsize=8192'"
 check nfs-opts-on-local-network sh -c "grep ' /home/remote nfs ' /proc/mounts | grep -vq 'rsize=4096'"
+check nfs-remote-server-mounted test "$(cat /home/far/file)" = "alice over nfs"
+check nfs-remopts-off-network sh -c "grep ' /home/far nfs ' /proc/mounts | grep -q 'rsize=4096'"
 check nfs-udp-fails-then-next test "$(cat /home/udp/file)" = "bob over nfs"
 check nfs-udp-logged grep -q 'udp: nfs .*proto=udp: this kernel may have no NFS over UDP' /tmp/amd.log
 check nfs-hanging-server-then-next test "$(cat /home/hang/file)" = "bob over nfs"
