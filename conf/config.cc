@@ -23,7 +23,7 @@ const std::vector<OptionSpec>& Table() {
       {"amq_listen_address", S::kGlobal, T::kString, "127.0.0.1", "", 0, 0, ""},  // ours
       {"arch", S::kGlobal, T::kString, "", "", 0, 0, ""},
       {"auto_attrcache", S::kGlobal, T::kInt, "0", "", 0, 1LL << 31, ""},
-      {"auto_dir", S::kGlobal, T::kString, "/a", "", 0, 0, ""},
+      {"auto_dir", S::kGlobal, T::kString, "/n", "", 0, 0, ""},
       {"autofs_use_lofs", S::kGlobal, T::kBool, "yes", "", 0, 0, ""},
       {"browsable_dirs", S::kCommon, T::kEnum, "no", "yes no full", 0, 0, ""},
       {"cache_duration", S::kGlobal, T::kInt, "300", "", 0, 0, ""},
