@@ -643,8 +643,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   // Asks the engine to mount `name` and answers when it has.
   void Defer(Want want, uint32_t xid, Dir& d, const std::string& name, const rpc::Peer& /*peer*/,
              const rpc::Call& call, rpc::RpcServer::Responder respond) {
+    // (A long name is remembered for its handle only once it is mounted,
+    // so that lookups of names that do not exist cannot grow memory.)
     Count(&NfsFrontEndStats::deferred);
-    if (name.size() > kMaxNameInHandle) d.long_names[Fnv(name)] = name;
     uint32_t token = next_token_++;
     pending_[token].push_back(Pending{want, xid, d.hash, name, std::move(respond)});
     kernel::AutofsPacket p;

@@ -323,6 +323,23 @@ TEST_CASE("NFS front end: every procedure gets its answer, bad calls their error
   CHECK(f.Readlink(root) == "status 22");  // INVAL: a directory is no link
 }
 
+TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers", "[root]") {
+  Fixture f;
+  f.Start("* type:=link;fs:=/srv/${key}\n");
+  Bytes root = f.RootHandle();
+  std::string name(60, 'k');
+  auto [stat, fh] = f.Lookup(root, name);
+  REQUIRE(stat == nfs3::kOk);
+  CHECK(fh.size() == 24);  // the 16-byte header and the name's hash
+  CHECK(f.Readlink(fh) == "/srv/" + name);
+  CHECK(f.OnHandle(nfs3::kGetattr, fh).first == nfs3::kOk);
+  CHECK(f.Lookup(root, name).second == fh);
+  // One that was never looked up is not known: STALE, not a guess.
+  Bytes other = fh;
+  other[20] ^= 1;
+  CHECK(f.OnHandle(nfs3::kGetattr, other).first == nfs3::kStale);
+}
+
 TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs_allow_insecure_port", "[root]") {
   Fixture f("", "");
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
