@@ -168,21 +168,24 @@ Result<NfsServer> ResolveServer(const Run& run, const maps::LocationResult& loc,
   return srv;
 }
 
+// One kernel NFS mount at `dir`, with what its usual failures mean.
+Status MountNfsAt(Run& run, const NfsMount& nfs, const std::string& dir) {
+  Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
+  if (s.code() == std::errc::no_such_device) {
+    return Status(s.code(), s.context() + " (this kernel has no NFS client)");
+  }
+  if (s.code() == std::errc::invalid_argument && nfs.data.find("proto=udp") != std::string::npos) {
+    return Status(s.code(), s.context() + " (proto=udp: this kernel may have no NFS over UDP)");
+  }
+  return s;
+}
+
 Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& loc) {
   auto srv = ResolveServer(run, loc, "nfs");
   if (!srv.ok()) return srv.status();
   NfsMount nfs = BuildNfsMount(srv->rhost, loc.options.Value(Option::kRfs), srv->options, srv->address,
                                run.ctx().nfs_vers, run.ctx().nfs_proto);
-  return MountThenShow(run, node, loc, [&](const std::string& dir) {
-    Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
-    if (s.code() == std::errc::no_such_device) {
-      return Status(s.code(), s.context() + " (this kernel has no NFS client)");
-    }
-    if (s.code() == std::errc::invalid_argument && nfs.data.find("proto=udp") != std::string::npos) {
-      return Status(s.code(), s.context() + " (proto=udp: this kernel may have no NFS over UDP)");
-    }
-    return s;
-  });
+  return MountThenShow(run, node, loc, [&](const std::string& dir) { return MountNfsAt(run, nfs, dir); });
 }
 
 // type:=host: every export of rhost, each at its own path below the node
@@ -216,7 +219,7 @@ Status MountHost(Run& run, const std::string& node, const maps::LocationResult& 
       std::string at = d == "/" ? dir : dir + d;
       NfsMount nfs = BuildNfsMount(rhost, d, srv->options, srv->address, run.ctx().nfs_vers, run.ctx().nfs_proto);
       Status s = at == dir ? Status() : run.MakeDir(at);
-      if (s.ok()) s = run.Mount(nfs.source, at, nfs.fstype, nfs.flags, nfs.data);
+      if (s.ok()) s = MountNfsAt(run, nfs, at);
       if (s.ok()) {
         ++mounted;
       } else {

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "amd/run_loop.h"
+#include "maps/mount_options.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_message.h"
 #include "rpc/rpc_server.h"
@@ -958,18 +959,9 @@ std::optional<uint16_t> EarlierNfsPort(const std::vector<kernel::MountInfoEntry>
   std::optional<uint16_t> port;
   for (const auto& e : table) {
     if (e.mount_point != path || (e.fstype != "nfs" && e.fstype != "nfs3") || e.source != "amd:" + path) continue;
-    std::string_view o = e.super_options;
-    size_t at = 0;
-    while (at <= o.size()) {
-      size_t end = o.find(',', at);
-      if (end == std::string_view::npos) end = o.size();
-      std::string_view opt = o.substr(at, end - at);
-      if (opt.starts_with("port=")) {
-        int v = std::atoi(std::string(opt.substr(5)).c_str());
-        if (v > 0 && v < 65536) port = static_cast<uint16_t>(v);
-      }
-      at = end + 1;
-    }
+    auto v = maps::MountOptionValue(e.super_options, "port");
+    int n = v ? std::atoi(v->c_str()) : 0;
+    if (n > 0 && n < 65536) port = static_cast<uint16_t>(n);
   }
   return port;
 }
