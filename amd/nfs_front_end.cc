@@ -2,7 +2,6 @@
 #include "amd/nfs_front_end.h"
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 
@@ -19,6 +18,7 @@
 #include <unordered_map>
 
 #include "amd/run_loop.h"
+#include "base/interfaces.h"
 #include "maps/mount_options.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_message.h"
@@ -125,14 +125,7 @@ bool Listable(const std::string& k) {
 
 std::set<uint32_t> LocalAddresses() {
   std::set<uint32_t> out;
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return out;
-  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET) {
-      out.insert(ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr));
-    }
-  }
-  ::freeifaddrs(list);
+  for (const auto& i : Ipv4Interfaces()) out.insert(i.address);
   return out;
 }
 

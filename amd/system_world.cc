@@ -2,7 +2,6 @@
 #include "amd/system_world.h"
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -13,25 +12,21 @@
 #include <bit>
 #include <cstdlib>
 
+#include "base/interfaces.h"
 #include "rpc/mount_protocol.h"
 
 namespace amd {
 
 SystemWorld::SystemWorld() {
-  struct ifaddrs* ifs = nullptr;
-  if (::getifaddrs(&ifs) != 0) return;
-  for (auto* i = ifs; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_netmask == nullptr || i->ifa_addr->sa_family != AF_INET)
-      continue;
-    if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK)) continue;
+  for (const auto& i : Ipv4Interfaces()) {
+    if (!i.up || i.loopback || i.netmask == 0) continue;
     maps::LocalNetwork n;
-    n.address = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
-    n.netmask = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_netmask)->sin_addr.s_addr);
+    n.address = i.address;
+    n.netmask = i.netmask;
     // /etc/networks only: no DNS at start-up.
     if (struct netent* ne = ::getnetbyaddr(n.address & n.netmask, AF_INET)) n.name = ne->n_name;
     networks_.push_back(std::move(n));
   }
-  ::freeifaddrs(ifs);
 }
 
 bool SystemWorld::Exists(const std::string& path) {

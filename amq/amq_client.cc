@@ -2,9 +2,9 @@
 #include "amq/amq_client.h"
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 
+#include "base/interfaces.h"
 #include "rpc/amq_port_file.h"
 #include "rpc/xdr_codec.h"
 
@@ -12,18 +12,7 @@ namespace amd::amq {
 namespace {
 
 // Is `addr` one of this machine's own addresses?
-bool IsLocal(const sockaddr_in& addr) {
-  if ((ntohl(addr.sin_addr.s_addr) >> 24) == 127) return true;
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return false;
-  bool found = false;
-  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
-    found = i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET &&
-            reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == addr.sin_addr.s_addr;
-  }
-  ::freeifaddrs(list);
-  return found;
-}
+bool IsLocal(const sockaddr_in& addr) { return IsLocalAddress(ntohl(addr.sin_addr.s_addr)); }
 
 // Where the amd on this machine serves `prog`, from its port file, when
 // `addr` is this machine.
