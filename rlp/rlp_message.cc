@@ -119,6 +119,33 @@ Result<Message> Decode(std::span<const uint8_t> d) {
   return m;
 }
 
+Result<Resource> ParseResource(std::string_view text, uint8_t nfs_protocol) {
+  if (text.starts_with('/')) return NfsVolume(text, nfs_protocol);
+  uint8_t protocol = 0;
+  if (text.starts_with("udp/")) protocol = kProtocolUdp;
+  else if (text.starts_with("tcp/")) protocol = kProtocolTcp;
+  else return Status::Error("RLP: \"" + std::string(text) + "\" is not /EXPORT/PATH, udp/PORT[/DATA] or tcp/PORT[/DATA]");
+  text.remove_prefix(4);
+  size_t slash = text.find('/');
+  std::string_view digits = text.substr(0, slash);
+  unsigned long port = 0;
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string_view::npos ||
+      (port = std::stoul(std::string(digits))) > 65535) {
+    return Status::Error("RLP: \"" + std::string(digits) + "\" is not a port number");
+  }
+  return PortResource(protocol, static_cast<uint16_t>(port),
+                      slash == std::string_view::npos ? std::string_view() : text.substr(slash + 1));
+}
+
+std::string ResourceName(const Resource& r) {
+  auto port = r.port();
+  if (!port) return "proto " + std::to_string(r.protocol) + " (" + std::to_string(r.id.size()) + " octets)";
+  if (*port == kNfsPort && r.data().starts_with('/')) return std::string(r.data());
+  std::string out = (r.protocol == kProtocolTcp ? "tcp/" : "udp/") + std::to_string(*port);
+  if (!r.data().empty()) out += "/" + std::string(r.data());
+  return out;
+}
+
 std::string Describe(const Message& m) {
   std::string out = std::string(TypeName(m.type)) + " id " + std::to_string(m.id) + (m.local_only ? " L" : "") + ":";
   if (m.resources.empty()) out += " (none)";

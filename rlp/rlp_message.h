@@ -77,6 +77,14 @@ struct Message {
 Result<std::vector<uint8_t>> Encode(const Message& m);
 Result<Message> Decode(std::span<const uint8_t> datagram);
 
+// A resource as an admin writes it: "/export/vol" (an NFS volume, UDP
+// 2049; TCP with `protocol` = kProtocolTcp), or "udp/PORT" and
+// "tcp/PORT", optionally followed by "/DATA" (what follows the port).
+Result<Resource> ParseResource(std::string_view text, uint8_t nfs_protocol = kProtocolUdp);
+// The other way: "/export/vol" for an NFS volume (either protocol),
+// "tcp/22", "udp/53/data", "proto 1 (4 octets)".
+std::string ResourceName(const Resource& r);
+
 // "Who-Provides? id 7 L: udp/2049 /export/vol" for logs.
 std::string Describe(const Message& m);
 

@@ -44,6 +44,7 @@ packages=(
   catch2                                    # unit tests (Catch2 v2)
   clang libclang-rt-14-dev                  # libFuzzer targets
   nlohmann-json3-dev                        # amd --explain --json
+  libyaml-cpp-dev                           # rlpd: /etc/rlpd.yaml
   libboost-dev libspdlog-dev                # the daemon: Asio, logging
   libtirpc-dev rpcsvc-proto                 # rpc/: XDR primitives, rpcgen
   util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip

@@ -110,52 +110,108 @@ int RunIn(pid_t netns_of, const std::vector<std::string>& argv, std::string* out
 
 }  // namespace
 
+Status NetLab::Switch(std::vector<std::string> args) {
+  args.insert(args.begin(), "/sbin/ip");
+  std::string out;
+  if (RunIn(switch_, args, &out, std::chrono::seconds(10)) != 0) {
+    return Status::Error("netlab: ip " + args[1] + " " + args[2] + " in the switch: " + out);
+  }
+  return Status();
+}
+
+Status NetLab::InHost(pid_t holder, std::vector<std::string> argv) {
+  std::string out;
+  if (RunIn(holder, argv, &out, std::chrono::seconds(10)) != 0) {
+    std::string cmd;
+    for (const auto& a : argv) cmd += " " + a;
+    return Status::Error("netlab:" + cmd + ": " + out);
+  }
+  return Status();
+}
+
+Status NetLab::AddHost(const std::string& bridge, const std::string& address, const std::string& broadcast) {
+  Host h;
+  h.holder = Holder();
+  h.address = address;
+  int index = static_cast<int>(hosts_.size());
+  hosts_.push_back(h);
+  if (h.holder < 0) return Status::Error("netlab: cannot create host " + std::to_string(index));
+  std::string port = "h" + std::to_string(index);
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", std::to_string(h.holder)},
+           {"link", "set", port, "master", bridge},
+           {"link", "set", port, "up"}}) {
+    if (Status st = Switch(args); !st.ok()) return st;
+  }
+  const std::string ip = "/sbin/ip";
+  for (auto args : std::vector<std::vector<std::string>>{
+           {ip, "link", "set", "lo", "up"},
+           {ip, "addr", "add", address + "/24", "brd", broadcast, "dev", "eth0"},
+           {ip, "link", "set", "eth0", "up"}}) {
+    if (Status st = InHost(h.holder, args); !st.ok()) return st;
+  }
+  return Status();
+}
+
 NetLab::NetLab(int hosts, std::string prefix) : prefix_(std::move(prefix)) {
-  auto fail = [&](const std::string& why) {
-    if (status_.ok()) status_ = Status::Error("netlab: " + why);
-  };
   switch_ = Holder();
   if (switch_ < 0) {
-    fail("cannot create a network namespace (root needed)");
+    status_ = Status::Error("netlab: cannot create a network namespace (root needed)");
     return;
   }
-  std::string out;
-  const std::string ip = "/sbin/ip";
-  auto sw = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), ip);
-    int rc = RunIn(switch_, args, &out, std::chrono::seconds(10));
-    if (rc != 0) fail("ip " + args[1] + " " + args[2] + " in the switch: " + out);
-    return rc == 0;
-  };
-  if (!sw({"link", "set", "lo", "up"}) || !sw({"link", "add", "br0", "type", "bridge"}) ||
-      !sw({"link", "set", "br0", "up"})) {
-    return;
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"link", "set", "lo", "up"}, {"link", "add", "br0", "type", "bridge"}, {"link", "set", "br0", "up"}}) {
+    if (status_ = Switch(args); !status_.ok()) return;
   }
   for (int i = 0; i < hosts; ++i) {
-    Host h;
-    h.holder = Holder();
-    h.address = prefix_ + "." + std::to_string(i + 1);
-    hosts_.push_back(h);
-    if (h.holder < 0) {
-      fail("cannot create host " + std::to_string(i));
-      return;
-    }
-    std::string port = "h" + std::to_string(i);
-    if (!sw({"link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", std::to_string(h.holder)}) ||
-        !sw({"link", "set", port, "master", "br0"}) || !sw({"link", "set", port, "up"})) {
-      return;
-    }
-    for (auto args : std::vector<std::vector<std::string>>{
-             {"link", "set", "lo", "up"},
-             {"addr", "add", h.address + "/24", "brd", broadcast(), "dev", "eth0"},
-             {"link", "set", "eth0", "up"}}) {
-      args.insert(args.begin(), ip);
-      if (RunIn(h.holder, args, &out, std::chrono::seconds(10)) != 0) {
-        fail("host " + std::to_string(i) + ": " + out);
-        return;
-      }
+    if (status_ = AddHost("br0", prefix_ + "." + std::to_string(i + 1), broadcast()); !status_.ok()) return;
+  }
+}
+
+Status NetLab::AddSubnet(int hosts, const std::string& prefix) {
+  if (!status_.ok()) return status_;
+  if (router_ >= 0) return Status::Error("netlab: one router, two subnets at most");
+  auto fail = [&](Status st) {
+    status_ = st;
+    return st;
+  };
+  for (auto args : std::vector<std::vector<std::string>>{{"link", "add", "br1", "type", "bridge"},
+                                                         {"link", "set", "br1", "up"}}) {
+    if (Status st = Switch(args); !st.ok()) return fail(st);
+  }
+  // The router: eth0 on the first subnet, eth1 on the new one.
+  router_ = static_cast<int>(hosts_.size());
+  if (Status st = AddHost("br0", prefix_ + ".254", broadcast()); !st.ok()) return fail(st);
+  pid_t r = hosts_.back().holder;
+  const std::string ip = "/sbin/ip";
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"link", "add", "r1", "type", "veth", "peer", "name", "eth1", "netns", std::to_string(r)},
+           {"link", "set", "r1", "master", "br1"},
+           {"link", "set", "r1", "up"}}) {
+    if (Status st = Switch(args); !st.ok()) return fail(st);
+  }
+  for (auto args : std::vector<std::vector<std::string>>{
+           {ip, "addr", "add", prefix + ".254/24", "brd", prefix + ".255", "dev", "eth1"},
+           {ip, "link", "set", "eth1", "up"},
+           {"/bin/sh", "-c",
+            "echo 1 > /proc/sys/net/ipv4/ip_forward && "
+            "for i in all eth0 eth1; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"}}) {
+    if (Status st = InHost(r, args); !st.ok()) return fail(st);
+  }
+  for (int i = 0; i < router_; ++i) {
+    if (Status st = InHost(hosts_[static_cast<size_t>(i)].holder,
+                           {ip, "route", "add", "default", "via", prefix_ + ".254"});
+        !st.ok()) {
+      return fail(st);
     }
   }
+  for (int i = 0; i < hosts; ++i) {
+    if (Status st = AddHost("br1", prefix + "." + std::to_string(i + 1), prefix + ".255"); !st.ok()) return fail(st);
+    if (Status st = InHost(hosts_.back().holder, {ip, "route", "add", "default", "via", prefix + ".254"}); !st.ok()) {
+      return fail(st);
+    }
+  }
+  return Status();
 }
 
 NetLab::~NetLab() {

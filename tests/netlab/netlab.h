@@ -26,7 +26,7 @@ class NetLab {
  public:
   struct Host {
     pid_t holder = -1;    // the process that holds its network namespace
-    std::string address;  // e.g. 10.77.0.2
+    std::string address;  // e.g. 10.77.0.2 (the router: its first-subnet address)
   };
 
   // `prefix` is the subnet's first three octets ("10.77.0").
@@ -35,11 +35,20 @@ class NetLab {
   NetLab(const NetLab&) = delete;
   NetLab& operator=(const NetLab&) = delete;
 
+  // Adds a second subnet (`prefix`, e.g. "10.77.1") with `hosts` hosts on
+  // a bridge of its own, and a router between the two: a host with eth0
+  // on the first subnet and eth1 on the new one (.254 on each), IPv4
+  // forwarding and directed-broadcast forwarding (bc_forwarding) on.
+  // Every host gets a default route through the router. The new hosts
+  // follow the others in host(); router() is the router.
+  Status AddSubnet(int hosts, const std::string& prefix);
+  int router() const { return router_; }
+
   // Whether every host is up; why not, otherwise.
   const Status& status() const { return status_; }
   int size() const { return static_cast<int>(hosts_.size()); }
   const Host& host(int i) const { return hosts_.at(static_cast<size_t>(i)); }
-  std::string broadcast() const { return prefix_ + ".255"; }
+  std::string broadcast() const { return prefix_ + ".255"; }  // the first subnet's
   pid_t switch_holder() const { return switch_; }
 
   // Starts `argv` (argv[0] is the program's path) in host i, its output
@@ -55,9 +64,15 @@ class NetLab {
  private:
   std::string prefix_;
   pid_t switch_ = -1;
+  int router_ = -1;
   std::vector<Host> hosts_;
   std::vector<pid_t> spawned_;
   Status status_;
+
+  Status Switch(std::vector<std::string> ip_args);
+  Status InHost(pid_t holder, std::vector<std::string> argv);
+  // A new host whose eth0 is on bridge `bridge` with `address`/24.
+  Status AddHost(const std::string& bridge, const std::string& address, const std::string& broadcast);
 };
 
 }  // namespace amd::testing

@@ -1,0 +1,124 @@
+// rlp_blast: a load and garbage generator for rlpd, for the network lab.
+//
+//   rlp_blast --to ADDR [--port P] [--rate QPS] [--seconds S] [--garbage K] RESOURCE
+//
+// Sends Do-You-Provide? for RESOURCE to ADDR at QPS for S seconds, each
+// with a Message-ID of its own, and after each one K malformed datagrams
+// (random octets, truncated messages, unknown types, reserved flag bits,
+// lengths past the end). Counts the I-Provide replies that match a query
+// sent, and prints "sent N garbage G answered A" at the end (after half
+// a second for late replies).
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "rlp/rlp_message.h"
+
+using namespace amd::rlp;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  std::string to, name;
+  int port = kPort, garbage = 0;
+  double rate = 100, seconds = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (a == "--to" && v) to = argv[++i];
+    else if (a == "--port" && v) port = std::atoi(argv[++i]);
+    else if (a == "--rate" && v) rate = std::atof(argv[++i]);
+    else if (a == "--seconds" && v) seconds = std::atof(argv[++i]);
+    else if (a == "--garbage" && v) garbage = std::atoi(argv[++i]);
+    else name = a;
+  }
+  auto resource = ParseResource(name);
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(static_cast<uint16_t>(port));
+  if (!resource.ok() || rate <= 0 || ::inet_pton(AF_INET, to.c_str(), &dst.sin_addr) != 1) {
+    std::fprintf(stderr, "usage: rlp_blast --to ADDR [--port P] [--rate QPS] [--seconds S] [--garbage K] RESOURCE\n");
+    return 2;
+  }
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int buf = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  std::mt19937 random(12345);
+  std::vector<bool> outstanding(65536, false);
+  long sent = 0, junk = 0, answered = 0;
+  auto send = [&](const std::vector<uint8_t>& d) {
+    ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
+  };
+  auto drain = [&] {
+    uint8_t in[kMaxDatagram];
+    for (;;) {
+      ssize_t n = ::recv(fd, in, sizeof in, 0);
+      if (n < 0) return;
+      auto m = Decode(std::span<const uint8_t>(in, static_cast<size_t>(n)));
+      if (m.ok() && m->type == Type::kIProvide && outstanding[m->id]) {
+        outstanding[m->id] = false;
+        ++answered;
+      }
+    }
+  };
+  Message q;
+  q.type = Type::kDoYouProvide;
+  q.resources = {*resource};
+  auto start = Clock::now();
+  long total = static_cast<long>(rate * seconds);
+  for (long i = 0; i < total; ++i) {
+    auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / rate));
+    while (Clock::now() < due) {
+      pollfd p{fd, POLLIN, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+      ::poll(&p, 1, static_cast<int>(std::max<long>(left, 0)));
+      drain();
+    }
+    q.id = static_cast<uint16_t>(i);
+    outstanding[q.id] = true;
+    send(*Encode(q));
+    ++sent;
+    for (int k = 0; k < garbage; ++k, ++junk) {
+      auto good = *Encode(q);
+      std::vector<uint8_t> bad;
+      switch ((i * garbage + k) % 5) {
+        case 0:  // random octets, 0-40 of them
+          bad.resize(random() % 41);
+          for (auto& b : bad) b = static_cast<uint8_t>(random());
+          if (bad.size() >= 2) bad[0] = static_cast<uint8_t>(6 + random() % 250), bad[1] = 0;
+          break;
+        case 1:  // truncated inside the identifier
+          bad.assign(good.begin(), good.begin() + static_cast<long>(std::max<size_t>(5, good.size() / 2)));
+          break;
+        case 2:  // an unknown type
+          bad = good;
+          bad[0] = 9;
+          break;
+        case 3:  // reserved flag bits
+          bad = good;
+          bad[1] = 0x41;
+          break;
+        case 4:  // an identifier length past the end
+          bad = good;
+          bad[5] = 255;
+          break;
+      }
+      send(bad);
+    }
+  }
+  auto until = Clock::now() + std::chrono::milliseconds(500);
+  while (Clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 50);
+    drain();
+  }
+  std::printf("sent %ld garbage %ld answered %ld\n", sent, junk, answered);
+  return 0;
+}
