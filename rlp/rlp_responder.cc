@@ -60,15 +60,16 @@ Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_
     d.why = m.status().context();
     return d;
   }
-  d.request = Describe(*m);
   if (!IsRequest(m->type)) {
     ++stats_.not_request;
     d.outcome = Outcome::kNotRequest;
+    d.request = std::move(*m);
     return d;
   }
   if (m->local_only && !from_local) {
     ++stats_.not_local;
     d.outcome = Outcome::kNotLocal;
+    d.request = std::move(*m);
     return d;
   }
   Message reply;
@@ -81,11 +82,13 @@ Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_
   if (broadcast && reply.resources.empty()) {
     ++stats_.silent;
     d.outcome = Outcome::kSilent;
+    d.request = std::move(*m);
     return d;
   }
   if (!Admit(from, now)) {
     ++stats_.rate_limited;
     d.outcome = Outcome::kRateLimited;
+    d.request = std::move(*m);
     return d;
   }
   auto bytes = Encode(reply);  // a subset of what decoded: it fits
@@ -98,6 +101,7 @@ Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_
   ++stats_.answered;
   d.outcome = Outcome::kAnswer;
   d.reply = std::move(*bytes);
+  d.request = std::move(*m);
   return d;
 }
 

@@ -61,7 +61,7 @@ class Responder {
     Outcome outcome = Outcome::kSilent;
     std::vector<uint8_t> reply;  // kAnswer: the datagram to send back
     std::string why;             // kMalformed: the decoder's reason
-    std::string request;         // a description of the request, for logs
+    std::optional<Message> request;  // what was decoded (for logs: Describe)
   };
 
   using Clock = std::chrono::steady_clock;

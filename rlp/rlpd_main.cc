@@ -277,18 +277,22 @@ int Main(int argc, char** argv) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) std::memcpy(&arrived, CMSG_DATA(c), sizeof arrived);
       }
       uint32_t source = ntohl(from.sin_addr.s_addr);
-      std::string peer = Ipv4ToString(source) + ":" + std::to_string(ntohs(from.sin_port));
-      // The address to answer from: ours on the requester's network, so a
-      // multi-homed server answers a broadcast with the address the
-      // requester can use.
-      uint32_t reply_from = 0;
+      auto peer = [&] { return Ipv4ToString(source) + ":" + std::to_string(ntohs(from.sin_port)); };
+      auto request = [&](const Responder::Decision& d) { return d.request ? Describe(*d.request) : std::string(); };
+      // The address to answer from. A request sent to one of our
+      // addresses is answered from that address. A broadcast is answered
+      // from our address on the requester's network, so that a server on
+      // several networks names the address the requester can reach.
+      uint32_t to = ntohl(arrived.ipi_addr.s_addr), reply_from = 0;
+      bool from_local = false;
       for (const auto& i : networks.Get()) {
-        if (i.up && i.OnNetwork(source)) {
-          reply_from = i.address;
-          break;
+        if (!i.up) continue;
+        if (i.OnNetwork(source) && !from_local) {
+          from_local = true;
+          if (reply_from == 0) reply_from = i.address;
         }
+        if (i.address == to) reply_from = to;
       }
-      bool from_local = reply_from != 0;
       auto now = std::chrono::steady_clock::now();
       auto d = responder.Handle(std::span<const uint8_t>(buf, static_cast<size_t>(n)), source, from_local,
                                 *exports.Current(), now);
@@ -296,27 +300,27 @@ int Main(int argc, char** argv) {
       switch (d.outcome) {
         case Responder::Outcome::kMalformed:
           if (st.malformed <= 10 || st.malformed % 1000 == 0) {
-            Log("dropped malformed datagram #" + std::to_string(st.malformed) + " from " + peer + ": " + d.why);
+            Log("dropped malformed datagram #" + std::to_string(st.malformed) + " from " + peer() + ": " + d.why);
           }
           break;
         case Responder::Outcome::kNotRequest:
           if (st.not_request <= 10 || st.not_request % 1000 == 0) {
-            Log("dropped #" + std::to_string(st.not_request) + " from " + peer + ", a reply, not a request: " +
-                d.request);
+            Log("dropped #" + std::to_string(st.not_request) + " from " + peer() + ", a reply, not a request: " +
+                request(d));
           }
           break;
         case Responder::Outcome::kRateLimited:
           if (now - last_limit_log > std::chrono::seconds(10)) {
             last_limit_log = now;
-            Log("over the rate limit (" + std::to_string(static_cast<long>(config->limits.rate)) + "/s): " + peer +
+            Log("over the rate limit (" + std::to_string(static_cast<long>(config->limits.rate)) + "/s): " + peer() +
                 "; " + std::to_string(st.rate_limited) + " datagrams dropped so far");
           }
           break;
         case Responder::Outcome::kNotLocal:
-          if (verbose) Log("not answering " + peer + ", not on our networks: " + d.request);
+          if (verbose) Log("not answering " + peer() + ", not on our networks: " + request(d));
           break;
         case Responder::Outcome::kSilent:
-          if (verbose) Log("silent to " + peer + ": " + d.request);
+          if (verbose) Log("silent to " + peer() + ": " + request(d));
           break;
         case Responder::Outcome::kAnswer: {
           iovec out{d.reply.data(), d.reply.size()};
@@ -336,9 +340,9 @@ int Main(int argc, char** argv) {
           info.ipi_spec_dst = reply_from != 0 ? in_addr{htonl(reply_from)} : arrived.ipi_spec_dst;
           std::memcpy(CMSG_DATA(c), &info, sizeof info);
           if (::sendmsg(fd, &reply, 0) < 0) {
-            Log("answer to " + peer + " not sent: " + std::strerror(errno));
+            Log("answer to " + peer() + " not sent: " + std::strerror(errno));
           } else if (verbose) {
-            Log("answered " + peer + ": " + d.request);
+            Log("answered " + peer() + ": " + request(d));
           }
           break;
         }

@@ -195,7 +195,7 @@ Status NetLab::AddSubnet(int hosts, const std::string& prefix) {
            {ip, "link", "set", "eth1", "up"},
            {"/bin/sh", "-c",
             "echo 1 > /proc/sys/net/ipv4/ip_forward && "
-            "for i in all eth0 eth1; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"}}) {
+            "for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"}}) {
     if (Status st = InHost(r, args); !st.ok()) return fail(st);
   }
   for (int i = 0; i < router_; ++i) {

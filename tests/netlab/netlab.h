@@ -38,7 +38,10 @@ class NetLab {
   // Adds a second subnet (`prefix`, e.g. "10.77.1") with `hosts` hosts on
   // a bridge of its own, and a router between the two: a host with eth0
   // on the first subnet and eth1 on the new one (.254 on each), IPv4
-  // forwarding and directed-broadcast forwarding (bc_forwarding) on.
+  // forwarding on, and directed-broadcast forwarding (bc_forwarding) from
+  // the first subnet to the new one. (The kernel then forwards broadcasts
+  // arriving on the router's eth0 instead of delivering them: the router
+  // itself hears the new subnet's broadcasts, not the first one's.)
   // Every host gets a default route through the router. The new hosts
   // follow the others in host(); router() is the router.
   Status AddSubnet(int hosts, const std::string& prefix);

@@ -1,6 +1,7 @@
 // rlp_blast: a load and garbage generator for rlpd, for the network lab.
 //
 //   rlp_blast --to ADDR [--port P] [--rate QPS] [--seconds S] [--garbage K] RESOURCE
+//   rlp_blast --to ADDR [--port P] --sequential N RESOURCE
 //
 // Sends Do-You-Provide? for RESOURCE to ADDR at QPS for S seconds, each
 // with a Message-ID of its own, and after each one K malformed datagrams
@@ -8,6 +9,15 @@
 // lengths past the end). Counts the I-Provide replies that match a query
 // sent, and prints "sent N garbage G answered A" at the end (after half
 // a second for late replies).
+//
+// With --sequential N it sends N queries one after the other, each once
+// its answer is in (or after 200 ms), and prints "rtt median M p99 P max X
+// (us) answered A of N".
+//
+//   rlp_blast --echo PORT
+//
+// is the floor to compare rlpd's round trip with: a UDP server that sends
+// every datagram straight back, doing nothing else.
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
   std::string to, name;
-  int port = kPort, garbage = 0;
+  int port = kPort, garbage = 0, sequential = 0;
   double rate = 100, seconds = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -37,7 +48,22 @@ int main(int argc, char** argv) {
     else if (a == "--rate" && v) rate = std::atof(argv[++i]);
     else if (a == "--seconds" && v) seconds = std::atof(argv[++i]);
     else if (a == "--garbage" && v) garbage = std::atoi(argv[++i]);
+    else if (a == "--sequential" && v) sequential = std::atoi(argv[++i]);
     else name = a;
+  }
+  if (argc == 3 && std::string(argv[1]) == "--echo") {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in me{};
+    me.sin_family = AF_INET;
+    me.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me) != 0) return 1;
+    static uint8_t in[kMaxDatagram];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(fd, in, sizeof in, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n >= 0) ::sendto(fd, in, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
   }
   auto resource = ParseResource(name);
   sockaddr_in dst{};
@@ -71,6 +97,34 @@ int main(int argc, char** argv) {
   Message q;
   q.type = Type::kDoYouProvide;
   q.resources = {*resource};
+  if (sequential > 0) {
+    ::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
+    std::vector<double> rtts;
+    for (int i = 0; i < sequential; ++i) {
+      q.id = static_cast<uint16_t>(i);
+      auto bytes = *Encode(q);
+      auto sent_at = Clock::now();
+      ::send(fd, bytes.data(), bytes.size(), 0);
+      auto until = sent_at + std::chrono::milliseconds(200);
+      bool done = false;
+      while (!done && Clock::now() < until) {
+        pollfd p{fd, POLLIN, 0};
+        ::poll(&p, 1, 200);
+        uint8_t in[kMaxDatagram];
+        ssize_t n = ::recv(fd, in, sizeof in, 0);
+        if (n > 0) {
+          auto m = Decode(std::span<const uint8_t>(in, static_cast<size_t>(n)));
+          done = m.ok() && m->id == q.id;
+        }
+      }
+      if (done) rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent_at).count());
+    }
+    std::sort(rtts.begin(), rtts.end());
+    auto at = [&](double f) { return rtts.empty() ? 0.0 : rtts[std::min(rtts.size() - 1, size_t(f * rtts.size()))]; };
+    std::printf("rtt median %.1f p99 %.1f max %.1f (us) answered %zu of %d\n", at(0.5), at(0.99),
+                rtts.empty() ? 0.0 : rtts.back(), rtts.size(), sequential);
+    return 0;
+  }
   auto start = Clock::now();
   long total = static_cast<long>(rate * seconds);
   for (long i = 0; i < total; ++i) {

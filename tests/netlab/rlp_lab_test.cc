@@ -162,6 +162,18 @@ TEST_CASE("rlp lab: with L set only hosts on the client's network answer", "[roo
   INFO(stats);
   CHECK(Has(stats, "answered 0,"));
   CHECK_FALSE(Has(stats, "not local 0,"));
+  // The router runs rlpd too, on both subnets: it answers a broadcast
+  // from its address on the requester's network, and a request sent to
+  // one of its addresses from that address, even when another of its
+  // addresses is on the requester's network.
+  l.Start(l.lab.router(), "volumes: [/export/vol]\nmount_exports: false\n");
+  REQUIRE(l.ready);
+  CHECK(l.Rlpq(remote, {"/export/vol"}, &out) == 0);
+  CHECK(Has(out, "10.77.1.254 "));
+  CHECK_FALSE(Has(out, "10.77.0.254"));
+  CHECK(l.Rlpq(0, {"-n", "-H", "10.77.1.254", "/export/vol"}, &out) == 0);
+  CHECK(Has(out, "10.77.1.254 "));
+  CHECK_FALSE(Has(out, "10.77.0.254"));
   // Without L it answers too, across the router.
   CHECK(l.Rlpq(0, {"-N", "-b", "10.77.0.255", "-b", "10.77.1.255", "/export/vol"}, &out) == 0);
   CHECK(Has(out, "10.77.0.2 "));

@@ -52,7 +52,8 @@ TEST_CASE("rlp responder: I-Provide lists what is provided, in the order asked, 
   CHECK(m.id == 0xbeef);
   CHECK(m.resources ==
         std::vector<Resource>{Vol("/export/data"), Vol("/export/vol/", kProtocolTcp), *PortResource(kProtocolTcp, 22)});
-  CHECK(d.request.starts_with("Who-Provides? id 48879 L:"));
+  REQUIRE(d.request.has_value());
+  CHECK(Describe(*d.request).starts_with("Who-Provides? id 48879 L:"));
   // The NFS service itself (port 2049, no path) is provided when any volume is.
   CHECK(Answer(r.Handle(Request(Type::kDoYouProvide, {*PortResource(kProtocolUdp, 2049)}), kPeer, true, Exports(), now))
             .resources.size() == 1);

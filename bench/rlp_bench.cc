@@ -1,0 +1,99 @@
+// rlp_bench: RLP in the network lab. One client and three servers running
+// rlpd (10.77.0.2 and .3 export /export/vol, .4 /export/other); prints
+// rlpq's answer from the client, the round trip of Do-You-Provide? to
+// rlpd beside that of a UDP echo server on the same host (the floor: a
+// user-space round trip doing nothing else), and how many of 1,000 and
+// 20,000 queries per second rlpd answers.
+//
+//   rlp_bench RLPD RLPQ RLP_BLAST [--queries N]
+//
+// Needs root (network namespaces); bench/run-rlp.sh builds and runs it.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/netlab/netlab.h"
+
+using amd::testing::NetLab;
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+double Field(const std::string& text, const std::string& name) {
+  auto at = text.find(name + " ");
+  return at == std::string::npos ? -1 : std::atof(text.c_str() + at + name.size() + 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: rlp_bench RLPD RLPQ RLP_BLAST [--queries N]\n");
+    return 2;
+  }
+  std::string rlpd = argv[1], rlpq = argv[2], blast = argv[3];
+  std::string queries = "2000";
+  for (int i = 4; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--queries") queries = argv[++i];
+  }
+  char tmpl[] = "/tmp/rlp-bench-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  NetLab lab(4);
+  if (!lab.status().ok()) {
+    std::fprintf(stderr, "rlp_bench: %s\n", lab.status().ToString().c_str());
+    return 1;
+  }
+  const char* configs[] = {"volumes: [/export/vol]\nrate_limit: 0\n", "volumes: [/export/vol]\n",
+                           "volumes: [/export/other]\n"};
+  for (int i = 1; i <= 3; ++i) {
+    std::string conf = dir + "/rlpd" + std::to_string(i) + ".yaml";
+    std::ofstream(conf) << configs[i - 1] << "mount_exports: false\n";
+    lab.Spawn(i, {rlpd, "-c", conf}, dir + "/rlpd" + std::to_string(i) + ".log");
+  }
+  for (int tries = 0; tries < 250; ++tries) {
+    bool up = true;
+    for (int i = 1; i <= 3; ++i) up = up && Slurp(dir + "/rlpd" + std::to_string(i) + ".log").find("listening") != std::string::npos;
+    if (up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::printf("RLP in the network lab: client 10.77.0.1; rlpd on 10.77.0.2 and .3 (/export/vol), .4 (/export/other)\n\n");
+  std::string out;
+  lab.Run(0, {rlpq, "-v", "/export/vol"}, &out);
+  std::printf("$ rlpq -v /export/vol\n%s\n", out.c_str());
+  lab.Run(0, {rlpq, "-v", "-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "-H", "10.77.0.4", "/export/vol"}, &out);
+  std::printf("$ rlpq -v -n -H 10.77.0.2 -H 10.77.0.3 -H 10.77.0.4 /export/vol\n%s\n", out.c_str());
+
+  lab.Spawn(1, {blast, "--echo", "7"});
+  std::string rlp, floor;
+  lab.Run(0, {blast, "--to", "10.77.0.2", "--sequential", queries, "/export/vol"}, &rlp);
+  lab.Run(0, {blast, "--to", "10.77.0.2", "--port", "7", "--sequential", queries, "/export/vol"}, &floor);
+  std::printf("Round trip of %s Do-You-Provide? queries in turn, client to 10.77.0.2 (microseconds):\n", queries.c_str());
+  std::printf("  rlpd                          %s", rlp.c_str());
+  std::printf("  floor (UDP echo, same host)   %s", floor.c_str());
+  double r = Field(rlp, "median"), f = Field(floor, "median");
+  if (r > 0 && f > 0) std::printf("  rlpd / floor, median: %.2f\n", r / f);
+
+  std::printf("\nLoad (rate_limit 0 on 10.77.0.2):\n");
+  for (auto [rate, seconds] : {std::pair<const char*, const char*>{"1000", "10"}, {"20000", "3"}}) {
+    lab.Run(0, {blast, "--to", "10.77.0.2", "--rate", rate, "--seconds", seconds, "/export/vol"}, &out,
+            std::chrono::seconds(60));
+    std::printf("  %s queries/s for %s s: %s", rate, seconds, out.c_str());
+  }
+  lab.Run(0, {blast, "--to", "10.77.0.3", "--rate", "1000", "--seconds", "10", "/export/vol"}, &out,
+          std::chrono::seconds(60));
+  std::printf("  1000 queries/s for 10 s to 10.77.0.3 (default limit 50/s, burst 100): %s", out.c_str());
+  std::string cleanup = "rm -rf " + dir;
+  return std::system(cleanup.c_str()) == 0 ? 0 : 1;
+}
