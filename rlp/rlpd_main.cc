@@ -48,6 +48,7 @@ class Exports {
     {
       std::lock_guard lock(mu_);
       config_ = c;
+      reread_ = true;
       Rebuild();
     }
     if (start_reader && c.mount_exports && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
@@ -120,12 +121,13 @@ class Exports {
   void Run() {
     std::unique_lock lock(mu_);
     while (!stop_) {
+      reread_ = false;  // before the read: a reload during it reads again
       if (config_.mount_exports) {
         lock.unlock();
         Fetch();
         lock.lock();
       }
-      wake_.wait_for(lock, config_.refresh, [&] { return stop_; });
+      wake_.wait_for(lock, config_.refresh, [&] { return stop_ || reread_; });
     }
   }
 
@@ -136,6 +138,7 @@ class Exports {
   std::string last_error_;
   bool read_once_ = false;
   bool stop_ = false;
+  bool reread_ = false;  // a new configuration: read the export list now
   std::shared_ptr<const Provided> provided_ = std::make_shared<Provided>();
   std::thread thread_;
 };
@@ -209,8 +212,11 @@ int Main(int argc, char** argv) {
   int on = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  // Room for bursts: 1 MiB, beyond net.core.rmem_max when allowed to.
   int rcvbuf = 1 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  }
   sockaddr_in local{};
   local.sin_family = AF_INET;
   local.sin_port = htons(config->port);
@@ -228,6 +234,7 @@ int Main(int argc, char** argv) {
       (config->mount_exports ? ", and the exports of " + config->mount_host : std::string()));
 
   auto last_limit_log = std::chrono::steady_clock::time_point{};
+  uint64_t send_failures = 0;
   uint8_t buf[kMaxDatagram];
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
   for (;;) {
@@ -340,7 +347,10 @@ int Main(int argc, char** argv) {
           info.ipi_spec_dst = reply_from != 0 ? in_addr{htonl(reply_from)} : arrived.ipi_spec_dst;
           std::memcpy(CMSG_DATA(c), &info, sizeof info);
           if (::sendmsg(fd, &reply, 0) < 0) {
-            Log("answer to " + peer() + " not sent: " + std::strerror(errno));
+            // A forged source (port 0, say) must not flood the log either.
+            if (++send_failures <= 10 || send_failures % 1000 == 0) {
+              Log("answer #" + std::to_string(send_failures) + " to " + peer() + " not sent: " + std::strerror(errno));
+            }
           } else if (verbose) {
             Log("answered " + peer() + ": " + request(d));
           }

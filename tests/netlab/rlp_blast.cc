@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   }
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int buf = 1 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf);
   std::mt19937 random(12345);
   std::vector<bool> outstanding(65536, false);
   long sent = 0, junk = 0, answered = 0;
