@@ -152,6 +152,10 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     std::unordered_map<uint64_t, std::string> long_names;  // name hash -> name, for long keys
     nfs3::Time mtime;
     unsigned long timeout = 600;
+    // The listing READDIR pages through: made when a client starts at
+    // cookie 0 (or finds none), dropped once a client reads to its end.
+    // Without it every page would ask the map for all its keys again.
+    std::shared_ptr<const std::vector<std::string>> listing;
   };
   enum class Want { kLookup, kReadlink };
   struct Pending {
@@ -717,6 +721,29 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Ok(p.respond, p.xid, out);
   }
 
+  // A directory's entries, sorted: ".", "..", sub-map directories, mounted
+  // keys, and the map's keys when browsable. The cookie of entry i is i + 1.
+  std::shared_ptr<const std::vector<std::string>> Listing(const Dir& d) {
+    std::vector<std::string> names;
+    for (const auto& [hash, c] : dirs_) {
+      if (c->parent == d.hash && c.get() != &d) names.push_back(c->path.substr(d.path.size() + 1));
+    }
+    for (const auto& [name, key] : d.keys) names.push_back(name);
+    if (d.browsable) {
+      for (auto& k : d.browsable()) {
+        if (Listable(k)) names.push_back(std::move(k));
+      }
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    auto all = std::make_shared<std::vector<std::string>>();
+    all->reserve(names.size() + 2);
+    all->push_back(".");
+    all->push_back("..");
+    for (auto& n : names) all->push_back(std::move(n));
+    return all;
+  }
+
   void Readdir(const rpc::Call& call, const rpc::RpcServer::Responder& respond) {
     uint32_t xid = call.header.xid;
     uint32_t proc = call.header.proc;
@@ -728,20 +755,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     if (d == nullptr) return Stale(respond, xid, proc);
     if (h->kind != Kind::kDir) return Fail(respond, xid, proc, nfs3::kNotdir);
     nfs3::Fattr dattr = DirAttr(*d);
-    // The listing: ".", "..", sub-map directories, mounted keys, and the
-    // map's keys when browsable; the cookie of entry i is i + 1.
-    std::set<std::string> names;
-    for (const auto& [hash, c] : dirs_) {
-      if (c->parent == d->hash && c.get() != d) names.insert(c->path.substr(d->path.size() + 1));
-    }
-    for (const auto& [name, key] : d->keys) names.insert(name);
-    if (d->browsable) {
-      for (auto& k : d->browsable()) {
-        if (Listable(k)) names.insert(std::move(k));
-      }
-    }
-    std::vector<std::string> all = {".", ".."};
-    all.insert(all.end(), names.begin(), names.end());
+    if (a->cookie == 0 || d->listing == nullptr) d->listing = Listing(*d);
+    auto listing = d->listing;  // kept alive for this call
+    const std::vector<std::string>& all = *listing;
     if (a->cookie > all.size()) return Fail(respond, xid, proc, nfs3::kBadCookie, &dattr);
     uint32_t maxcount = std::min<uint32_t>(a->maxcount, 1 << 20);
     uint32_t dircount = plus ? a->dircount : maxcount;
@@ -780,6 +796,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     if (entries == 0 && i < all.size()) return Fail(respond, xid, proc, nfs3::kToosmall, &dattr);
     w.Bool(false);
     w.Bool(i == all.size());
+    if (i == all.size() && d->listing == listing) d->listing.reset();
     Ok(respond, xid, out);
   }
 
