@@ -31,10 +31,17 @@ namespace nfs3 = rpc::nfs3;
 using Clock = std::chrono::steady_clock;
 using rpc::XdrWriter;
 
-// A file handle: "amd" 1, the kind, the name's length, two zero bytes, the
-// directory's path hash, then the key's name (kKey) or its hash (kLongKey).
+// A file handle: "amd" 1, the kind, the name's length, two zero bytes, a
+// directory's path hash, then:
+//   kDir      nothing: the directory itself;
+//   kKey      a key's name, or, below sub-map directories, its path from
+//             the directory ("sub/key");
+//   kSubDir   a sub-map directory's path from the directory ("sub");
+//   kLongKey  the hash of a key's name too long for a handle.
+// Paths from a top-level directory keep a handle good across a restart of
+// amd: the new amd finds (or mounts again) each sub-map on the way.
 constexpr uint8_t kMagic[4] = {'a', 'm', 'd', 1};
-enum class Kind : uint8_t { kDir = 1, kKey = 2, kLongKey = 3 };
+enum class Kind : uint8_t { kDir = 1, kKey = 2, kLongKey = 3, kSubDir = 4 };
 constexpr size_t kHeader = 16;
 constexpr size_t kMaxNameInHandle = nfs3::kFhSize - kHeader;
 
@@ -61,7 +68,7 @@ uint64_t GetU64(const uint8_t* p) {
 struct Handle {
   Kind kind = Kind::kDir;
   uint64_t dir = 0;
-  std::string_view name;   // kKey
+  std::string_view name;   // kKey, kSubDir
   uint64_t name_hash = 0;  // kLongKey
 };
 
@@ -71,7 +78,7 @@ std::vector<uint8_t> MakeHandle(Kind kind, uint64_t dir, std::string_view name =
   fh[4] = static_cast<uint8_t>(kind);
   PutU64(fh + 8, dir);
   size_t size = kHeader;
-  if (kind == Kind::kKey) {
+  if (kind == Kind::kKey || kind == Kind::kSubDir) {
     fh[5] = static_cast<uint8_t>(name.size());
     std::memcpy(fh + kHeader, name.data(), name.size());
     size += name.size();
@@ -80,10 +87,6 @@ std::vector<uint8_t> MakeHandle(Kind kind, uint64_t dir, std::string_view name =
     size += 8;
   }
   return std::vector<uint8_t>(fh, fh + size);
-}
-std::vector<uint8_t> DirHandle(uint64_t dir) { return MakeHandle(Kind::kDir, dir); }
-std::vector<uint8_t> KeyHandle(uint64_t dir, std::string_view name) {
-  return MakeHandle(name.size() <= kMaxNameInHandle ? Kind::kKey : Kind::kLongKey, dir, name);
 }
 
 std::optional<Handle> ParseHandle(std::span<const uint8_t> fh) {
@@ -96,6 +99,7 @@ std::optional<Handle> ParseHandle(std::span<const uint8_t> fh) {
       if (fh.size() != kHeader) return std::nullopt;
       return h;
     case Kind::kKey:
+    case Kind::kSubDir:
       if (fh.size() != kHeader + fh[5] || fh[5] == 0) return std::nullopt;
       h.name = std::string_view(reinterpret_cast<const char*>(&fh[kHeader]), fh[5]);
       return h;
@@ -157,13 +161,28 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     // Without it every page would ask the map for all its keys again.
     std::shared_ptr<const std::vector<std::string>> listing;
   };
-  enum class Want { kLookup, kReadlink };
+  enum class Want { kLookup, kReadlink, kRetry };
   struct Pending {
     Want want = Want::kLookup;
     uint32_t xid = 0;
     uint64_t dir = 0;
     std::string name;
     rpc::RpcServer::Responder respond;
+    // kRetry: a call whose handle names a sub-map directory not mounted
+    // (yet, or again, after a restart): served again once it is.
+    rpc::Peer peer;
+    rpc::CallHeader header;
+    std::vector<uint8_t> args;
+    int attempt = 0;
+  };
+  // What a handle names: a directory, or a key in one; or the sub-map
+  // directory that must be mounted first (missing, in missing_in).
+  struct Resolved {
+    Dir* dir = nullptr;
+    bool is_dir = true;
+    std::string name;
+    Dir* missing_in = nullptr;
+    std::string missing;
   };
 
   Impl(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log)
@@ -418,7 +437,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
         if (it == dirs_.end() || it->second->path != p) {
           nfs3::mount::PutMntFailure(w, nfs3::mount::kNoent);
         } else {
-          nfs3::mount::PutMntOk(w, DirHandle(it->second->hash));
+          nfs3::mount::PutMntOk(w, DirHandleOf(*it->second));
         }
         break;
       }
@@ -487,6 +506,89 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     return it == d.long_names.end() ? "" : it->second;
   }
 
+  // The top-level directory `d` is in, and d's path from it ("" for itself).
+  const Dir& Top(const Dir& d, std::string* rel) {
+    const Dir* t = &d;
+    for (int depth = 0; depth < 64 && !t->top_level && t->parent != t->hash; ++depth) {
+      const Dir* up = FindDir(t->parent);
+      if (up == nullptr) break;
+      t = up;
+    }
+    *rel = t == &d ? "" : d.path.substr(std::min(d.path.size(), t->path.size() + 1));
+    return *t;
+  }
+  std::vector<uint8_t> DirHandleOf(const Dir& d) {
+    std::string rel;
+    const Dir& top = Top(d, &rel);
+    if (rel.empty() || rel.size() > kMaxNameInHandle) return MakeHandle(Kind::kDir, d.hash);
+    return MakeHandle(Kind::kSubDir, top.hash, rel);
+  }
+  std::vector<uint8_t> KeyHandleOf(const Dir& d, const std::string& name) {
+    std::string rel;
+    const Dir& top = Top(d, &rel);
+    std::string path = rel.empty() ? name : rel + "/" + name;
+    if (path.size() <= kMaxNameInHandle) return MakeHandle(Kind::kKey, top.hash, path);
+    return MakeHandle(name.size() <= kMaxNameInHandle ? Kind::kKey : Kind::kLongKey, d.hash, name);
+  }
+  // Finds what `h` names, walking its path through sub-map directories.
+  // dir is null when the handle is stale.
+  Resolved Resolve(const Handle& h) {
+    Resolved r;
+    Dir* base = FindDir(h.dir);
+    if (base == nullptr) return r;
+    if (h.kind == Kind::kDir) {
+      r.dir = base;
+      return r;
+    }
+    if (h.kind == Kind::kLongKey) {
+      r.is_dir = false;
+      r.name = KeyName(*base, h);
+      if (!r.name.empty()) r.dir = base;
+      return r;
+    }
+    std::vector<std::string> parts;
+    for (size_t at = 0; at <= h.name.size();) {
+      size_t slash = std::min(h.name.find('/', at), h.name.size());
+      parts.emplace_back(h.name.substr(at, slash - at));
+      if (parts.back().empty() || parts.back() == "." || parts.back() == "..") return r;
+      at = slash + 1;
+    }
+    r.is_dir = h.kind == Kind::kSubDir;
+    size_t dirs = r.is_dir ? parts.size() : parts.size() - 1;
+    Dir* at = base;
+    for (size_t i = 0; i < dirs; ++i) {
+      Dir* next = ChildDir(*at, parts[i]);
+      if (next == nullptr) {
+        r.missing_in = at;
+        r.missing = parts[i];
+        return r;
+      }
+      at = next;
+    }
+    r.dir = at;
+    if (!r.is_dir) r.name = parts.back();
+    return r;
+  }
+  // Mounts the sub-map directory `r` is missing, then serves the call
+  // again; false (the caller answers STALE) after too many rounds.
+  bool DeferRetry(const Resolved& r, const rpc::Peer& peer, const rpc::Call& call,
+                  rpc::RpcServer::Responder& respond) {
+    if (r.missing_in == nullptr || attempt_ >= 8) return false;
+    Pending p;
+    p.want = Want::kRetry;
+    p.xid = call.header.xid;
+    p.dir = r.missing_in->hash;
+    p.name = r.missing;
+    p.respond = std::move(respond);
+    p.peer = peer;
+    p.header = call.header;
+    p.args.assign(call.args.begin(), call.args.end());
+    p.attempt = attempt_ + 1;
+    Count(&NfsFrontEndStats::deferred);
+    Ask(*r.missing_in, r.missing, call, std::move(p));
+    return true;
+  }
+
   void Stale(const rpc::RpcServer::Responder& respond, uint32_t xid, uint32_t proc) {
     Count(&NfsFrontEndStats::stale);
     Fail(respond, xid, proc, nfs3::kStale);
@@ -501,7 +603,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (proc == nfs3::kNull) return Ok(respond, xid, {});
     if (proc == nfs3::kLookup) return Lookup(peer, call, std::move(respond));
-    if (proc == nfs3::kReaddir || proc == nfs3::kReaddirplus) return Readdir(call, respond);
+    if (proc == nfs3::kReaddir || proc == nfs3::kReaddirplus) return Readdir(peer, call, std::move(respond));
     std::span<const uint8_t> fh;
     uint32_t access = 0;
     if (proc == nfs3::kAccess) {
@@ -519,11 +621,14 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       }
     }
     auto h = ParseHandle(fh);
-    Dir* d = h ? FindDir(h->dir) : nullptr;
-    if (d == nullptr) return Stale(respond, xid, proc);
-    bool is_dir = h->kind == Kind::kDir;
-    std::string name = is_dir ? "" : KeyName(*d, *h);
-    if (!is_dir && name.empty()) return Stale(respond, xid, proc);
+    Resolved r = h ? Resolve(*h) : Resolved{};
+    if (r.dir == nullptr) {
+      if (DeferRetry(r, peer, call, respond)) return;
+      return Stale(respond, xid, proc);
+    }
+    Dir* d = r.dir;
+    bool is_dir = r.is_dir;
+    std::string name = r.name;
     Key* key = nullptr;
     if (!is_dir) {
       auto k = d->keys.find(name);
@@ -605,24 +710,24 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     auto a = nfs3::ReadLookupArgs(call.args);
     if (!a) return Garbage(call, respond);
     auto h = ParseHandle(a->dir);
-    Dir* d = h && h->kind == Kind::kDir ? FindDir(h->dir) : nullptr;
-    if (d == nullptr) {
-      if (h && h->kind != Kind::kDir && FindDir(h->dir) != nullptr) {
-        return Fail(respond, xid, nfs3::kLookup, nfs3::kNotdir);
-      }
+    Resolved r = h ? Resolve(*h) : Resolved{};
+    if (r.dir == nullptr) {
+      if (DeferRetry(r, peer, call, respond)) return;
       return Stale(respond, xid, nfs3::kLookup);
     }
+    if (!r.is_dir) return Fail(respond, xid, nfs3::kLookup, nfs3::kNotdir);
+    Dir* d = r.dir;
     std::string name(a->name);
     nfs3::Fattr dattr = DirAttr(*d);
     if (name.empty() || name.find('/') != std::string::npos || name.find('\0') != std::string::npos) {
       return Fail(respond, xid, nfs3::kLookup, nfs3::kInval, &dattr);
     }
     Dir* target_dir = name == "." ? d : name == ".." ? FindDir(d->parent) : ChildDir(*d, name);
-    if (target_dir != nullptr) return LookupOk(respond, xid, DirHandle(target_dir->hash), DirAttr(*target_dir), dattr);
+    if (target_dir != nullptr) return LookupOk(respond, xid, DirHandleOf(*target_dir), DirAttr(*target_dir), dattr);
     auto k = d->keys.find(name);
     if (k != d->keys.end()) {
       k->second.last_used = Clock::now();
-      return LookupOk(respond, xid, KeyHandle(d->hash, name), KeyAttr(*d, name, &k->second), dattr);
+      return LookupOk(respond, xid, KeyHandleOf(*d, name), KeyAttr(*d, name, &k->second), dattr);
     }
     Defer(Want::kLookup, xid, *d, name, peer, call, std::move(respond));
   }
@@ -644,8 +749,18 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     // (A long name is remembered for its handle only once it is mounted,
     // so that lookups of names that do not exist cannot grow memory.)
     Count(&NfsFrontEndStats::deferred);
+    Pending p;
+    p.want = want;
+    p.xid = xid;
+    p.dir = d.hash;
+    p.name = name;
+    p.respond = std::move(respond);
+    Ask(d, name, call, std::move(p));
+  }
+  // Asks the engine to mount `name` in `d`; `waiting` is answered when it has.
+  void Ask(Dir& d, const std::string& name, const rpc::Call& call, Pending waiting) {
     uint32_t token = next_token_++;
-    pending_[token].push_back(Pending{want, xid, d.hash, name, std::move(respond)});
+    pending_[token].push_back(std::move(waiting));
     kernel::AutofsPacket p;
     p.type = kernel::AutofsPacketType::kMissingIndirect;
     p.proto_version = 5;
@@ -692,8 +807,17 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  // Answers a deferred LOOKUP or READLINK from what is known now.
+  // Answers a deferred LOOKUP or READLINK from what is known now, or
+  // serves a deferred call again.
   void Reply(Pending& p, nfs3::Stat stat) {
+    if (p.want == Want::kRetry) {
+      if (stat != nfs3::kOk) return Stale(p.respond, p.xid, p.header.proc);
+      rpc::Call again{p.header, std::span<const uint8_t>(p.args)};
+      attempt_ = p.attempt;
+      HandleNfs(p.peer, again, std::move(p.respond));
+      attempt_ = 0;
+      return;
+    }
     uint32_t proc = p.want == Want::kLookup ? nfs3::kLookup : nfs3::kReadlink;
     Dir* d = FindDir(p.dir);
     if (d == nullptr) return Fail(p.respond, p.xid, proc, nfs3::kStale);
@@ -701,7 +825,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     if (stat != nfs3::kOk) return Fail(p.respond, p.xid, proc, stat, p.want == Want::kLookup ? &dattr : nullptr);
     if (p.want == Want::kLookup) {
       if (Dir* sub = ChildDir(*d, p.name)) {
-        return LookupOk(p.respond, p.xid, DirHandle(sub->hash), DirAttr(*sub), dattr);
+        return LookupOk(p.respond, p.xid, DirHandleOf(*sub), DirAttr(*sub), dattr);
       }
     }
     auto k = d->keys.find(p.name);
@@ -712,7 +836,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       return Fail(p.respond, p.xid, proc, nfs3::kIo, p.want == Want::kLookup ? &dattr : nullptr);
     }
     nfs3::Fattr attr = KeyAttr(*d, p.name, &k->second);
-    if (p.want == Want::kLookup) return LookupOk(p.respond, p.xid, KeyHandle(d->hash, p.name), attr, dattr);
+    if (p.want == Want::kLookup) return LookupOk(p.respond, p.xid, KeyHandleOf(*d, p.name), attr, dattr);
     std::vector<uint8_t> out;
     XdrWriter w(&out);
     w.U32(nfs3::kOk);
@@ -744,16 +868,20 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     return all;
   }
 
-  void Readdir(const rpc::Call& call, const rpc::RpcServer::Responder& respond) {
+  void Readdir(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond) {
     uint32_t xid = call.header.xid;
     uint32_t proc = call.header.proc;
     bool plus = proc == nfs3::kReaddirplus;
     auto a = nfs3::ReadReaddirArgs(call.args, plus);
     if (!a) return Garbage(call, respond);
     auto h = ParseHandle(a->dir);
-    Dir* d = h ? FindDir(h->dir) : nullptr;
-    if (d == nullptr) return Stale(respond, xid, proc);
-    if (h->kind != Kind::kDir) return Fail(respond, xid, proc, nfs3::kNotdir);
+    Resolved r = h ? Resolve(*h) : Resolved{};
+    if (r.dir == nullptr) {
+      if (DeferRetry(r, peer, call, respond)) return;
+      return Stale(respond, xid, proc);
+    }
+    if (!r.is_dir) return Fail(respond, xid, proc, nfs3::kNotdir);
+    Dir* d = r.dir;
     nfs3::Fattr dattr = DirAttr(*d);
     if (a->cookie == 0 || d->listing == nullptr) d->listing = Listing(*d);
     auto listing = d->listing;  // kept alive for this call
@@ -785,7 +913,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       if (plus) {
         nfs3::PutPostOpAttr(e, &attr);
         e.Bool(true);
-        e.Opaque(sub != nullptr ? DirHandle(sub->hash) : KeyHandle(d->hash, name));
+        e.Opaque(sub != nullptr ? DirHandleOf(*sub) : KeyHandleOf(*d, name));
       }
       // Room for the entry and the closing "no more" and eof words.
       if (out.size() + entry.size() + 8 > maxcount || names_bytes + name_part > dircount) break;
@@ -808,6 +936,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   rpc::RpcServer server_;
   std::set<uint32_t> local_;
+  int attempt_ = 0;  // rounds of DeferRetry behind the call being served
   boost::asio::ip::address listen_;
   std::unordered_map<uint64_t, std::unique_ptr<Dir>> dirs_;
   std::map<uint32_t, std::vector<Pending>> pending_;

@@ -49,6 +49,18 @@ struct Fixture {
     REQUIRE(std::regex_search(log, m, std::regex("NFSv3 and MOUNTv3 on [0-9.]+:([0-9]+)")));
     port = static_cast<uint16_t>(std::stoi(m[1].str()));
   }
+  // kill -9, then a new amd: on the port the last one served.
+  void RestartAfterKill() {
+    amd.KillAll();
+    REQUIRE(amd.Start());
+    std::smatch m;
+    std::string log = amd.Log();
+    std::string::const_iterator from = log.begin();
+    while (std::regex_search(from, log.cend(), m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)"))) {
+      port = static_cast<uint16_t>(std::stoi(m[1].str()));
+      from = m.suffix().first;
+    }
+  }
   std::string Url() const {
     return "nfs://" + host + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
            "&version=3";
@@ -181,19 +193,9 @@ TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart
   std::string target = f.Readlink(alice);
   REQUIRE(target.rfind(f.autodir, 0) == 0);
   CHECK(MountCountUnder(f.autodir) == 1);
-  f.amd.KillAll();
-  // The mount under autodir outlives amd; the next amd takes it over.
+  f.RestartAfterKill();
+  // The mount under autodir outlived amd; the new amd takes it over.
   CHECK(ReadText(target + "/file") == "alice's file\n");
-  REQUIRE(f.amd.Start());
-  std::smatch m;
-  std::string log = f.amd.Log();
-  std::string::const_iterator from = log.begin();
-  uint16_t port = 0;
-  while (std::regex_search(from, log.cend(), m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)"))) {
-    port = static_cast<uint16_t>(std::stoi(m[1].str()));
-    from = m.suffix().first;
-  }
-  f.port = port;
   INFO(f.amd.Log());
   CHECK(f.RootHandle() == root);
   // The old handle answers without a LOOKUP: GETATTR, and READLINK mounts
@@ -203,6 +205,36 @@ TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart
   CHECK(f.Lookup(root, "alice").second == alice);
   CHECK(MountCountUnder(f.autodir) == 1);
   CHECK(f.amd.Log().find("mounted lofs") != std::string::npos);
+}
+
+TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9 and a restart", "[root]") {
+  Fixture f;
+  f.Start("sub type:=auto;fs:=${map};pref:=${key}/\n"
+          "sub/* type:=lofs;rfs:=" + f.src + "/${/key}\n");
+  Bytes root = f.RootHandle();
+  auto [s1, sub] = f.Lookup(root, "sub");
+  REQUIRE(s1 == nfs3::kOk);
+  auto [s2, bob] = f.Lookup(sub, "bob");
+  REQUIRE(s2 == nfs3::kOk);
+  std::string target = f.Readlink(bob);
+  REQUIRE(target.rfind(f.autodir, 0) == 0);
+  CHECK(ReadText(target + "/file") == "bob's file\n");
+  f.RestartAfterKill();
+  INFO(f.amd.Log());
+  // The new amd knows nothing of the sub-map until a handle names it: the
+  // sub-map is set up again and the call answered.
+  CHECK(f.OnHandle(nfs3::kGetattr, sub).first == nfs3::kOk);
+  CHECK(f.Readlink(bob) == target);
+  CHECK(f.Lookup(sub, "bob").second == bob);
+  CHECK(f.Lookup(root, "sub").second == sub);
+  // A key handle whose sub-map is not set up yet: READLINK sets it up first.
+  f.RestartAfterKill();
+  CHECK(f.Readlink(bob) == target);
+  // A sub-map that no longer exists: STALE, not a wait.
+  f.amd.WriteMap("amd.home", "other type:=auto;fs:=${map};pref:=${key}/\n");
+  f.RestartAfterKill();
+  CHECK(f.OnHandle(nfs3::kGetattr, sub).first == nfs3::kStale);
+  CHECK(f.OnHandle(nfs3::kGetattr, bob).first == nfs3::kStale);
 }
 
 TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted is answered when the mount is done",

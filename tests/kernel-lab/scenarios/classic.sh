@@ -14,6 +14,8 @@ cat > /etc/amd/amd.home <<'MAP'
 alice     rfs:=/srv/data/alice
 bob       rfs:=/srv/data/bob
 docs      type:=link;fs:=/srv/data
+proj      type:=auto;fs:=${map};pref:=${key}/
+proj/*    rfs:=/srv/data/${/key}
 *         rfs:=/srv/data/${key}
 MAP
 cat > /etc/amd.conf <<'CONF'
@@ -30,7 +32,7 @@ browsable_dirs = yes
 CONF
 amd -F /etc/amd.conf
 check classic-mounted wait_for 30 grep -q ' /home nfs .*addr=127.0.0.1' /proc/mounts
-check classic-browsable test "$(ls /home | tr '\n' ' ')" = "alice bob docs "
+check classic-browsable test "$(ls /home | tr '\n' ' ')" = "alice bob docs proj "
 check classic-first-access test "$(cat /home/alice/file)" = "alice's file"
 check classic-symlink-into-n sh -c 'readlink /home/alice | grep -q "^/n/"'
 check classic-mounted-under-n sh -c 'grep -q " /n/[^ ]*/srv/data/alice " /proc/mounts'
@@ -43,6 +45,11 @@ check classic-again-after-expiry test "$(cat /home/alice/file)" = "alice's file"
 # A process with its working directory and an open file in bob's mount.
 (cd /home/bob && exec 3< file && sleep 6 && cat <&3 > /tmp/held.out && ls > /tmp/held.ls) &
 held=$!
+# And one with its working directory in a sub-map directory (type:=auto),
+# which only amd's NFS server holds: the new amd must set it up again
+# when the kernel names it by its old handle.
+(cd /home/proj && cat alice/file > /dev/null && sleep 6 && cat alice/file > /tmp/sub.out) &
+subheld=$!
 sleep 1
 port=$(grep -o 'MOUNTv3 on 127.0.0.1:[0-9]*' /tmp/amd.log | tail -1 | cut -d: -f2)
 killall -9 amd
@@ -56,6 +63,8 @@ check classic-bob-after-restart test "$(cat /home/bob/file)" = "bob's file"
 check classic-bob-taken-over test "$(grep -c ' /n/[^ ]*/srv/data/bob ' /proc/mounts)" = 1
 check classic-pawd test "$(cd /home/alice && pawd)" = /home/alice
 wait $held
+wait "$subheld"
+check classic-submap-cwd-after-restart test "$(cat /tmp/sub.out)" = "alice's file"
 check classic-held-file-read test "$(cat /tmp/held.out)" = "bob's file"
 check classic-held-cwd-listed test "$(cat /tmp/held.ls)" = "file"
 kill -TERM "$(amq -p)"
