@@ -23,6 +23,7 @@
 #include "maps/entry_template.h"
 #include "maps/key_name.h"
 #include "maps/location_evaluator.h"
+#include "maps/mount_options.h"
 #include "maps/location_syntax.h"
 
 namespace amd {
@@ -311,7 +312,7 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
     if (loc.effective_type == "auto" && in.classic) {
       // A directory of the front end, nothing in the kernel.
       auto submap = SubMap(in, loc, diag);
-      auto e = submap ? options_.classic(in.node_path, false, nullptr)
+      auto e = submap ? options_.classic(in.node_path, false, SubMapKeys(submap, in, loc))
                       : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
                             "sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
                             std::errc::no_such_file_or_directory));
@@ -696,25 +697,43 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
   return {};
 }
 
+// The keys a browsable directory of the NFS front end lists: those of
+// `handle`'s map that begin with `pref`, without it, and with no further
+// '/'; not /defaults; wildcards only when `full` (as the original's
+// browsable_dirs = full and opts:=fullybrowsable).
+std::function<std::vector<std::string>()> Engine::BrowsableKeys(std::shared_ptr<MapHandle> handle, std::string pref,
+                                                               bool full) {
+  return [handle = std::move(handle), pref = std::move(pref), full] {
+    std::vector<std::string> keys;
+    {
+      std::lock_guard<std::mutex> lock(handle->mu);
+      keys = handle->map->Keys();
+    }
+    std::vector<std::string> out;
+    for (auto& k : keys) {
+      if (k == "/defaults" || !k.starts_with(pref)) continue;
+      std::string rest = k.substr(pref.size());
+      if (rest.empty() || rest.find('/') != std::string::npos) continue;
+      if (!full && rest.find('*') != std::string::npos) continue;
+      out.push_back(std::move(rest));
+    }
+    return out;
+  };
+}
+
+std::function<std::vector<std::string>()> Engine::SubMapKeys(const std::shared_ptr<MapHandle>& submap, const Job& in,
+                                                             const maps::LocationResult& loc) {
+  std::string_view opts = loc.options.Value(Option::kOpts);
+  bool full = maps::HasMountOption(opts, "fullybrowsable");
+  if (!full && !maps::HasMountOption(opts, "browsable")) return nullptr;
+  return BrowsableKeys(submap, SubMapPref(in, loc), full);
+}
+
 Status Engine::StartClassic(const conf::MapSection& m, std::shared_ptr<MapHandle> handle,
                             const std::optional<std::string>& map_defaults) {
   std::string browsable = m.section.Get("browsable_dirs");
   std::function<std::vector<std::string>()> list;
-  if (browsable == "yes" || browsable == "full") {
-    bool full = browsable == "full";
-    list = [handle, full] {
-      std::vector<std::string> keys;
-      {
-        std::lock_guard<std::mutex> lock(handle->mu);
-        keys = handle->map->Keys();
-      }
-      // yes: no wildcards; full: every key but /defaults (the original).
-      std::erase_if(keys, [full](const std::string& k) {
-        return k == "/defaults" || (!full && k.find('*') != std::string::npos);
-      });
-      return keys;
-    };
-  }
+  if (browsable == "yes" || browsable == "full") list = BrowsableKeys(handle, "", browsable == "full");
   auto ep = options_.classic(m.dir, true, std::move(list));
   if (!ep.ok()) return ep.status();
   Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1, false,

@@ -177,6 +177,13 @@ class Engine {
   std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
                                     Diagnostics& diag) const;
   static std::string SubMapPref(const Job& job, const maps::LocationResult& loc);
+  // What a browsable directory of the NFS front end lists (see engine.cc).
+  static std::function<std::vector<std::string>()> BrowsableKeys(std::shared_ptr<MapHandle> handle,
+                                                                 std::string pref, bool full);
+  // A sub-map directory's listing when its location says opts:=browsable
+  // or fullybrowsable; null otherwise.
+  static std::function<std::vector<std::string>()> SubMapKeys(const std::shared_ptr<MapHandle>& submap,
+                                                              const Job& job, const maps::LocationResult& loc);
   std::optional<std::string> RunJob(Job& job, MountOutcome& outcome);
   void DriveJob(Job job, MountOutcome outcome, int point_id, const std::string& name,
                 uint64_t generation);

@@ -121,10 +121,10 @@ bool Later(const nfs3::Time& a, const nfs3::Time& b) {
   return a.seconds > b.seconds || (a.seconds == b.seconds && a.nseconds > b.nseconds);
 }
 
-// Keys a browsable directory lists: not /defaults, no wildcards, no
-// keys with a slash (browsable_dirs = yes, as the original).
+// Names a browsable directory can list (the engine chose which keys:
+// wildcards only for browsable_dirs = full or opts:=fullybrowsable).
 bool Listable(const std::string& k) {
-  return !k.empty() && k != "/defaults" && k.find_first_of("*/") == std::string::npos && k != "." && k != "..";
+  return !k.empty() && k != "/defaults" && k.find('/') == std::string::npos && k != "." && k != "..";
 }
 
 std::set<uint32_t> LocalAddresses() {

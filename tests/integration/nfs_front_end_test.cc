@@ -49,6 +49,43 @@ struct Fixture {
     REQUIRE(std::regex_search(log, m, std::regex("NFSv3 and MOUNTv3 on [0-9.]+:([0-9]+)")));
     port = static_cast<uint16_t>(std::stoi(m[1].str()));
   }
+  // The names READDIR (the plain one) lists in `dir`, page by page to the
+  // end, with a small maxcount so that a listing takes several pages.
+  std::vector<std::string> ReadDir(const Bytes& dir_fh) {
+    std::vector<std::string> names;
+    uint64_t cookie = 0;
+    bool eof = false;
+    for (int page = 0; page < 1000 && !eof; ++page) {
+      Bytes args;
+      rpc::XdrWriter w(&args);
+      w.Opaque(dir_fh);
+      w.U64(cookie);
+      w.U64(0);  // cookieverf
+      w.U32(512);
+      auto r = Call(nfs3::kProgram, nfs3::kReaddir, args);
+      REQUIRE(r.ok());
+      rpc::XdrReader rr(*r);
+      uint32_t stat = 99;
+      bool attrs = false, more = false;
+      std::span<const uint8_t> skip;
+      REQUIRE(rr.U32(&stat));
+      REQUIRE(stat == nfs3::kOk);
+      REQUIRE(rr.Bool(&attrs));
+      if (attrs) REQUIRE(rr.Fixed(84, &skip));
+      REQUIRE(rr.Fixed(8, &skip));
+      while (rr.Bool(&more) && more) {
+        uint64_t fileid = 0;
+        std::string_view name;
+        REQUIRE(rr.U64(&fileid));
+        REQUIRE(rr.String(255, &name));
+        REQUIRE(rr.U64(&cookie));
+        names.emplace_back(name);
+      }
+      REQUIRE(rr.Bool(&eof));
+    }
+    CHECK(eof);
+    return names;
+  }
   // kill -9, then a new amd: on the port the last one served.
   void RestartAfterKill() {
     amd.KillAll();
@@ -237,6 +274,36 @@ TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9
   CHECK(f.OnHandle(nfs3::kGetattr, bob).first == nfs3::kStale);
 }
 
+TEST_CASE("NFS front end: a sub-map lists its keys with opts:=browsable, its wildcards too with fullybrowsable",
+          "[root]") {
+  Fixture f("nfs_allow_insecure_port = yes\n", "");  // the top level is not browsable
+  std::string keys;
+  for (int i = 0; i < 60; ++i) keys += "b/key" + std::to_string(100 + i) + " type:=link;fs:=/tmp\n";
+  f.Start("b type:=auto;fs:=${map};pref:=${key}/;opts:=browsable\n"
+          "full type:=auto;fs:=${map};pref:=b/;opts:=fullybrowsable\n"
+          "plain type:=auto;fs:=${map};pref:=b/\n" +
+          keys + "b/* type:=link;fs:=/tmp\nb/deeper/x type:=link;fs:=/tmp\n");
+  Bytes root = f.RootHandle();
+  CHECK(f.ReadDir(root) == std::vector<std::string>{".", ".."});
+  std::vector<std::string> want = {".", ".."};
+  for (int i = 0; i < 60; ++i) want.push_back("key" + std::to_string(100 + i));
+  auto [s1, b] = f.Lookup(root, "b");
+  REQUIRE(s1 == nfs3::kOk);
+  CHECK(f.ReadDir(b) == want);  // many pages of 512 bytes, from one listing
+  auto [s2, full] = f.Lookup(root, "full");
+  REQUIRE(s2 == nfs3::kOk);
+  want.insert(want.begin() + 2, "*");
+  CHECK(f.ReadDir(full) == want);
+  auto [s3, plain] = f.Lookup(root, "plain");
+  REQUIRE(s3 == nfs3::kOk);
+  CHECK(f.ReadDir(plain) == std::vector<std::string>{".", ".."});
+  CHECK(f.Lookup(plain, "key120").first == nfs3::kOk);  // what is mounted is listed
+  CHECK(f.ReadDir(plain) == std::vector<std::string>{".", "..", "key120"});
+  // A listing taken again after a key is mounted shows it once.
+  CHECK(f.Lookup(b, "key105").first == nfs3::kOk);
+  CHECK(f.ReadDir(b).size() == 62);
+}
+
 TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted is answered when the mount is done",
           "[root]") {
   Fixture f;
@@ -307,35 +374,7 @@ TEST_CASE("NFS front end: every procedure gets its answer, bad calls their error
   CHECK(stat == nfs3::kOk);
   CHECK(f.Lookup(root, "nobody").first == nfs3::kNoent);
   // READDIR (the plain one): ".", "..", and the mounted key, to the end.
-  Bytes rd_args;
-  rpc::XdrWriter rw(&rd_args);
-  rw.Opaque(root);
-  rw.U64(0);  // cookie
-  rw.U64(0);  // cookieverf
-  rw.U32(4096);
-  auto rd = f.Call(nfs3::kProgram, nfs3::kReaddir, rd_args);
-  REQUIRE(rd.ok());
-  rpc::XdrReader rr(*rd);
-  uint32_t rstat = 99;
-  bool attrs = false, more = false, eof = false;
-  std::span<const uint8_t> skip;
-  REQUIRE(rr.U32(&rstat));
-  REQUIRE(rstat == nfs3::kOk);
-  REQUIRE(rr.Bool(&attrs));
-  if (attrs) REQUIRE(rr.Fixed(84, &skip));
-  REQUIRE(rr.Fixed(8, &skip));
-  std::vector<std::string> names;
-  while (rr.Bool(&more) && more) {
-    uint64_t fileid = 0, cookie = 0;
-    std::string_view name;
-    REQUIRE(rr.U64(&fileid));
-    REQUIRE(rr.String(255, &name));
-    REQUIRE(rr.U64(&cookie));
-    names.emplace_back(name);
-  }
-  REQUIRE(rr.Bool(&eof));
-  CHECK(eof);
-  CHECK(names == std::vector<std::string>{".", "..", "alice"});
+  CHECK(f.ReadDir(root) == std::vector<std::string>{".", "..", "alice"});
   // ACCESS: reading and looking up, never changing.
   Bytes access_args;
   rpc::XdrWriter aw(&access_args);
