@@ -199,6 +199,27 @@ TEST_CASE("rlp query: a request that does not fit is refused up front", "[unit][
   CHECK(q.Done(Clock::now()));
 }
 
+TEST_CASE("rlp query: broadcast addresses come from the interfaces named, and nowhere to ask is an error",
+          "[unit][rlp]") {
+  QueryOptions o = Options();
+  o.interfaces = {"nosuch0"};
+  auto bad = BroadcastAddresses(o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().context() == "RLP: no IPv4 broadcast address on interface nosuch0");
+  o.interfaces = {"lo"};  // loopback has no broadcast address
+  CHECK_FALSE(BroadcastAddresses(o).ok());
+  o.interfaces.clear();
+  o.broadcasts = {kBcast, kBcast};
+  auto explicit_only = BroadcastAddresses(o);
+  REQUIRE(explicit_only.ok());
+  CHECK(*explicit_only == std::vector<uint32_t>{kBcast});  // given addresses only, once each
+  o.broadcast = false;
+  CHECK(BroadcastAddresses(o)->empty());
+  auto nowhere = Ask(o);  // no broadcast, no host
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK(nowhere.status().context() == "RLP: nowhere to ask: no broadcast interface and no host named");
+}
+
 TEST_CASE("rlp query: parses and names resources as an admin writes them", "[unit][rlp]") {
   CHECK(*ParseResource("/export/vol") == Vol("/export/vol"));
   CHECK(*ParseResource("/export/vol", kProtocolTcp) == *NfsVolume("/export/vol", kProtocolTcp));
