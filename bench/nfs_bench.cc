@@ -31,11 +31,11 @@
 #include <fstream>
 #include <optional>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
@@ -221,10 +221,8 @@ void Stop(pid_t pid) {
 }
 
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string error;
+  return amd::ReadWholeFile(path, &error).value_or("");
 }
 
 void Print(const char* who, const Result& r) {

@@ -15,11 +15,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "tests/netlab/netlab.h"
 
 using amd::testing::NetLab;
@@ -27,10 +27,8 @@ using amd::testing::NetLab;
 namespace {
 
 std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string error;
+  return amd::ReadWholeFile(path, &error).value_or("");
 }
 
 double Field(const std::string& text, const std::string& name) {

@@ -16,9 +16,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "base/files.h"
 #include "kernel-shim/mountinfo.h"
 
 extern char** environ;
@@ -179,10 +179,8 @@ bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limi
 }
 
 std::string ReadText(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::string error;
+  return ReadWholeFile(path, &error).value_or("");
 }
 
 int ErrnoOfStat(const std::string& path) {

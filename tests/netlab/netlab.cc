@@ -129,6 +129,23 @@ Status NetLab::InHost(pid_t holder, std::vector<std::string> argv) {
   return Status();
 }
 
+Status NetLab::Plug(pid_t holder, const std::string& bridge, const std::string& port, const std::string& ifname,
+                    const std::string& address, const std::string& broadcast) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"link", "add", port, "type", "veth", "peer", "name", ifname, "netns", std::to_string(holder)},
+           {"link", "set", port, "master", bridge},
+           {"link", "set", port, "up"}}) {
+    if (Status st = Switch(args); !st.ok()) return st;
+  }
+  const std::string ip = "/sbin/ip";
+  for (auto args : std::vector<std::vector<std::string>>{
+           {ip, "addr", "add", address + "/24", "brd", broadcast, "dev", ifname},
+           {ip, "link", "set", ifname, "up"}}) {
+    if (Status st = InHost(holder, args); !st.ok()) return st;
+  }
+  return Status();
+}
+
 Status NetLab::AddHost(const std::string& bridge, const std::string& address, const std::string& broadcast) {
   Host h;
   h.holder = Holder();
@@ -136,21 +153,8 @@ Status NetLab::AddHost(const std::string& bridge, const std::string& address, co
   int index = static_cast<int>(hosts_.size());
   hosts_.push_back(h);
   if (h.holder < 0) return Status::Error("netlab: cannot create host " + std::to_string(index));
-  std::string port = "h" + std::to_string(index);
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", std::to_string(h.holder)},
-           {"link", "set", port, "master", bridge},
-           {"link", "set", port, "up"}}) {
-    if (Status st = Switch(args); !st.ok()) return st;
-  }
-  const std::string ip = "/sbin/ip";
-  for (auto args : std::vector<std::vector<std::string>>{
-           {ip, "link", "set", "lo", "up"},
-           {ip, "addr", "add", address + "/24", "brd", broadcast, "dev", "eth0"},
-           {ip, "link", "set", "eth0", "up"}}) {
-    if (Status st = InHost(h.holder, args); !st.ok()) return st;
-  }
-  return Status();
+  if (Status st = InHost(h.holder, {"/sbin/ip", "link", "set", "lo", "up"}); !st.ok()) return st;
+  return Plug(h.holder, bridge, "h" + std::to_string(index), "eth0", address, broadcast);
 }
 
 NetLab::NetLab(int hosts, std::string prefix) : prefix_(std::move(prefix)) {
@@ -183,21 +187,14 @@ Status NetLab::AddSubnet(int hosts, const std::string& prefix) {
   router_ = static_cast<int>(hosts_.size());
   if (Status st = AddHost("br0", prefix_ + ".254", broadcast()); !st.ok()) return fail(st);
   pid_t r = hosts_.back().holder;
+  if (Status st = Plug(r, "br1", "r1", "eth1", prefix + ".254", prefix + ".255"); !st.ok()) return fail(st);
+  if (Status st = InHost(r, {"/bin/sh", "-c",
+                             "echo 1 > /proc/sys/net/ipv4/ip_forward && "
+                             "for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"});
+      !st.ok()) {
+    return fail(st);
+  }
   const std::string ip = "/sbin/ip";
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"link", "add", "r1", "type", "veth", "peer", "name", "eth1", "netns", std::to_string(r)},
-           {"link", "set", "r1", "master", "br1"},
-           {"link", "set", "r1", "up"}}) {
-    if (Status st = Switch(args); !st.ok()) return fail(st);
-  }
-  for (auto args : std::vector<std::vector<std::string>>{
-           {ip, "addr", "add", prefix + ".254/24", "brd", prefix + ".255", "dev", "eth1"},
-           {ip, "link", "set", "eth1", "up"},
-           {"/bin/sh", "-c",
-            "echo 1 > /proc/sys/net/ipv4/ip_forward && "
-            "for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"}}) {
-    if (Status st = InHost(r, args); !st.ok()) return fail(st);
-  }
   for (int i = 0; i < router_; ++i) {
     if (Status st = InHost(hosts_[static_cast<size_t>(i)].holder,
                            {ip, "route", "add", "default", "via", prefix_ + ".254"});

@@ -6,15 +6,14 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <filesystem>
 #include <array>
-#include <fstream>
+#include <filesystem>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/integration/amd_daemon.h"
 #include "tests/netlab/netlab.h"
 
 namespace amd::testing {
@@ -22,20 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+// Whether the file at `path` says `text` within `limit`.
 bool WaitFor(const std::string& path, const std::string& text, std::chrono::milliseconds limit = 5s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (ReadFile(path).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return WaitUntil([&] { return ReadText(path).find(text) != std::string::npos; }, limit);
 }
 
 // The lab: host 0 is the client (10.77.0.1); hosts 1-3 are servers
@@ -66,15 +54,19 @@ struct RlpLab {
   }
   // Asks rlpd in host i for its counters.
   std::string Stats(int i) {
-    size_t before = ReadFile(Log(i)).size();
+    size_t before = ReadText(Log(i)).size();
     ::kill(pids[i], SIGUSR1);
-    for (int tries = 0; tries < 100; ++tries) {
-      std::string log = ReadFile(Log(i));
-      size_t at = log.find("received ", before);
-      if (at != std::string::npos && log.find('\n', at) != std::string::npos) return log.substr(at);
-      std::this_thread::sleep_for(20ms);
-    }
-    return "";
+    std::string stats;
+    WaitUntil(
+        [&] {
+          std::string log = ReadText(Log(i));
+          size_t at = log.find("received ", before);
+          if (at == std::string::npos || log.find('\n', at) == std::string::npos) return false;
+          stats = log.substr(at);
+          return true;
+        },
+        2s);
+    return stats;
   }
 
   TempDir dir;
@@ -210,7 +202,7 @@ TEST_CASE("rlp lab: garbage and truncated datagrams are dropped and counted, goo
   INFO(stats);
   CHECK(Has(stats, "received 320, answered 80,"));
   CHECK(Has(stats, "malformed 240,"));
-  std::string log = ReadFile(l.Log(1));
+  std::string log = ReadText(l.Log(1));
   CHECK(Has(log, "dropped malformed datagram #1 from 10.77.0.1:"));
   CHECK(Has(log, "dropped malformed datagram #10 from 10.77.0.1:"));
   CHECK_FALSE(Has(log, "dropped malformed datagram #11 "));  // the log is bounded
@@ -246,15 +238,15 @@ TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering", "[r
   CHECK(answered == asked);
   REQUIRE(WaitFor(limited_out, "answered", 15s));
   REQUIRE(WaitFor(open_out, "answered", 15s));
-  auto lc = BlastCounts(ReadFile(limited_out));
-  auto oc = BlastCounts(ReadFile(open_out));
-  INFO("limited: " << ReadFile(limited_out) << "unlimited: " << ReadFile(open_out));
+  auto lc = BlastCounts(ReadText(limited_out));
+  auto oc = BlastCounts(ReadText(open_out));
+  INFO("limited: " << ReadText(limited_out) << "unlimited: " << ReadText(open_out));
   CHECK(oc[0] == 10000);
   CHECK(oc[2] >= 9900);  // all, but for the odd datagram a loaded CI machine may drop
   CHECK(lc[0] == 10000);
   CHECK(lc[2] > 0);
   CHECK(lc[2] < 2000);  // 100 at once, then about 50 a second
-  CHECK(Has(ReadFile(l.Log(1)), "over the rate limit (50/s): 10.77.0.1:"));
+  CHECK(Has(ReadText(l.Log(1)), "over the rate limit (50/s): 10.77.0.1:"));
   // Both still answer the flooding host afterwards.
   CHECK(l.Rlpq(0, {"-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "/export/vol"}, &out) == 0);
   CHECK(Has(out, "10.77.0.2 "));
@@ -282,7 +274,7 @@ TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found throug
   std::string log = dir.path() + "/rlpd.log";
   lab.Spawn(1, {RLPD_BINARY, "-c", conf, "-v"}, log);
   bool listed = WaitFor(log, "exports of 127.0.0.1: " + a + " " + b, 30s);
-  INFO(ReadFile(log) << ReadFile(dir.path() + "/server.log") << ReadFile(dir.path() + "/ganesha.log"));
+  INFO(ReadText(log) << ReadText(dir.path() + "/server.log") << ReadText(dir.path() + "/ganesha.log"));
   REQUIRE(listed);
   std::string out;
   CHECK(lab.Run(0, {RLPQ_BINARY, "-n", "-H", "10.77.0.2", a, b, "/configured", "/export/none"}, &out) == 0);
