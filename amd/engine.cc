@@ -23,8 +23,8 @@
 #include "maps/entry_template.h"
 #include "maps/key_name.h"
 #include "maps/location_evaluator.h"
-#include "maps/mount_options.h"
 #include "maps/location_syntax.h"
+#include "maps/mount_options.h"
 
 namespace amd {
 
@@ -309,43 +309,26 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
       auto until = in.start + std::chrono::seconds(*d);
       if (until > Clock::now()) std::this_thread::sleep_until(until);
     }
-    if (loc.effective_type == "auto" && in.classic) {
-      // A directory of the front end, nothing in the kernel.
+    if (loc.effective_type == "auto") {
+      // A sub-map: an autofs mount of its own, or, for the NFS front end,
+      // a directory of the front end with nothing in the kernel.
       auto submap = SubMap(in, loc, diag);
-      auto e = submap ? options_.classic(in.node_path, false, SubMapKeys(submap, in, loc))
-                      : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
-                            "sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
-                            std::errc::no_such_file_or_directory));
+      auto e = [&]() -> Result<std::unique_ptr<kernel::AutofsEndpoint>> {
+        if (!submap) {
+          return Status::Error("sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
+                               std::errc::no_such_file_or_directory);
+        }
+        if (in.classic) return options_.classic(in.node_path, false, SubMapKeys(submap, in, loc));
+        if (Status s = kernel_.MakeDir(in.node_path, 0555); !s.ok()) return s;
+        auto made = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
+        if (!made.ok()) kernel_.RemoveDir(in.node_path);
+        return made;
+      }();
       if (!e.ok()) {
         outcome.status = e.status();
         continue;
       }
       outcome.submap_endpoint = std::move(e.value());
-      outcome.submap = submap;
-      outcome.submap_pref = SubMapPref(in, loc);
-      outcome.submap_defaults = loc.defaults;
-      outcome.status = {};
-      return std::nullopt;
-    }
-    if (loc.effective_type == "auto") {
-      auto submap = SubMap(in, loc, diag);
-      Status s = submap ? kernel_.MakeDir(in.node_path, 0555)
-                        : Status::Error("sub-map " + std::string(loc.options.Value(Option::kFs)) +
-                                            " cannot be read",
-                                        std::errc::no_such_file_or_directory);
-      if (s.ok()) {
-        auto e = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
-        if (e.ok()) {
-          outcome.submap_endpoint = std::move(e.value());
-        } else {
-          s = e.status();
-          kernel_.RemoveDir(in.node_path);
-        }
-      }
-      if (!s.ok()) {
-        outcome.status = s;
-        continue;
-      }
       outcome.submap = submap;
       outcome.submap_pref = SubMapPref(in, loc);
       outcome.submap_defaults = loc.defaults;

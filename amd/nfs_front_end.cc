@@ -165,7 +165,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   struct Pending {
     Want want = Want::kLookup;
     uint32_t xid = 0;
-    uint64_t dir = 0;
+    uint64_t dir = 0;   // kLookup, kReadlink: where the key is
     std::string name;
     rpc::RpcServer::Responder respond;
     // kRetry: a call whose handle names a sub-map directory not mounted
@@ -577,8 +577,6 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Pending p;
     p.want = Want::kRetry;
     p.xid = call.header.xid;
-    p.dir = r.missing_in->hash;
-    p.name = r.missing;
     p.respond = std::move(respond);
     p.peer = peer;
     p.header = call.header;

@@ -101,12 +101,16 @@ void Query::OnDatagram(uint32_t from, std::span<const uint8_t> bytes, Clock::tim
   Provider& p = ProviderFor(from);
   if (!p.rtt_ms) p.rtt_ms = Ms(now - sent->second.at);
   if (!target.broadcast) p.asked_directly = true;
+  if (m->type == Type::kIProvide) {
+    for (const auto& r : m->resources) {
+      if (asked(r)) AddResource(p.resources, r);
+    }
+    return;
+  }
+  // They-Provide: the hosts it names. (ProviderFor may grow providers_,
+  // so `p` is not used past this point.)
   for (const auto& r : m->resources) {
     if (!asked(r)) continue;
-    if (m->type == Type::kIProvide) {
-      AddResource(ProviderFor(from).resources, r);
-      continue;
-    }
     for (uint32_t h : r.hosts) {
       Provider& named = ProviderFor(h);
       AddResource(named.resources, r);

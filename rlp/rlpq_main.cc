@@ -106,8 +106,8 @@ int Main(int argc, char** argv) {
   }
   bool any = false;
   for (const auto& p : result->providers) {
-    std::string rtt = p.rtt_ms ? std::to_string(*p.rtt_ms).substr(0, std::to_string(*p.rtt_ms).find('.') + 4) + " ms"
-                               : "-";
+    char rtt[32] = "-";
+    if (p.rtt_ms) std::snprintf(rtt, sizeof rtt, "%.3f ms", *p.rtt_ms);
     std::string what;
     for (const auto& r : p.resources) what += (what.empty() ? "" : " ") + ResourceName(r);
     if (what.empty()) what = "(provides none of them)";
@@ -117,7 +117,7 @@ int Main(int argc, char** argv) {
       what += ")";
     }
     any = any || !p.resources.empty();
-    std::printf("%-15s  %10s  %s\n", Ipv4ToString(p.address).c_str(), rtt.c_str(), what.c_str());
+    std::printf("%-15s  %10s  %s\n", Ipv4ToString(p.address).c_str(), rtt, what.c_str());
   }
   for (uint32_t h : result->no_answer) std::printf("%-15s  %10s  no answer\n", Ipv4ToString(h).c_str(), "-");
   if (verbose) {
