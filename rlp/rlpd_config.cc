@@ -51,6 +51,13 @@ double Number(const YAML::Node& n, const std::string& key, double lo, double hi)
   return d;
 }
 
+// A setting that counts (a port, seconds): a number with no fraction.
+long Whole(const YAML::Node& n, const std::string& key, double lo, double hi) {
+  double d = Number(n, key, lo, hi);
+  if (d != std::floor(d)) Fail(n, key + ": " + n.Scalar() + " is not a whole number");
+  return static_cast<long>(d);
+}
+
 std::vector<std::string> List(const YAML::Node& n, const std::string& key) {
   std::vector<std::string> out;
   if (n.IsNull()) return out;
@@ -99,13 +106,13 @@ Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file)
       } else if (key == "mount_host") {
         c.mount_host = Ipv4(v, key);
       } else if (key == "mount_port") {
-        c.mount_port = static_cast<uint16_t>(Number(v, key, 0, 65535));
+        c.mount_port = static_cast<uint16_t>(Whole(v, key, 0, 65535));
       } else if (key == "refresh") {
-        c.refresh = std::chrono::seconds(static_cast<long>(Number(v, key, 1, 86400)));
+        c.refresh = std::chrono::seconds(Whole(v, key, 1, 86400));
       } else if (key == "listen") {
         c.listen = Ipv4(v, key);
       } else if (key == "port") {
-        c.port = static_cast<uint16_t>(Number(v, key, 1, 65535));
+        c.port = static_cast<uint16_t>(Whole(v, key, 1, 65535));
       } else if (key == "rate_limit") {
         c.limits.rate = Number(v, key, 0, 1e9);
       } else if (key == "burst") {
