@@ -203,7 +203,9 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
                                     options, watcher);
   Status started = engine->Start();
   if (!started.ok()) {
+    // Said on standard error too, where whoever started amd sees it.
     log->error("cannot start: {}", started.ToString());
+    if (!LogsToStderr(config->global.Get("log_file"))) std::cerr << "amd: cannot start: " << started.ToString() << "\n";
     Tell(ready_fd, false);
     return 1;
   }

@@ -50,11 +50,13 @@ spdlog::level::level_enum LevelOf(const std::string& options) {
 
 }  // namespace
 
+bool LogsToStderr(const std::string& log_file) { return log_file.empty() || log_file == "/dev/stderr"; }
+
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
                                            const std::string& log_options, std::string* error) {
   std::shared_ptr<spdlog::logger> log;
   try {
-    if (log_file.empty() || log_file == "/dev/stderr") {
+    if (LogsToStderr(log_file)) {
       log = std::make_shared<spdlog::logger>("amd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     } else if (log_file == "syslog" || log_file.rfind("syslog:", 0) == 0) {
       int facility = log_file.size() > 7 ? Facility(log_file.substr(7)) : LOG_DAEMON;

@@ -15,6 +15,9 @@ class logger;
 
 namespace amd {
 
+// Whether log_file (amd.conf) means standard error.
+bool LogsToStderr(const std::string& log_file);
+
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
                                            const std::string& log_options, std::string* error);
 // Applies new log_options (amq -x). False, changing nothing, when a word

@@ -168,12 +168,10 @@ Result<NfsServer> ResolveServer(const Run& run, const maps::LocationResult& loc,
   return srv;
 }
 
-// One kernel NFS mount at `dir`, with what its usual failures mean.
+// One kernel NFS mount at `dir`, with what its usual failures mean (a
+// kernel without an NFS client is said by the kernel shim).
 Status MountNfsAt(Run& run, const NfsMount& nfs, const std::string& dir) {
   Status s = run.Mount(nfs.source, dir, nfs.fstype, nfs.flags, nfs.data);
-  if (s.code() == std::errc::no_such_device) {
-    return Status(s.code(), s.context() + " (this kernel has no NFS client)");
-  }
   if (s.code() == std::errc::invalid_argument && nfs.data.find("proto=udp") != std::string::npos) {
     return Status(s.code(), s.context() + " (proto=udp: this kernel may have no NFS over UDP)");
   }

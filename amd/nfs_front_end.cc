@@ -1079,7 +1079,8 @@ Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(con
       if (!s.ok()) {
         undo();
         if (s.code() == std::errc::no_such_device) {
-          return Status(s.code(), s.context() + " (this kernel has no NFS client: use mount_type = autofs)");
+          std::string hint = s.hint() + ", or serve this map with mount_type = autofs";
+          return std::move(s).WithHint(std::move(hint));
         }
         return s;
       }

@@ -39,15 +39,24 @@ class Status {
                : EIO;
   }
   const std::string& context() const { return context_; }
-  // "context: message", or "OK".
+  // What an admin can do about it ("load the autofs4 module"), said after
+  // the error itself; empty for most errors.
+  const std::string& hint() const { return hint_; }
+  Status WithHint(std::string hint) && {
+    hint_ = std::move(hint);
+    return std::move(*this);
+  }
+  // "context: message[: hint]", or "OK".
   std::string ToString() const {
     if (ok()) return "OK";
-    return context_.empty() ? code_.message() : context_ + ": " + code_.message();
+    std::string s = context_.empty() ? code_.message() : context_ + ": " + code_.message();
+    return hint_.empty() ? s : s + ": " + hint_;
   }
 
  private:
   std::error_code code_;
   std::string context_;
+  std::string hint_;
 };
 
 template <typename T>

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernel-shim/mount_error.h"
+
 namespace amd::kernel {
 
 namespace {
@@ -76,7 +78,7 @@ Result<std::unique_ptr<AutofsMount>> AutofsMount::Create(const std::string& path
     int err = errno;
     ::close(fds[0]);
     ::close(fds[1]);
-    return Status::FromErrno("mount(autofs " + path + ")", err);
+    return MountError("mount(autofs " + path + ")", "autofs", err);
   }
   ::close(fds[1]);  // the kernel holds its own reference
   m->pipe_fd_ = fds[0];

@@ -10,6 +10,7 @@
 
 #include "base/subprocess.h"
 #include "kernel-shim/kernel.h"
+#include "kernel-shim/mount_error.h"
 
 namespace amd::kernel {
 
@@ -18,9 +19,8 @@ Status SystemKernel::Mount(const std::string& source, const std::string& target,
                            const std::string& data) {
   if (::mount(source.c_str(), target.c_str(), fstype.empty() ? nullptr : fstype.c_str(), flags,
               data.empty() ? nullptr : data.c_str()) != 0) {
-    return Status::FromErrno("mount(" + source + " on " + target +
-                                 (fstype.empty() ? "" : ", " + fstype) + ")",
-                             errno);
+    return MountError("mount(" + source + " on " + target + (fstype.empty() ? "" : ", " + fstype) + ")",
+                      fstype, errno);
   }
   return {};
 }

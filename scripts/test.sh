@@ -17,9 +17,25 @@ if grep -rn 'TEST_CASE("[^"]*;' tests; then
   exit 1
 fi
 
+# kernels: one line on which kernel ran which suite.
+kernels() {
+  local host="this host's kernel $(uname -r) ($(grep -qw autofs /proc/filesystems && echo with || echo without) autofs, $(grep -qw nfs /proc/filesystems && echo with || echo without) NFS client)"
+  local lab="Debian's kernel under QEMU"
+  local suite=build/tests/kernel-lab/autofs-suite
+  [[ -s $suite/kernel ]] && lab=$(cat "$suite/kernel")
+  local autofs="$host"
+  [[ $(cat build/tests/kernel-lab/autofs-kernel 2>/dev/null) == lab ]] &&
+    autofs="the kernel lab, $lab${suite:+ ($(sed 's/^kernel lab: [^:]*: //; s/, on .*//' "$suite/summary" 2>/dev/null || echo no result))}"
+  echo "== kernels: unit, cli, amd_root_tests (NFS front end, network lab) on $host;" \
+       "amd_autofs_tests on $autofs; kernel_lab.* on $lab"
+}
+
 echo "== build and test (RelWithDebInfo)"
 bash scripts/build.sh build
-ctest --test-dir build --output-on-failure -j "$jobs"
+status=0
+ctest --test-dir build --output-on-failure -j "$jobs" || status=$?
+kernels
+((status == 0)) || exit "$status"
 
 echo "== unit tests under ASan + UBSan"
 bash scripts/build.sh build-asan -DAMD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug

@@ -168,7 +168,7 @@ TEST_CASE("tmpfs device mounts", "[root]") {
 class LoopDevice {
  public:
   explicit LoopDevice(const std::string& image) {
-    std::string cmd = "losetup --find --show " + image + " 2>/dev/null";
+    std::string cmd = "/sbin/losetup --find --show " + image + " 2>/dev/null";
     if (FILE* p = ::popen(cmd.c_str(), "r")) {
       char buf[128] = {};
       if (std::fgets(buf, sizeof buf, p) != nullptr) device_ = buf;
@@ -177,7 +177,7 @@ class LoopDevice {
     while (!device_.empty() && (device_.back() == '\n' || device_.back() == ' ')) device_.pop_back();
   }
   ~LoopDevice() {
-    if (!device_.empty()) std::system(("losetup -d " + device_ + " 2>/dev/null").c_str());
+    if (!device_.empty()) std::system(("/sbin/losetup -d " + device_ + " 2>/dev/null").c_str());
   }
   const std::string& device() const { return device_; }
 
