@@ -48,28 +48,52 @@ spdlog::level::level_enum LevelOf(const std::string& options) {
   return spdlog::level::err;
 }
 
+// A sink that hands every message on with LogSafe applied: names, paths and
+// map text that peers supply (a LOOKUP name with ESC in it, say) reach the
+// log with their control characters escaped, whichever sink it is.
+class EscapingSink : public spdlog::sinks::sink {
+ public:
+  explicit EscapingSink(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (std::all_of(payload.begin(), payload.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+      inner_->log(msg);
+      return;
+    }
+    std::string safe = LogSafe(payload);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(safe.data(), safe.size());
+    inner_->log(copy);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> f) override { inner_->set_formatter(std::move(f)); }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+};
+
 }  // namespace
 
 bool LogsToStderr(const std::string& log_file) { return log_file.empty() || log_file == "/dev/stderr"; }
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
                                            const std::string& log_options, std::string* error) {
-  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<spdlog::sinks::sink> sink;
   try {
     if (LogsToStderr(log_file)) {
-      log = std::make_shared<spdlog::logger>("amd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     } else if (log_file == "syslog" || log_file.rfind("syslog:", 0) == 0) {
       int facility = log_file.size() > 7 ? Facility(log_file.substr(7)) : LOG_DAEMON;
-      log = std::make_shared<spdlog::logger>(
-          "amd", std::make_shared<spdlog::sinks::syslog_sink_mt>("amd", LOG_PID, facility, false));
+      sink = std::make_shared<spdlog::sinks::syslog_sink_mt>("amd", LOG_PID, facility, false);
     } else {
-      log = std::make_shared<spdlog::logger>(
-          "amd", std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file, false));
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file, false);
     }
   } catch (const std::exception& e) {
     *error = "log_file " + log_file + ": " + e.what();
     return nullptr;
   }
+  auto log = std::make_shared<spdlog::logger>("amd", std::make_shared<EscapingSink>(std::move(sink)));
   // (The syslog sink sends the bare message: syslog adds time, name, pid
   // and the level as the priority.)
   log->set_pattern("%Y-%m-%d %H:%M:%S.%e amd[%P]: %l: %v");

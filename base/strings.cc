@@ -69,4 +69,56 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] that is not a
+// control character, or 0.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xc0) == 0x80; };
+  unsigned char c = b(i);
+  if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) return c == 0xc2 && b(i + 1) < 0xa0 ? 0 : 2;  // C1
+  if (c >= 0xe0 && c <= 0xef && cont(i + 1) && cont(i + 2)) {
+    if ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0)) return 0;  // overlong, surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+    if ((c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string LogSafe(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (size_t n = Utf8Length(s, i)) {
+        out.append(s.substr(i, n));
+        i += n;
+        continue;
+      }
+    }
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out += c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace amd

@@ -23,6 +23,11 @@ std::string ToLower(std::string_view s);
 std::optional<long long> ParseInteger(std::string_view s);
 // Renders `s` for a message: printable ASCII as is, the rest as \xNN.
 std::string Printable(std::string_view s);
+// Renders `s` for a log line: as is, but for control characters (C0, DEL,
+// and C1 in UTF-8) and bytes that are not well-formed UTF-8, as \xNN (\t,
+// \n and \r as such), so that nothing a peer sends can end a line, move
+// a terminal's cursor or hide what came before. Non-ASCII text stays.
+std::string LogSafe(std::string_view s);
 
 }  // namespace amd
 

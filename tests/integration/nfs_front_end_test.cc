@@ -394,6 +394,19 @@ TEST_CASE("NFS front end: every procedure gets its answer, bad calls their error
   CHECK(f.Readlink(root) == "status 22");  // INVAL: a directory is no link
 }
 
+TEST_CASE("NFS front end: control characters in a LOOKUP name reach the log escaped", "[root]") {
+  Fixture f;
+  f.Start("* type:=lofs;rfs:=" + f.src + "/${key}\n");
+  Bytes root = f.RootHandle();
+  const std::string name = "evil\x1b[2J\rfake\x07line\x9b";
+  CHECK(f.Lookup(root, name).first == nfs3::kNoent);
+  CHECK(f.Lookup(root, "alice").first == nfs3::kOk);  // and the server serves on
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(log.find("evil\\x1b[2J") != std::string::npos);
+  for (char c : std::string("\x1b\r\x07\x9b")) CHECK(log.find(c) == std::string::npos);
+}
+
 TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers", "[root]") {
   Fixture f;
   f.Start("* type:=link;fs:=/srv/${key}\n");
