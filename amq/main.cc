@@ -219,6 +219,11 @@ int Run(int argc, char** argv) {
       } else if (unmount > 1) {
         auto r = client.Call(AMQPROC_SYNC_UMNT, amd::amq::StringArg(fs));
         amd::rpc::XdrValue<amq_sync_umnt_wire> w(P(xdr_amq_sync_umnt_wire));
+        if (!r.ok() && r.status().code() == std::errc::permission_denied) {
+          RpcError(server, r.status());  // not root: amd said so
+          status = 1;
+          continue;
+        }
         if (!r.ok() || !w.Decode(*r).ok()) {
           if (!quiet) std::cerr << "amd server down\n";
           status = AMQ_UMNT_SERVER;

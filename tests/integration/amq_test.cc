@@ -3,6 +3,7 @@
 // non-root caller, and bad arguments.
 #include <arpa/inet.h>
 #include <sched.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,6 +221,36 @@ AmqRun Amq(const Fixture& f, std::vector<std::string> args, bool with_stderr = f
   return AmqCommand(args, with_stderr, cwd);
 }
 
+// Runs the amq command as uid and gid 65534 (nobody), standard output and
+// error together.
+AmqRun AmqAsNobody(const Fixture& f, const std::vector<std::string>& args) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  std::vector<std::string> words = {AMQ_BINARY, "--port", std::to_string(f.port)};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
+    ::execv(AMQ_BINARY, argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  AmqRun run;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) run.out.append(buf, size_t(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[root]") {
   Fixture f;
   REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
@@ -321,6 +352,11 @@ TEST_CASE("AMQ refuses changes to a caller that is not on loopback", "[root]") {
 TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
   Fixture f;
   REQUIRE(ReadText(f.home + "/bob/file") == "bob\n");
+  // Not root: amd refuses, and amq says so (not "amd server down").
+  AmqRun refused = AmqAsNobody(f, {"-uu", f.home + "/alice"});
+  CHECK(refused.status == 1);
+  CHECK(refused.out == "amq: localhost: RPC: the server refused our credentials (auth_stat 5): Permission denied\n");
+  CHECK(IsMountPoint(f.home + "/alice"));
   AmqRun uu = Amq(f, {"-uu", f.home + "/alice"}, true);
   CHECK(uu.status == 0);
   CHECK(uu.out.empty());
