@@ -5,8 +5,8 @@
 # pass/fail report within a time bound. This machine's kernel has no NFS
 # client; the lab's has.
 #
-#   tests/kernel-lab/lab.sh [--add SRC=DEST]... SCENARIO BINARY...
-#   (--add may stand anywhere among the arguments)
+#   tests/kernel-lab/lab.sh [--add SRC=DEST] [--env FILE]... SCENARIO BINARY...
+#   (the options may stand anywhere among the arguments)
 #
 # SCENARIO is a shell script run as the guest's /scenario with the helpers
 # of guest-lib.sh; each BINARY (with the shared libraries it needs, its
@@ -14,7 +14,8 @@
 # found there at its own absolute path, so a test that names a binary of
 # the build tree runs as it does here. $LAB_BINARIES in the guest lists the
 # BINARY arguments. --add copies a file or a directory SRC into the guest
-# at DEST. The guest reaches this host's loopback at 10.0.2.2 (QEMU user
+# at DEST; --env adds FILE's lines (VAR=value) to the guest's /lab.env.
+# The guest reaches this host's loopback at 10.0.2.2 (QEMU user
 # networking).
 #
 # When SCENARIO.host (scenarios/nfs.host for scenarios/nfs.sh) exists, the
@@ -27,7 +28,8 @@
 # The kernel package (apt-get download) and its unpacked tree are cached
 # in $AMD_LAB_CACHE (default /var/cache/amd-kernel-lab), one version at a
 # time, so a rerun costs only the initramfs (about a second) and the boot.
-# The boot is bounded by $AMD_LAB_TIMEOUT seconds (default 300). A
+# The boot is bounded by $AMD_LAB_TIMEOUT seconds (default 300); the guest
+# has $AMD_LAB_MEMORY MiB (default 1024). A
 # scenario that starts with "# lab-without: MODULE..." boots without those
 # modules loaded (they are in /lib/modules for it to insmod).
 #
@@ -38,11 +40,11 @@
 # run (no QEMU, no kernel package to fetch).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-adds=() add_args=() args=()
+adds=() envs=() add_args=() args=()
 while (($#)); do
-  if [[ $1 == --add ]]; then
-    adds+=("$2")
-    add_args+=(--add "$2")
+  if [[ $1 == --add || $1 == --env ]]; then
+    [[ $1 == --add ]] && adds+=("$2") || envs+=("$2")
+    add_args+=("$1" "$2")
     shift 2
   else
     args+=("$1")
@@ -181,6 +183,7 @@ for b in "$@"; do
   lab_binaries+=("$b")
 done
 echo "LAB_BINARIES=\"${lab_binaries[*]}\"" >> "$lab_env"
+for e in "${envs[@]}"; do cat "$e" >> "$lab_env"; done
 for a in "${adds[@]}"; do
   mkdir -p "$root$(dirname "${a#*=}")"
   cp -a "${a%%=*}" "$root${a#*=}"
@@ -195,7 +198,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
-mount -t tmpfs tmp /tmp
+chmod 1777 /tmp  # the initramfs is writable; a tmpfs here would hide build trees under /tmp
 echo "127.0.0.1 localhost" > /etc/hosts
 for m in $(cat /lib/modules/order); do
   insmod /lib/modules/$m.ko || echo "LAB: FAIL insmod $m"
@@ -211,7 +214,7 @@ chmod +x "$root/init" "$root/scenario"
 # The boot, bounded in time; the guest's console is the report.
 start=$(date +%s)
 status=0
-timeout --kill-after=10 "$limit" qemu-system-x86_64 -nographic -no-reboot -m 1024 -smp 2 \
+timeout --kill-after=10 "$limit" qemu-system-x86_64 -nographic -no-reboot -m "${AMD_LAB_MEMORY:-1024}" -smp 2 \
   -kernel "$vmlinuz" -initrd "$work/initrd" \
   -append "console=ttyS0 panic=-1 loglevel=3" \
   -netdev user,id=n0 -device e1000,netdev=n0 < /dev/null > "$work/console" 2>&1 || status=$?
