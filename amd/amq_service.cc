@@ -204,7 +204,9 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcSe
   if (takes_path && !path.Decode(call.args).ok()) return garbage();
   bool mutating = proc == AMQPROC_UMNT || proc == AMQPROC_SYNC_UMNT || proc == AMQPROC_SETOPT;
   if (mutating && !IsRoot(peer)) {
-    log_->warn("AMQ: refused procedure {} to {}: only root may change amd", proc, peer.ToString());
+    if (auto n = refused_log_.Count()) {
+      log_->warn("AMQ: refused procedure {} to {}: only root may change amd (refusal #{})", proc, peer.ToString(), *n);
+    }
     return respond(rpc::AuthErrorReply(xid, rpc::AuthStat::kTooWeak));
   }
   switch (proc) {

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "amd/engine.h"
+#include "base/log_limiter.h"
 #include "rpc/rpc_server.h"
 
 namespace amd {
@@ -55,6 +56,7 @@ class AmqService {
   Engine& engine_;
   Settings settings_;
   std::shared_ptr<spdlog::logger> log_;
+  LogLimiter refused_log_;  // calls refused to non-root callers
   std::function<bool(const std::string&)> set_log_options_;
   rpc::RpcServer server_;
   bool registered_ = false;

@@ -19,6 +19,7 @@
 
 #include "amd/run_loop.h"
 #include "base/interfaces.h"
+#include "base/log_limiter.h"
 #include "maps/mount_options.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_message.h"
@@ -380,8 +381,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     const auto& h = call.header;
     if (!Allowed(peer)) {
       Count(&NfsFrontEndStats::refused);
-      if (refused_logged_++ < 20) {
-        log_->warn("NFS: refused a call from {}: {}", peer.ToString(),
+      if (auto n = refused_log_.Count()) {
+        log_->warn("NFS: refused call #{} from {}: {}", *n, peer.ToString(),
                    peer.port >= 1024 ? "not a privileged port (nfs_allow_insecure_port = no)"
                                      : "not an address of this host (nfs_allow_any_interface = no)");
       }
@@ -945,7 +946,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   std::vector<std::tuple<std::string, std::string, std::string>> staged_;  // guarded by staged_mu_
   std::mutex stats_mu_;
   NfsFrontEndStats stats_;  // guarded by stats_mu_
-  uint64_t refused_logged_ = 0;
+  LogLimiter refused_log_;  // refused calls: a line for the first 10, then every 1,000th
 };
 
 namespace {

@@ -68,8 +68,10 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     timer_.expires_after(server_->limits_.idle);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
-      self->server_->log_->info("{}: {} idle for {} s; closing", self->server_->limits_.service, self->peer_.ToString(),
-                                self->server_->limits_.idle.count());
+      if (auto n = self->server_->idle_log_.Count()) {
+        self->server_->log_->info("{}: {} idle for {} s; closing (idle connection #{})", self->server_->limits_.service,
+                                  self->peer_.ToString(), self->server_->limits_.idle.count(), *n);
+      }
       self->Finish();
     });
   }
@@ -90,7 +92,10 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     ArmTimer();
     if (!records_.Feed(std::span<const uint8_t>(buffer_.data(), n))) {
       ++server_->garbage_;
-      server_->log_->warn("{}: {}: {}; closing", server_->limits_.service, peer_.ToString(), records_.error());
+      if (auto count = server_->bad_record_log_.Count()) {
+        server_->log_->warn("{}: {}: {}; closing (bad record #{})", server_->limits_.service, peer_.ToString(),
+                            records_.error(), *count);
+      }
       Finish();
       return;
     }
@@ -179,7 +184,12 @@ void RpcServer::Accept() {
     if (ec == boost::asio::error::operation_aborted || closed_) return;
     if (!ec) {
       if (connections_.size() >= limits_.max_connections) {
-        log_->warn("{}: {} connections already; refusing one more", limits_.service, connections_.size());
+        if (auto n = refused_log_.Count()) {
+          boost::system::error_code e;
+          auto from = socket.remote_endpoint(e);
+          log_->warn("{}: {} connections already; refusing one more from {}:{} (refusal #{})", limits_.service,
+                     connections_.size(), from.address().to_string(), from.port(), *n);
+        }
       } else {
         auto c = std::make_shared<Connection>(this, std::move(socket));
         connections_.insert(c);
@@ -217,7 +227,9 @@ void RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record, Respon
   auto parsed = ParseCall(record);
   if (auto* err = std::get_if<CallParseError>(&parsed)) {
     ++garbage_;
-    log_->warn("{}: {}: dropped a bad message: {}", limits_.service, peer.ToString(), err->reason);
+    if (auto n = bad_message_log_.Count()) {
+      log_->warn("{}: {}: dropped bad message #{}: {}", limits_.service, peer.ToString(), *n, err->reason);
+    }
     if (err->kind == CallError::kBadRpcVersion) respond(RpcMismatchReply(err->xid));
     if (err->kind == CallError::kBadAuth) respond(AuthErrorReply(err->xid, AuthStat::kBadCred));
     return;

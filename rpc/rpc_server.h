@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log_limiter.h"
 #include "base/status.h"
 #include "rpc/rpc_message.h"
 
@@ -81,6 +82,8 @@ class RpcServer {
   uint16_t port_ = 0;
   uint64_t garbage_ = 0;
   bool closed_ = false;
+  // Lines peers can cause, each kind limited (base/log_limiter.h).
+  LogLimiter bad_message_log_, bad_record_log_, idle_log_, refused_log_;
 };
 
 }  // namespace amd::rpc

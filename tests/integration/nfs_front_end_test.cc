@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "base/subprocess.h"
+#include "rpc/amq_port_file.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_client.h"
@@ -407,6 +408,65 @@ TEST_CASE("NFS front end: control characters in a LOOKUP name reach the log esca
   for (char c : std::string("\x1b\r\x07\x9b")) CHECK(log.find(c) == std::string::npos);
 }
 
+// How many lines of `log` contain `what`.
+size_t CountLines(const std::string& log, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Sends `count` one-byte UDP datagrams to 127.0.0.1:`port`.
+void FloodUdp(uint16_t port, int count) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < count; ++i) {
+    ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    if (i % 20 == 19) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the server keeps up
+  }
+  ::close(fd);
+}
+
+TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines, with counts", "[root]") {
+  Fixture f;
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  auto amq_port = rpc::ReadAmqPortFile(300019);
+  REQUIRE(amq_port);
+  FloodUdp(f.port, 3000);
+  FloodUdp(amq_port->port, 3000);
+  // Garbage records on TCP connections, each closed for it.
+  for (int i = 0; i < 30; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(f.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const char junk[] = "\x00\x10\x00\x00";  // a record of 1 MiB: over the limit
+    CHECK(::write(fd, junk, 4) == 4);
+    char buf[8];
+    (void)::read(fd, buf, sizeof buf);
+    ::close(fd);
+  }
+  Bytes root = f.RootHandle();
+  CHECK(f.Lookup(root, "alice").first == nfs3::kOk);  // the server serves on
+  std::string log;
+  WaitUntil([&] { log = f.amd.Log(); return CountLines(log, "AMQ: 127.0.0.1") >= 11; }, std::chrono::seconds(10));
+  INFO(log.substr(0, 4000));
+  // Each kind: the first 10, then every 1,000th (#1000, #2000, #3000 for
+  // as many as arrived: loopback UDP may drop some under the flood).
+  CHECK(CountLines(log, "dropped bad message #") >= 22);
+  CHECK(CountLines(log, "dropped bad message #") <= 26);
+  CHECK(CountLines(log, "AMQ: 127.0.0.1") >= 11);
+  CHECK(CountLines(log, "AMQ: 127.0.0.1") <= 13);
+  CHECK(CountLines(log, "bad message #1000: ") == 2);  // NFS and AMQ
+  CHECK(log.find("dropped bad message #11:") == std::string::npos);
+  CHECK(log.find("(bad record #10)") != std::string::npos);
+  CHECK(log.find("(bad record #11)") == std::string::npos);
+}
+
 TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers", "[root]") {
   Fixture f;
   f.Start("* type:=link;fs:=/srv/${key}\n");
@@ -489,7 +549,7 @@ TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_a
     CHECK(f.Probe({"ls"}) == "alice lnk\n");
     // From the other host: refused, and logged.
     CHECK(f.Probe({"ls"}, peer.Enter()).rfind("error: ", 0) == 0);
-    CHECK(f.amd.Log().find("refused a call from 10.99.0.2") != std::string::npos);
+    CHECK(f.amd.Log().find("refused call #1 from 10.99.0.2") != std::string::npos);
     CHECK(f.amd.Log().find("not an address of this host (nfs_allow_any_interface = no)") != std::string::npos);
   }
   Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\n",
