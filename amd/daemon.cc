@@ -68,6 +68,20 @@ std::shared_ptr<const conf::Config> LoadConfig(const conf::ParsedArgs& args, Dia
   return conf::BuildConfig(text, file, args.cmd, HostOptionDefaults(), diag);
 }
 
+// The supervisor holds the NFS front end's sockets under these names,
+// beside the autofs pipes it holds by path (which start with '/').
+constexpr const char* kNfsTcpKey = "nfs-front-end/tcp";
+constexpr const char* kNfsUdpKey = "nfs-front-end/udp";
+
+// Takes the descriptor held under `key` out of `held` (-1 if none).
+int TakeHeld(std::map<std::string, int>& held, const std::string& key) {
+  auto it = held.find(key);
+  if (it == held.end()) return -1;
+  int fd = it->second;
+  held.erase(it);
+  return fd;
+}
+
 void Tell(int fd, bool ok) {
   if (fd < 0) return;
   char c = ok ? '1' : '0';
@@ -162,6 +176,11 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
         if (auto p = EarlierNfsPort(*table, m.dir)) s.port = *p;
       }
     }
+    // The sockets the engine before this one served on, which the
+    // supervisor held (kNfsTcpKey, kNfsUdpKey): the same port, with or
+    // without the self-mount, and no gap in which connections are refused.
+    s.adopt_tcp_fd = TakeHeld(start.held_pipes, kNfsTcpKey);
+    s.adopt_udp_fd = TakeHeld(start.held_pipes, kNfsUdpKey);
     nfs = std::make_unique<NfsFrontEnd>(
         s,
         [&io, &engine, &point_ids](const std::string& dir, const kernel::AutofsPacket& p) {
@@ -174,6 +193,10 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     if (Status st = nfs->Start(); !st.ok()) {
       log->error("NFS front end: {}; maps with mount_type = nfs are served with autofs", st.ToString());
       nfs.reset();
+    } else {
+      auto [tcp, udp] = nfs->sockets();
+      start.link.Hold(kNfsTcpKey, tcp);
+      start.link.Hold(kNfsUdpKey, udp);
     }
   }
   Engine::Options options;

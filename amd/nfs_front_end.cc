@@ -213,8 +213,13 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     auto addr = boost::asio::ip::make_address(settings_.address, ec);
     if (ec) return Status::Error("NFS: localhost_address " + settings_.address + " is not an address");
     listen_ = addr;
+    if (settings_.adopt_tcp_fd >= 0 && settings_.adopt_udp_fd >= 0) {
+      if (server_.Adopt(settings_.adopt_tcp_fd, settings_.adopt_udp_fd).ok()) return {};
+      log_->warn("NFS: cannot take over the earlier engine's sockets; binding anew");
+    }
     return server_.Listen(addr, settings_.port);
   }
+  std::pair<int, int> sockets() { return {server_.tcp_fd(), server_.udp_fd()}; }
   uint16_t port() const { return server_.port(); }
   void Stop() {
     server_.Close();
@@ -1040,6 +1045,8 @@ void NfsFrontEnd::Stop() {
 }
 
 NfsFrontEndStats NfsFrontEnd::stats() const { return impl_->stats(); }
+
+std::pair<int, int> NfsFrontEnd::sockets() { return impl_->sockets(); }
 
 std::string NfsFrontEnd::MountData() const {
   const Settings& s = impl_->settings();

@@ -68,6 +68,9 @@ class NfsFrontEnd {
     long attr_cache = 0;                // auto_attrcache: seconds, 0: noac
     std::string timeo;                  // nfs_retry_interval_toplvl (tenths), or ""
     std::string retrans;                // nfs_retransmit_counter_toplvl, or ""
+    // Sockets an earlier engine served on (-1: none), taken over instead of
+    // binding anew, so that the port stays the same across engine restarts.
+    int adopt_tcp_fd = -1, adopt_udp_fd = -1;
   };
   // Hands a request for a key to the engine: kMissingIndirect (mount it)
   // or kExpireIndirect (unmount it), for the directory at `dir`. Called on
@@ -84,6 +87,9 @@ class NfsFrontEnd {
   // Binds and starts serving on its own thread.
   Status Start();
   uint16_t port() const { return port_; }
+  // The listening sockets (owned here), for the supervisor to hold for the
+  // next engine.
+  std::pair<int, int> sockets();
   // Serves `path` as an automount directory. A top-level one is mounted
   // with mount(2) (unless mount_self is off, or amd's NFS mount from an
   // earlier amd is already there, which is taken over). Blocking; never

@@ -169,6 +169,21 @@ Status RpcServer::Listen(const boost::asio::ip::address& address, uint16_t port)
   return {};
 }
 
+Status RpcServer::Adopt(int tcp_fd, int udp_fd) {
+  boost::system::error_code ec;
+  acceptor_.assign(boost::asio::ip::tcp::v4(), tcp_fd, ec);
+  if (!ec) udp_.assign(boost::asio::ip::udp::v4(), udp_fd, ec);
+  if (ec) {
+    acceptor_.close();
+    return Status::Error(limits_.service + ": cannot take over the earlier sockets: " + ec.message(),
+                         std::errc::bad_file_descriptor);
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  Accept();
+  ReceiveUdp();
+  return {};
+}
+
 void RpcServer::Close() {
   if (closed_) return;
   closed_ = true;

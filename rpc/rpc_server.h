@@ -59,6 +59,13 @@ class RpcServer {
   // Binds TCP and UDP to `address`:`port` (0: any free port, the same for
   // both) and starts serving.
   Status Listen(const boost::asio::ip::address& address, uint16_t port);
+  // Serves on sockets an earlier server listened on (a TCP listener and a
+  // bound UDP socket, IPv4), which it then owns: a restarted daemon keeps
+  // its port, and connections made meanwhile wait in the backlog.
+  Status Adopt(int tcp_fd, int udp_fd);
+  // The listening sockets, for handing to a successor (still owned here).
+  int tcp_fd() { return acceptor_.native_handle(); }
+  int udp_fd() { return udp_.native_handle(); }
   uint16_t port() const { return port_; }
   void Close();
   uint64_t garbage() const { return garbage_; }

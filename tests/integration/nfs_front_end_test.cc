@@ -245,6 +245,40 @@ TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart
   CHECK(f.amd.Log().find("mounted lofs") != std::string::npos);
 }
 
+TEST_CASE("NFS front end: a new engine after kill -9 of the engine serves on the same port", "[root]") {
+  Fixture f;
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  Bytes root = f.RootHandle();
+  auto [stat, alice] = f.Lookup(root, "alice");
+  REQUIRE(stat == nfs3::kOk);
+  uint16_t port = f.port;
+  pid_t engine = f.amd.EnginePid();
+  REQUIRE(engine > 0);
+  REQUIRE(::kill(engine, SIGKILL) == 0);
+  // The next engine says where it serves: the same port.
+  std::smatch m;
+  std::string log;
+  std::regex serving("NFSv3 and MOUNTv3 on [0-9.]+:([0-9]+)");
+  auto second = [&] {
+    log = f.amd.Log();
+    auto from = log.cbegin();
+    int n = 0;
+    while (std::regex_search(from, log.cend(), m, serving)) {
+      ++n;
+      f.port = static_cast<uint16_t>(std::stoi(m[1].str()));
+      from = m.suffix().first;
+    }
+    return n >= 2;
+  };
+  REQUIRE(WaitUntil(second, std::chrono::seconds(10)));
+  INFO(log);
+  CHECK(f.port == port);
+  auto again = f.Lookup(root, "alice");
+  CHECK(again.first == nfs3::kOk);
+  CHECK(again.second == alice);
+  CHECK(f.Probe({"ls"}) == "alice lnk\n");
+}
+
 TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9 and a restart", "[root]") {
   Fixture f;
   f.Start("sub type:=auto;fs:=${map};pref:=${key}/\n"
