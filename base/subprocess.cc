@@ -72,8 +72,12 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     if (result.output.size() < spec.max_output) result.output.append(buf, static_cast<size_t>(r));
+    if (spec.done && spec.done(result.output)) break;
   }
   ::close(fds[0]);
+  // The group outlives the program while its (unreaped) pid holds the
+  // group id, so the group's id names no one else here.
+  if (spec.kill_group && spec.new_process_group) ::kill(-pid, SIGKILL);
   if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -6,6 +6,7 @@
 #define AMD_BASE_SUBPROCESS_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ struct SubprocessSpec {
   bool new_process_group = false;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   size_t max_output = 65536;  // more is read and dropped
+  // When set, reading stops as soon as done(output so far) holds: the
+  // answer is in, whatever the program's children do with its output
+  // afterwards (a background child that keeps it open, say).
+  std::function<bool(const std::string& output)> done;
+  // With new_process_group: when the run ends (exit, answer, timeout),
+  // SIGKILL to every process still in the program's group, so that
+  // nothing it started in the background outlives it.
+  bool kill_group = false;
 };
 
 struct SubprocessResult {

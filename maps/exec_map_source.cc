@@ -1,5 +1,6 @@
 // Exec map source; see exec_map_source.h. The program runs through
-// RunSubprocess: posix_spawn, an empty environment, a deadline.
+// RunSubprocess: posix_spawn, an empty environment, a deadline, its own
+// process group killed when the answer is in.
 #include "maps/exec_map_source.h"
 
 #include <sys/stat.h>
@@ -24,6 +25,18 @@ std::optional<std::string> CheckExecMapProgram(const std::string& path) {
   return std::nullopt;
 }
 
+bool HasCompleteEntry(const std::string& output) {
+  bool continued = false;  // the line before ended with '\'
+  size_t start = 0;
+  for (size_t nl = output.find('\n'); nl != std::string::npos; start = nl + 1, nl = output.find('\n', start)) {
+    std::string_view line = TrimSpace(std::string_view(output).substr(start, nl - start));
+    bool blank = !continued && (line.empty() || line.front() == '#');
+    continued = !line.empty() && line.back() == '\\';
+    if (!blank && !continued) return true;
+  }
+  return false;
+}
+
 ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s) {
   ProgramOutput out;
   SubprocessSpec spec;
@@ -31,6 +44,8 @@ ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, 
   spec.argv = {program, arg};
   spec.empty_environment = true;
   spec.new_process_group = true;
+  spec.kill_group = true;
+  spec.done = HasCompleteEntry;
   spec.timeout = std::chrono::seconds(timeout_s);
   auto r = RunSubprocess(spec);
   if (!r.ok()) {

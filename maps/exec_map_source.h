@@ -1,6 +1,9 @@
 // Exec (program) maps: `prog KEY` prints the entry for KEY on its standard
 // output (amd/info_exec.c). Run with an empty environment, standard input
-// and error on /dev/null, and killed after exec_map_timeout seconds.
+// and error on /dev/null, in a process group of its own, and killed after
+// exec_map_timeout seconds. Its output is read until it holds a whole
+// entry (or ends); then every process left in the group is killed, so a
+// background child can neither hold the answer back nor outlive it.
 //
 // The first non-blank line of the output (comments removed, '\'
 // continuations joined) is the entry. If its first word is KEY it is
@@ -39,6 +42,10 @@ struct ProgramOutput {
   std::string error;
 };
 ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s);
+
+// Whether `output` holds a whole entry: a line that is neither blank nor
+// a comment, ended by a newline that no '\' continues.
+bool HasCompleteEntry(const std::string& output);
 
 // The entry in a program's output for `key`; nullopt when there is none.
 std::optional<std::string> ParseExecOutput(const std::string& output, const std::string& key);

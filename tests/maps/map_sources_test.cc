@@ -3,6 +3,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
 
 #include "maps/exec_map_source.h"
 #include "maps/file_map_source.h"
@@ -105,6 +110,67 @@ TEST_CASE("exec map programs must be safe", "[unit]") {
         std::string::npos);
   CHECK_FALSE(CheckExecMapProgram(t.Write("ok", "#!/bin/sh\n", 0755)));
   CHECK(CheckExecMapProgram(t.path()).value().find("regular") != std::string::npos);
+}
+
+// The text of `path`, or "".
+std::string ReadFileOr(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Whether process `pid` is gone or a zombie (killed, not yet reaped by
+// whoever inherited it).
+bool Dead(pid_t pid) {
+  std::string stat = ReadFileOr("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren == std::string::npos || stat.compare(paren + 2, 1, "Z") == 0;
+}
+
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+TEST_CASE("an exec map's answer is read when its entry is whole, and its process group is killed", "[unit]") {
+  testing::TempDir t;
+  // A background child keeps standard output open: the answer still comes
+  // at once, and the child goes with the group.
+  std::string pid_file = t.path() + "/bg.pid";
+  std::string prog = t.Write("bg", "#!/bin/sh\nsleep 1000 &\necho $! > " + pid_file +
+                                       "\necho \"# a comment\"\nprintf '%s type:=link;\\\\\\n fs:=/opt\\n' \"$1\"\n",
+                             0755);
+  auto t0 = std::chrono::steady_clock::now();
+  ProgramOutput out = RunMapProgram(prog, "k", 5);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+  REQUIRE(out.ok);
+  INFO(out.output);
+  CHECK(ParseExecOutput(out.output, "k").value_or("none") == "type:=link;fs:=/opt");
+  pid_t bg = std::stoi(ReadFileOr(pid_file));
+  CHECK(WaitFor([&] { return Dead(bg); }, std::chrono::seconds(2)));
+  // A program that times out: its whole group is killed, grandchildren too.
+  std::string grandchild_file = t.path() + "/grandchild";
+  std::string slow = t.Write("slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
+  ProgramOutput late = RunMapProgram(slow, "k", 1);
+  CHECK_FALSE(late.ok);
+  CHECK(late.error.find("no answer within 1 s") != std::string::npos);
+  pid_t grandchild = std::stoi(ReadFileOr(grandchild_file));
+  CHECK(WaitFor([&] { return Dead(grandchild); }, std::chrono::seconds(2)));
+}
+
+TEST_CASE("whole exec map entries", "[unit]") {
+  CHECK(HasCompleteEntry("k v\n"));
+  CHECK(HasCompleteEntry("\n# c\nk v\n"));
+  CHECK_FALSE(HasCompleteEntry("k v"));                // no newline yet
+  CHECK_FALSE(HasCompleteEntry("\n  \n# only a comment\n"));
+  CHECK_FALSE(HasCompleteEntry("k a \\\n"));          // continued
+  CHECK(HasCompleteEntry("k a \\\n  b\n"));
+  CHECK(HasCompleteEntry("k a \\\n# not a comment here\n"));
 }
 
 TEST_CASE("exec output parsing", "[unit]") {
