@@ -192,12 +192,15 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
         server_(io_, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
                   Serve(p, c, std::move(r));
                 },
-                log_, Limits()),
+                log_, Limits(settings_)),
         local_(LocalAddresses()) {}
 
-  static rpc::RpcServer::Limits Limits() {
+  static rpc::RpcServer::Limits Limits(const Settings& s) {
     rpc::RpcServer::Limits l;
     l.service = "NFS";
+    // A TCP connection from an unprivileged port would have every call
+    // refused: it is closed at once, and holds no place.
+    if (!s.allow_insecure_port) l.refuse_at_accept = [](const rpc::Peer& p) { return p.port >= 1024; };
     l.idle = std::chrono::seconds(900);  // the kernel closes idle connections itself
     l.max_connections = 256;
     return l;

@@ -73,8 +73,12 @@ Result<std::vector<uint8_t>> Client::Call(uint32_t proc, std::span<const uint8_t
     auto r = CallOn(tcp, proc, args, timeout, vers);
     if (r.ok()) return r;
     last = r.status();
-    if (last.code() != std::make_error_code(std::errc::connection_refused) &&
-        last.code() != std::make_error_code(std::errc::host_unreachable)) {
+    // The other transport is tried when this one was refused or cut off
+    // (a server at its connection limit closes new connections at once).
+    static const std::errc kTryOther[] = {std::errc::connection_refused, std::errc::host_unreachable,
+                                          std::errc::connection_reset, std::errc::broken_pipe};
+    if (std::none_of(std::begin(kTryOther), std::end(kTryOther),
+                     [&](std::errc e) { return last.code() == std::make_error_code(e); })) {
       return last;
     }
   }

@@ -25,6 +25,10 @@ std::optional<uid_t> UidOf(bool tcp, const boost::asio::ip::address& local, uint
   return LocalPeerUid(tcp, ToSockaddr(local, local_port), ToSockaddr(peer, peer_port));
 }
 
+// Whom a connection counts against: a local process's uid, or a remote
+// address.
+std::string PeerKey(const Peer& p) { return p.uid ? "uid " + std::to_string(*p.uid) : p.address.to_string(); }
+
 }  // namespace
 
 std::string Peer::ToString() const {
@@ -51,6 +55,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     ArmTimer();
     Read();
   }
+  const Peer& peer() const { return peer_; }
   // Queues a reply (now, or later from an asynchronous handler).
   void Send(std::vector<uint8_t> reply) {
     if (!socket_.is_open()) return;
@@ -89,7 +94,6 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
       Finish();
       return;
     }
-    ArmTimer();
     if (!records_.Feed(std::span<const uint8_t>(buffer_.data(), n))) {
       ++server_->garbage_;
       if (auto count = server_->bad_record_log_.Count()) {
@@ -100,6 +104,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     while (auto record = records_.Next()) {
+      ArmTimer();  // idle is counted in whole records, not bytes
       std::weak_ptr<Connection> weak = shared_from_this();
       server_->Answer(peer_, *record, [weak](std::vector<uint8_t> reply) {
         if (auto self = weak.lock()) self->Send(std::move(reply));
@@ -125,7 +130,10 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
   }
   void Finish() {
     Stop();
-    server_->connections_.erase(shared_from_this());
+    if (server_->connections_.erase(shared_from_this()) > 0) {
+      auto it = server_->per_peer_.find(PeerKey(peer_));
+      if (it != server_->per_peer_.end() && --it->second == 0) server_->per_peer_.erase(it);
+    }
   }
 
   RpcServer* server_;
@@ -197,22 +205,35 @@ void RpcServer::Close() {
 void RpcServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted || closed_) return;
-    if (!ec) {
-      if (connections_.size() >= limits_.max_connections) {
-        if (auto n = refused_log_.Count()) {
-          boost::system::error_code e;
-          auto from = socket.remote_endpoint(e);
-          log_->warn("{}: {} connections already; refusing one more from {}:{} (refusal #{})", limits_.service,
-                     connections_.size(), from.address().to_string(), from.port(), *n);
-        }
-      } else {
-        auto c = std::make_shared<Connection>(this, std::move(socket));
-        connections_.insert(c);
-        c->Start();
-      }
-    }
+    if (!ec) Admit(std::make_shared<Connection>(this, std::move(socket)));
     Accept();
   });
+}
+
+void RpcServer::Admit(std::shared_ptr<Connection> c) {
+  const Peer& peer = c->peer();
+  const char* why = nullptr;
+  bool root = peer.uid && *peer.uid == 0;
+  size_t& mine = per_peer_[PeerKey(peer)];
+  if (limits_.refuse_at_accept && limits_.refuse_at_accept(peer)) {
+    why = "every call from it would be refused";
+  } else if (!root && mine >= limits_.max_per_peer) {
+    why = "it holds as many connections as one peer may";
+  } else if (connections_.size() >= limits_.max_connections + (root ? limits_.root_reserve : 0)) {
+    why = "as many connections as the server takes are open";
+  }
+  if (why != nullptr) {
+    if (mine == 0) per_peer_.erase(PeerKey(peer));
+    if (auto n = refused_log_.Count()) {
+      log_->warn("{}: closed a connection from {} at once: {} ({} open; refusal #{})", limits_.service,
+                 peer.ToString(), why, connections_.size(), *n);
+    }
+    c->Stop();
+    return;
+  }
+  ++mine;
+  connections_.insert(c);
+  c->Start();
 }
 
 void RpcServer::ReceiveUdp() {

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,8 +46,18 @@ class RpcServer {
   using Handler = std::function<void(const Peer&, const Call&, Responder)>;
   struct Limits {
     size_t max_record = 64 * 1024;
+    // A connection that completes no record for this long is closed: a
+    // byte now and then does not keep it open.
     std::chrono::seconds idle{30};
     size_t max_connections = 64;
+    // Connections one peer may hold: one local uid, or one remote address.
+    size_t max_per_peer = 16;
+    // Connections beyond max_connections kept for root's processes, so an
+    // unprivileged user holding the rest cannot lock root out.
+    size_t root_reserve = 16;
+    // Peers refused at accept (closed at once), when set: those whose
+    // every call would be refused anyway.
+    std::function<bool(const Peer&)> refuse_at_accept;
     std::string service = "RPC";  // what its log lines begin with ("AMQ")
   };
 
@@ -73,6 +84,8 @@ class RpcServer {
  private:
   class Connection;
   void Accept();
+  // Takes a new connection on, or closes it at once (Limits).
+  void Admit(std::shared_ptr<Connection> c);
   void ReceiveUdp();
   // Parses one record and hands it to the handler (or answers a broken
   // call itself).
@@ -86,6 +99,7 @@ class RpcServer {
   boost::asio::ip::udp::endpoint udp_from_;
   std::vector<uint8_t> udp_buffer_;
   std::set<std::shared_ptr<Connection>> connections_;
+  std::map<std::string, size_t> per_peer_;  // open connections by PeerKey
   uint16_t port_ = 0;
   uint64_t garbage_ = 0;
   bool closed_ = false;

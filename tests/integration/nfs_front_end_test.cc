@@ -501,6 +501,70 @@ TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines
   CHECK(log.find("(bad record #11)") == std::string::npos);
 }
 
+// A process of uid 65534 that opens `count` TCP connections to
+// 127.0.0.1:`port` and holds them until it is killed.
+class ConnectionHog {
+ public:
+  ConnectionHog(uint16_t port, int count) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+      int opened = 0;
+      for (int i = 0; i < count; ++i) {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) ++opened;
+      }
+      (void)::write(ready[1], &opened, sizeof opened);
+      ::pause();
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    (void)::read(ready[0], &opened_, sizeof opened_);
+    ::close(ready[0]);
+  }
+  ~ConnectionHog() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  int opened() const { return opened_; }
+
+ private:
+  pid_t pid_ = -1;
+  int opened_ = 0;
+};
+
+TEST_CASE("NFS front end and AMQ: a user holding every connection it can does not lock root out", "[root]") {
+  Fixture f;
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  auto amq_port = rpc::ReadAmqPortFile(300019);
+  REQUIRE(amq_port);
+  ConnectionHog nfs_hog(f.port, 300);
+  ConnectionHog amq_hog(amq_port->port, 100);
+  CHECK(nfs_hog.opened() == 300);  // the kernel completes them; amd closes what is over the limit
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Root: NFS over TCP, and AMQ over TCP.
+  Bytes root = f.RootHandle();
+  CHECK(f.Lookup(root, "alice").first == nfs3::kOk);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  rpc::Client::Options o;
+  o.udp = false;
+  o.port = amq_port->port;
+  CHECK(rpc::Client(a, 300019, o).Call(3 /* GETPID */, {}, std::chrono::seconds(5), 1).ok());
+  std::string log = f.amd.Log();
+  INFO(log.substr(0, 3000));
+  CHECK(log.find("NFS: closed a connection from 127.0.0.1:") != std::string::npos);
+  CHECK(log.find("(uid 65534) at once: it holds as many connections as one peer may") != std::string::npos);
+  CHECK(log.find("AMQ: closed a connection from 127.0.0.1:") != std::string::npos);
+}
+
 TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers", "[root]") {
   Fixture f;
   f.Start("* type:=link;fs:=/srv/${key}\n");
@@ -523,10 +587,22 @@ TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes args;
   rpc::XdrWriter(&args).String(f.home);
-  auto refused = f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/false);
-  CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
+  // Over TCP the connection is closed at accept; over UDP the call gets
+  // AUTH_TOOWEAK.
+  CHECK_FALSE(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/false).ok());
   CHECK(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/true).ok());
-  CHECK(f.amd.Log().find("not a privileged port (nfs_allow_insecure_port = no)") != std::string::npos);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  rpc::Client::Options o;
+  o.tcp = false;
+  o.port = f.port;
+  auto refused = rpc::Client(a, nfs3::mount::kProgram, o).Call(nfs3::mount::kMnt, args, std::chrono::seconds(5), 3);
+  CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(log.find("not a privileged port (nfs_allow_insecure_port = no)") != std::string::npos);
+  CHECK(log.find("at once: every call from it would be refused") != std::string::npos);
 }
 
 // Runs a shell command; its exit status.
