@@ -30,6 +30,23 @@ namespace {
 namespace nfs3 = rpc::nfs3;
 using Bytes = std::vector<uint8_t>;
 
+sockaddr_in Loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+// A TCP connection to 127.0.0.1:`port`, or -1.
+int ConnectTcp(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = Loopback(port);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
 struct Fixture {
   explicit Fixture(const std::string& global_extra = "nfs_allow_insecure_port = yes\n",
                    const std::string& section_extra = "browsable_dirs = yes\n")
@@ -122,9 +139,7 @@ struct Fixture {
   // One call to amd's NFS port over TCP, from a reserved port unless
   // `reserved` is false: the results, or why there are none.
   Result<Bytes> Call(uint32_t prog, uint32_t proc, const Bytes& args, bool reserved = true, uint32_t vers = 3) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in a = Loopback(0);  // the port comes from the options
     rpc::Client::Options o;
     o.udp = false;
     o.port = port;
@@ -391,12 +406,8 @@ TEST_CASE("NFS front end: every procedure gets its answer, bad calls their error
   CHECK(f.OnHandle(nfs3::kRead, root).first == nfs3::kIsdir);
   // Garbage on the wire: the connection goes, the server stays.
   {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(f.port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    int fd = ConnectTcp(f.port);
+    REQUIRE(fd >= 0);
     const char junk[] = "\x80\x00\x00\x08garbage!";
     CHECK(::write(fd, junk, sizeof junk - 1) == static_cast<ssize_t>(sizeof junk - 1));
     char buf[64];
@@ -452,10 +463,7 @@ size_t CountLines(const std::string& log, const std::string& what) {
 // Sends `count` one-byte UDP datagrams to 127.0.0.1:`port`.
 void FloodUdp(uint16_t port, int count) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = Loopback(port);
   for (int i = 0; i < count; ++i) {
     ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
     if (i % 20 == 19) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the server keeps up
@@ -472,12 +480,8 @@ TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines
   FloodUdp(amq_port->port, 3000);
   // Garbage records on TCP connections, each closed for it.
   for (int i = 0; i < 30; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(f.port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    int fd = ConnectTcp(f.port);
+    REQUIRE(fd >= 0);
     const char junk[] = "\x00\x10\x00\x00";  // a record of 1 MiB: over the limit
     CHECK(::write(fd, junk, 4) == 4);
     char buf[8];
@@ -513,12 +517,7 @@ class ConnectionHog {
       if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
       int opened = 0;
       for (int i = 0; i < count; ++i) {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) ++opened;
+        if (ConnectTcp(port) >= 0) ++opened;
       }
       (void)::write(ready[1], &opened, sizeof opened);
       ::pause();
@@ -551,9 +550,7 @@ TEST_CASE("NFS front end and AMQ: a user holding every connection it can does no
   // Root: NFS over TCP, and AMQ over TCP.
   Bytes root = f.RootHandle();
   CHECK(f.Lookup(root, "alice").first == nfs3::kOk);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = Loopback(0);  // the port comes from the options
   rpc::Client::Options o;
   o.udp = false;
   o.port = amq_port->port;
@@ -591,9 +588,7 @@ TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs
   // AUTH_TOOWEAK.
   CHECK_FALSE(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/false).ok());
   CHECK(f.Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args, /*reserved=*/true).ok());
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = Loopback(0);  // the port comes from the options
   rpc::Client::Options o;
   o.tcp = false;
   o.port = f.port;
