@@ -22,6 +22,7 @@
 #include "amd/engine.h"
 #include "amd/logging.h"
 #include "amd/nfs_front_end.h"
+#include "amd/ownership.h"
 #include "amd/sd_notify.h"
 #include "amd/run_loop.h"
 #include "amd/supervisor.h"
@@ -142,6 +143,15 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     log->warn("plock: mlockall failed ({}); continuing unlocked", std::strerror(errno));
   }
 
+  // Exactly one engine owns the mounts: one that is still serving (an
+  // orphan of a killed amd, say) is asked to hand them over first.
+  auto owner = Ownership::Take(*log, std::chrono::seconds(15));
+  if (!owner.ok()) {
+    log->error("cannot start: {}", owner.status().ToString());
+    if (!LogsToStderr(config->global.Get("log_file"))) std::cerr << "amd: cannot start: " << owner.status().ToString() << "\n";
+    Tell(ready_fd, false);
+    return 1;
+  }
   boost::asio::io_context io;
   WorkerPool pool(8, 2);
   kernel::SystemKernel kernel;
@@ -236,6 +246,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   signals.add(SIGUSR2);  // the supervisor died (PR_SET_PDEATHSIG)
+  signals.add(SIGUSR1);  // another amd is taking over (amd/ownership.h)
   std::function<void()> wait_signal;
   wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -243,6 +254,18 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       if (sig == SIGUSR2) {
         log->error("the supervisor process is gone; serving on until another amd takes the "
                    "automount points over");
+        wait_signal();
+        return;
+      }
+      if (sig == SIGUSR1) {
+        if (nfs) {
+          log->warn("another amd is taking over: leaving every mount to it and exiting");
+          SdNotify("STOPPING=1");
+          engine->Shutdown([&io] { io.stop(); }, Engine::OnExit::kLeave);
+          return;
+        }
+        log->warn("another amd is taking over; serving on until it has taken every automount point over");
+        owner->Release();
         wait_signal();
         return;
       }

@@ -10,14 +10,11 @@
 #include <sstream>
 
 namespace amd::rpc {
-namespace {
 
 std::string RuntimeDir() {
   const char* d = std::getenv("AMD_RUNTIME_DIR");
   return d != nullptr && *d != '\0' ? d : "/run/amd";
 }
-
-}  // namespace
 
 std::string AmqPortFile(uint32_t program) { return RuntimeDir() + "/amq-" + std::to_string(program); }
 

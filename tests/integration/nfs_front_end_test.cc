@@ -108,6 +108,10 @@ struct Fixture {
   void RestartAfterKill() {
     amd.KillAll();
     REQUIRE(amd.Start());
+    FindPort();
+  }
+  // The port the newest amd in the log serves on.
+  void FindPort() {
     std::smatch m;
     std::string log = amd.Log();
     std::string::const_iterator from = log.begin();
@@ -292,6 +296,37 @@ TEST_CASE("NFS front end: a new engine after kill -9 of the engine serves on the
   CHECK(again.first == nfs3::kOk);
   CHECK(again.second == alice);
   CHECK(f.Probe({"ls"}) == "alice lnk\n");
+}
+
+TEST_CASE("NFS front end: after kill -9 of amd alone, the next amd takes every mount from the orphaned engine",
+          "[root]") {
+  Fixture f("nfs_allow_insecure_port = yes\ncache_duration = 2\n");
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  Bytes root = f.RootHandle();
+  auto [stat, alice] = f.Lookup(root, "alice");
+  REQUIRE(stat == nfs3::kOk);
+  std::string target = f.Readlink(alice);
+  REQUIRE(target.rfind(f.autodir + "/", 0) == 0);
+  pid_t orphan = f.amd.EnginePid();
+  REQUIRE(orphan > 0);
+  uint16_t old_port = f.port;
+  CHECK(f.amd.Stop(SIGKILL) == 128 + SIGKILL);  // amd alone: its engine serves on
+  REQUIRE(f.amd.Start());
+  // The orphan was asked to hand over, and left: nothing of it expires the
+  // new amd's mounts, and its port is closed.
+  bool gone = WaitUntil([&] { return ProcessGone(orphan); }, std::chrono::seconds(5));
+  std::string log = f.amd.Log();
+  INFO(log);
+  CHECK(gone);
+  CHECK(log.find("asking it to hand them over") != std::string::npos);
+  CHECK(log.find("another amd is taking over: leaving every mount to it and exiting") != std::string::npos);
+  CHECK(ConnectTcp(old_port) < 0);
+  f.FindPort();
+  root = f.RootHandle();
+  auto again = f.Lookup(root, "alice");
+  REQUIRE(again.first == nfs3::kOk);
+  CHECK(f.Readlink(again.second) == target);
+  CHECK(ReadText(target + "/file") == "alice's file\n");
 }
 
 TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9 and a restart", "[root]") {
