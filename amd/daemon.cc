@@ -74,20 +74,21 @@ std::shared_ptr<const conf::Config> LoadConfig(const conf::ParsedArgs& args, Dia
 constexpr const char* kNfsTcpKey = "nfs-front-end/tcp";
 constexpr const char* kNfsUdpKey = "nfs-front-end/udp";
 
-// Takes the descriptor held under `key` out of `held` (-1 if none).
-int TakeHeld(std::map<std::string, int>& held, const std::string& key) {
-  auto it = held.find(key);
-  if (it == held.end()) return -1;
-  int fd = it->second;
-  held.erase(it);
-  return fd;
-}
-
 void Tell(int fd, bool ok) {
   if (fd < 0) return;
   char c = ok ? '1' : '0';
   [[maybe_unused]] ssize_t n = ::write(fd, &c, 1);
   ::close(fd);
+}
+
+// An engine that cannot start: says why in the log and, where the log is
+// not standard error, there too (whoever started amd sees it), tells a
+// detaching parent, and gives the exit status.
+int CannotStart(spdlog::logger& log, const conf::Config& config, const Status& why, int ready_fd) {
+  log.error("cannot start: {}", why.ToString());
+  if (!LogsToStderr(config.global.Get("log_file"))) std::cerr << "amd: cannot start: " << why.ToString() << "\n";
+  Tell(ready_fd, false);
+  return 1;
 }
 
 int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config,
@@ -146,12 +147,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   // Exactly one engine owns the mounts: one that is still serving (an
   // orphan of a killed amd, say) is asked to hand them over first.
   auto owner = Ownership::Take(*log, std::chrono::seconds(15));
-  if (!owner.ok()) {
-    log->error("cannot start: {}", owner.status().ToString());
-    if (!LogsToStderr(config->global.Get("log_file"))) std::cerr << "amd: cannot start: " << owner.status().ToString() << "\n";
-    Tell(ready_fd, false);
-    return 1;
-  }
+  if (!owner.ok()) return CannotStart(*log, *config, owner.status(), ready_fd);
   boost::asio::io_context io;
   WorkerPool pool(8, 2);
   kernel::SystemKernel kernel;
@@ -235,13 +231,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   engine = std::make_unique<Engine>(io, kernel, pool, world, facts, config, log,
                                     options, watcher);
   Status started = engine->Start();
-  if (!started.ok()) {
-    // Said on standard error too, where whoever started amd sees it.
-    log->error("cannot start: {}", started.ToString());
-    if (!LogsToStderr(config->global.Get("log_file"))) std::cerr << "amd: cannot start: " << started.ToString() << "\n";
-    Tell(ready_fd, false);
-    return 1;
-  }
+  if (!started.ok()) return CannotStart(*log, *config, started, ready_fd);
   for (const auto& p : engine->MountPoints()) log->debug("automount point {}", p);
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);

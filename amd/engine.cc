@@ -6,6 +6,7 @@
 #include "amd/engine.h"
 
 #include "amd/section_maps.h"
+#include "amd/supervisor.h"
 
 #include <spdlog/spdlog.h>
 
@@ -782,13 +783,7 @@ AutofsReply Engine::ReplyTo(const Point& point, const kernel::AutofsPacket& p) {
                      options_.inflight ? options_.inflight->Record(point.path, p) : nullptr);
 }
 
-int Engine::TakeHeldPipe(const std::string& path) {
-  auto it = options_.held_pipes.find(path);
-  if (it == options_.held_pipes.end()) return -1;
-  int fd = it->second;
-  options_.held_pipes.erase(it);
-  return fd;
-}
+int Engine::TakeHeldPipe(const std::string& path) { return TakeHeld(options_.held_pipes, path); }
 
 void Engine::Replay(const std::vector<std::pair<std::string, kernel::AutofsPacket>>& requests) {
   for (const auto& [path, packet] : requests) {

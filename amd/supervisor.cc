@@ -73,6 +73,14 @@ bool Receive(int fd, std::map<std::string, int>& held) {
 
 }  // namespace
 
+int TakeHeld(std::map<std::string, int>& held, const std::string& key) {
+  auto it = held.find(key);
+  if (it == held.end()) return -1;
+  int fd = it->second;
+  held.erase(it);
+  return fd;
+}
+
 void SupervisorLink::Hold(const std::string& path, int pipe_fd) const { Send(fd_, 'H', path, pipe_fd); }
 void SupervisorLink::Release(const std::string& path) const { Send(fd_, 'R', path, -1); }
 

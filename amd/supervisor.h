@@ -55,6 +55,10 @@ struct EngineStart {
   pid_t supervisor = 0;  // amd's main process
 };
 
+// Takes the descriptor held under `key` out of `held` (-1 if none); the
+// caller owns it then.
+int TakeHeld(std::map<std::string, int>& held, const std::string& key);
+
 // Runs `engine` in child processes as described above. Returns, in the
 // supervisor, its exit status; in each engine process, `engine`'s return.
 // Call with one thread only, before any other thread exists.

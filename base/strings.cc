@@ -52,8 +52,18 @@ std::optional<long long> ParseInteger(std::string_view s) {
   return v;
 }
 
-std::string Printable(std::string_view s) {
+namespace {
+
+void AppendHexEscape(std::string& out, unsigned char c) {
   static const char kHex[] = "0123456789abcdef";
+  out += "\\x";
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+}  // namespace
+
+std::string Printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     if (c >= 0x20 && c < 0x7f) {
@@ -61,9 +71,7 @@ std::string Printable(std::string_view s) {
     } else if (c == '\t') {
       out += "\\t";
     } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      AppendHexEscape(out, c);
     }
   }
   return out;
@@ -92,7 +100,6 @@ size_t Utf8Length(std::string_view s, size_t i) {
 }  // namespace
 
 std::string LogSafe(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -112,9 +119,7 @@ std::string LogSafe(std::string_view s) {
     if (c == '\t' || c == '\n' || c == '\r') {
       out += c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
     } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      AppendHexEscape(out, c);
     }
     ++i;
   }

@@ -18,9 +18,9 @@ struct AmqEndpoint {
   uint16_t port = 0;
 };
 
-// /run/amd/amq-PROGRAM, or under $AMD_RUNTIME_DIR when it is set.
 // amd's runtime directory: $AMD_RUNTIME_DIR, else /run/amd.
 std::string RuntimeDir();
+// /run/amd/amq-PROGRAM, or under $AMD_RUNTIME_DIR when it is set.
 std::string AmqPortFile(uint32_t program);
 // Writes the file atomically (creating the directory, mode 0755).
 Status WriteAmqPortFile(uint32_t program, const AmqEndpoint& endpoint);

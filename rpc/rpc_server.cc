@@ -214,7 +214,9 @@ void RpcServer::Admit(std::shared_ptr<Connection> c) {
   const Peer& peer = c->peer();
   const char* why = nullptr;
   bool root = peer.uid && *peer.uid == 0;
-  size_t& mine = per_peer_[PeerKey(peer)];
+  std::string key = PeerKey(peer);
+  auto it = per_peer_.find(key);
+  size_t mine = it == per_peer_.end() ? 0 : it->second;
   if (limits_.refuse_at_accept && limits_.refuse_at_accept(peer)) {
     why = "every call from it would be refused";
   } else if (!root && mine >= limits_.max_per_peer) {
@@ -223,7 +225,6 @@ void RpcServer::Admit(std::shared_ptr<Connection> c) {
     why = "as many connections as the server takes are open";
   }
   if (why != nullptr) {
-    if (mine == 0) per_peer_.erase(PeerKey(peer));
     if (auto n = refused_log_.Count()) {
       log_->warn("{}: closed a connection from {} at once: {} ({} open; refusal #{})", limits_.service,
                  peer.ToString(), why, connections_.size(), *n);
@@ -231,7 +232,7 @@ void RpcServer::Admit(std::shared_ptr<Connection> c) {
     c->Stop();
     return;
   }
-  ++mine;
+  ++per_peer_[key];
   connections_.insert(c);
   c->Start();
 }
