@@ -52,6 +52,9 @@ struct Engine::Node {
   Clock::time_point no_expire_until;
   Clock::time_point deadline;           // of the mount attempt in progress
   std::shared_ptr<SharedReply> first;  // the request that started it
+  // Set when the attempt in progress is abandoned (timed out, or amd lets
+  // the point go): its worker stops where it can (a map program is killed).
+  std::shared_ptr<std::atomic<bool>> cancel;
   // Unmounts asked for (AMQ) while it was still being mounted: the kernel
   // may already have been answered, so a caller can have seen it mounted.
   std::vector<std::function<void(Status)>> unmount_when_mounted;
@@ -109,6 +112,8 @@ struct Engine::Job {
   std::shared_ptr<Resolved> resolved;  // once the key is resolved
   size_t next = 0;                     // the next selected location to try
   std::string lane;                    // the worker pool lane it runs on
+  bool in_map_lane = false;            // that lane is its map's (map sources that may block)
+  std::shared_ptr<std::atomic<bool>> cancel;  // the node's: the attempt was abandoned
   std::shared_ptr<MapHandle> map;
   std::shared_ptr<kernel::AutofsEndpoint> endpoint;  // the point's
   std::string name;
@@ -196,10 +201,11 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
   maps::LookupResult r;
   std::optional<std::string> slash_defaults;
   {
-    std::lock_guard<std::mutex> lock(in.map->mu);
-    r = in.map->map->Lookup(out.key, &diag);
+    std::unique_lock<std::mutex> lock(in.map->mu);
+    maps::LookupControl ctl{&lock, in.cancel.get()};
+    r = in.map->map->Lookup(out.key, &diag, ctl);
     if (r.found()) {
-      auto d = in.map->map->Find("/defaults", &diag);
+      auto d = in.map->map->Find("/defaults", &diag, ctl);
       if (d.found()) slash_defaults = d.value;
     }
   }
@@ -305,7 +311,7 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
   for (; in.next < entry.selected.size(); ++in.next) {
     const maps::LocationResult& loc = *entry.steps[entry.selected[in.next]].location;
     std::string server = ServerOf(loc);
-    if (server != in.lane) return server;
+    if (server != in.lane || in.in_map_lane) return server;
     if (auto d = ParseInteger(loc.options.Value(Option::kDelay)); d && *d > 0) {
       auto until = in.start + std::chrono::seconds(*d);
       if (until > Clock::now()) std::this_thread::sleep_until(until);
@@ -954,21 +960,45 @@ void Engine::StartMount(Point& point, const std::string& name, Node& n) {
     n.first = std::make_shared<SharedReply>(std::move(n.waiters.front()));
     n.waiters.erase(n.waiters.begin());
   }
+  n.cancel = std::make_shared<std::atomic<bool>>(false);
   uint64_t generation = n.generation;
   int point_id = point.id;
   Job job = MakeJob(point, name);
   job.first = n.first;
-  pool_.Submit("", [this, job = std::move(job), point_id, name, generation]() mutable {
-    DriveJob(std::move(job), MountOutcome(), point_id, name, generation);
-  });
+  job.cancel = n.cancel;
+  // A map that may block (a program) looks keys up in a lane of its own,
+  // so that it cannot take the workers other maps and mounts need.
+  std::string lane;
+  if (point.map->map->source().MayBlock()) {
+    lane = point.map->name;
+    job.lane = lane;
+    job.in_map_lane = true;
+  }
+  pool_.Submit(
+      lane,
+      [this, job = std::move(job), point_id, name, generation]() mutable {
+        DriveJob(std::move(job), MountOutcome(), point_id, name, generation);
+      },
+      WorkerPool::LaneKind::kMapSource);
 }
 
 // Runs a job on the current worker until it is done or must move to
 // another server's lane (pool_.Submit caps each server's lane).
 void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::string& name,
                       uint64_t generation) {
-  if (auto lane = RunJob(in, outcome)) {
+  std::optional<std::string> lane;
+  if (in.cancel && in.cancel->load()) {
+    // Abandoned while it waited for a worker: the engine has answered
+    // everyone already, and nothing is mounted yet.
+    outcome.status = Status::Error("abandoned", std::errc::operation_canceled);
+    outcome.logged = true;
+    in.first.reset();
+  } else {
+    lane = RunJob(in, outcome);
+  }
+  if (lane) {
     in.lane = *lane;
+    in.in_map_lane = false;
     // (std::function needs a copyable task; the outcome travels shared.)
     auto carried = std::make_shared<MountOutcome>(std::move(outcome));
     pool_.Submit(*lane, [this, in = std::move(in), carried, point_id, name, generation]() mutable {
@@ -979,7 +1009,7 @@ void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::str
   // Answer the first request from here: one hop less for the common case.
   // A failure is logged first, so the log explains it by the time the
   // process sees ENOENT.
-  if (!outcome.status.ok()) {
+  if (!outcome.status.ok() && !outcome.logged) {
     LogDiagnostics(*log_, outcome.diag);
     outcome.diag.Clear();
     log_->error("{}: {}", in.node_path, outcome.status.ToString());
@@ -1010,6 +1040,7 @@ void Engine::SweepMounts() {
       if (node.first && !node.first->TryFail(ETIMEDOUT)) continue;
       log_->error("{}: mount timed out after {} s", NodePath(*point, name),
                   std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
+      if (node.cancel) node.cancel->store(true);  // nobody waits for it now
       node.generation = next_generation_++;  // the late answer becomes stale
       node.state = Node::State::kFailed;
       node.failed_until = now + options_.long_negative_ttl;
@@ -1253,6 +1284,7 @@ void Engine::ReloadMaps(bool force) {
 
 // Everyone waiting for the node gets ENOENT.
 void Engine::FailWaiters(Node& node) {
+  if (node.cancel && node.state == Node::State::kMounting) node.cancel->store(true);
   if (node.first) node.first->TryFail(ENOENT);
   for (auto& waiter : node.waiters) waiter.Fail(ENOENT);
   node.waiters.clear();

@@ -1,13 +1,17 @@
 // WorkerPool; see worker_pool.h.
 #include "amd/worker_pool.h"
 
+#include <cstdint>
+
 #include "amd/run_loop.h"
 
 namespace amd {
 
-WorkerPool::WorkerPool(size_t threads, size_t per_server, std::chrono::microseconds spin)
-    : spin_(spin), per_server_(per_server == 0 ? 1 : per_server) {
+WorkerPool::WorkerPool(size_t threads, size_t per_lane, std::chrono::microseconds spin)
+    : spin_(spin), per_lane_(per_lane == 0 ? 1 : per_lane) {
   if (threads == 0) threads = 1;
+  kinds_[static_cast<int>(LaneKind::kServer)].cap = SIZE_MAX;
+  kinds_[static_cast<int>(LaneKind::kMapSource)].cap = threads / 2 == 0 ? 1 : threads / 2;
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -20,41 +24,61 @@ bool WorkerPool::PushLocked(std::function<void()> task) {
   return sleeping_ > 0 && spinning_.load(std::memory_order_acquire) == 0;
 }
 
-std::function<void()> WorkerPool::Capped(const std::string& server, std::function<void()> task) {
-  return [this, server, task = std::move(task)]() mutable {
+bool WorkerPool::DispatchLocked(LaneKind kind) {
+  Kind& k = kinds_[static_cast<int>(kind)];
+  bool wake = false;
+  while (k.running < k.cap && !k.lanes.empty()) {
+    // The next lane after the last one started that may start a task.
+    auto it = k.lanes.upper_bound(k.last);
+    auto found = k.lanes.end();
+    for (size_t n = 0; n < k.lanes.size(); ++n, ++it) {
+      if (it == k.lanes.end()) it = k.lanes.begin();
+      if (!it->second.waiting.empty() && it->second.running < per_lane_) {
+        found = it;
+        break;
+      }
+    }
+    if (found == k.lanes.end()) break;
+    it = found;
+    Lane& lane = it->second;
+    std::function<void()> next = std::move(lane.waiting.front());
+    lane.waiting.pop_front();
+    ++lane.running;
+    ++k.running;
+    k.last = it->first;
+    wake = PushLocked(Capped(kind, it->first, std::move(next))) || wake;
+  }
+  return wake;
+}
+
+std::function<void()> WorkerPool::Capped(LaneKind kind, const std::string& lane,
+                                         std::function<void()> task) {
+  return [this, kind, lane, task = std::move(task)]() mutable {
     task();
+    task = nullptr;  // what it holds goes before the count does
     bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      Queue& q = queues_[server];
-      if (q.waiting.empty()) {
-        --q.running;
-        if (q.running == 0) queues_.erase(server);
-        return;
-      }
-      std::function<void()> next = std::move(q.waiting.front());
-      q.waiting.pop_front();
-      wake = PushLocked(Capped(server, std::move(next)));
+      Kind& k = kinds_[static_cast<int>(kind)];
+      --k.running;
+      auto it = k.lanes.find(lane);
+      if (--it->second.running == 0 && it->second.waiting.empty()) k.lanes.erase(it);
+      wake = DispatchLocked(kind);
     }
     if (wake) cv_.notify_one();
   };
 }
 
-void WorkerPool::Submit(const std::string& server, std::function<void()> task) {
+void WorkerPool::Submit(const std::string& lane, std::function<void()> task, LaneKind kind) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (joined_) return;  // dropped: its replies fail as they are destroyed
-    if (server.empty()) {
+    if (lane.empty()) {
       wake = PushLocked(std::move(task));
     } else {
-      Queue& q = queues_[server];
-      if (q.running >= per_server_) {
-        q.waiting.push_back(std::move(task));
-        return;
-      }
-      ++q.running;
-      wake = PushLocked(Capped(server, std::move(task)));
+      kinds_[static_cast<int>(kind)].lanes[lane].waiting.push_back(std::move(task));
+      wake = DispatchLocked(kind);
     }
   }
   if (wake) cv_.notify_one();

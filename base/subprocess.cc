@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 extern char** environ;
@@ -53,21 +54,24 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
   SubprocessResult result;
   auto deadline = std::chrono::steady_clock::now() + spec.timeout;
   bool timed_out = false;
+  bool cancelled = false;
   char buf[4096];
   while (true) {
+    if (spec.cancelled && spec.cancelled()) {
+      cancelled = true;
+      break;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
     }
+    if (spec.cancelled) left = std::min<long long>(left, 100);
     pollfd p{fds[0], POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left));
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
-      timed_out = true;
-      break;
-    }
+    if (n == 0) continue;  // the deadline and cancel are checked above
     ssize_t r = ::read(fds[0], buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
@@ -78,11 +82,12 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
   // The group outlives the program while its (unreaped) pid holds the
   // group id, so the group's id names no one else here.
   if (spec.kill_group && spec.new_process_group) ::kill(-pid, SIGKILL);
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) return Status::Error(spec.path + ": timed out", std::errc::timed_out);
+  if (cancelled) return Status::Error(spec.path + ": cancelled", std::errc::operation_canceled);
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

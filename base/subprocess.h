@@ -30,6 +30,10 @@ struct SubprocessSpec {
   // SIGKILL to every process still in the program's group, so that
   // nothing it started in the background outlives it.
   bool kill_group = false;
+  // When set, checked at least every 100 ms: once it holds, the program
+  // (and with kill_group its group) is killed and the run fails with
+  // std::errc::operation_canceled.
+  std::function<bool()> cancelled;
 };
 
 struct SubprocessResult {
@@ -37,8 +41,8 @@ struct SubprocessResult {
   std::string output;   // standard output (and error, when captured)
 };
 
-// An error when the program cannot be started or does not finish in time
-// (std::errc::timed_out; it is killed).
+// An error when the program cannot be started, does not finish in time
+// (std::errc::timed_out; it is killed) or is cancelled.
 Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec);
 
 }  // namespace amd

@@ -37,7 +37,8 @@ bool HasCompleteEntry(const std::string& output) {
   return false;
 }
 
-ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s) {
+ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s,
+                            const std::atomic<bool>* cancel) {
   ProgramOutput out;
   SubprocessSpec spec;
   spec.path = program;
@@ -47,10 +48,13 @@ ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, 
   spec.kill_group = true;
   spec.done = HasCompleteEntry;
   spec.timeout = std::chrono::seconds(timeout_s);
+  if (cancel) spec.cancelled = [cancel] { return cancel->load(std::memory_order_relaxed); };
   auto r = RunSubprocess(spec);
   if (!r.ok()) {
     out.error = r.status().code() == std::errc::timed_out
                     ? program + " " + arg + ": no answer within " + std::to_string(timeout_s) + " s"
+                : r.status().code() == std::errc::operation_canceled
+                    ? program + " " + arg + ": stopped, the lookup was abandoned"
                     : r.status().ToString();
     return out;
   }
@@ -75,8 +79,14 @@ std::optional<std::string> ParseExecOutput(const std::string& output, const std:
 }
 
 SearchResult ExecMapSource::Search(const std::string& key, Diagnostics* diag) {
+  std::atomic<bool> never{false};
+  return SearchUntil(key, diag, never);
+}
+
+SearchResult ExecMapSource::SearchUntil(const std::string& key, Diagnostics* diag,
+                                        const std::atomic<bool>& cancel) {
   if (auto bad = CheckExecMapProgram(name_)) return SearchResult::Error(*bad);
-  ProgramOutput r = RunMapProgram(name_, key, timeout_s_);
+  ProgramOutput r = RunMapProgram(name_, key, timeout_s_, &cancel);
   if (!r.ok) {
     if (diag) diag->AddAt(Severity::kError, name_, 0, 0, r.error);
     return SearchResult::Error(r.error);

@@ -1,7 +1,7 @@
 // Exec (program) maps: `prog KEY` prints the entry for KEY on its standard
 // output (amd/info_exec.c). Run with an empty environment, standard input
 // and error on /dev/null, in a process group of its own, and killed after
-// exec_map_timeout seconds. Its output is read until it holds a whole
+// exec_map_timeout seconds, or as soon as the lookup is abandoned. Its output is read until it holds a whole
 // entry (or ends); then every process left in the group is killed, so a
 // background child can neither hold the answer back nor outlive it.
 //
@@ -27,6 +27,10 @@ class ExecMapSource : public MapSource {
   bool CanReadAll() const override { return false; }
   std::shared_ptr<const MapText> ReadAll(Diagnostics*) override { return nullptr; }
   SearchResult Search(const std::string& key, Diagnostics* diag) override;
+  SearchResult SearchUntil(const std::string& key, Diagnostics* diag,
+                           const std::atomic<bool>& cancel) override;
+  bool MayBlock() const override { return true; }
+  bool ConcurrentSearch() const override { return true; }  // nothing shared
   std::optional<int64_t> Stamp() override;
 
  private:
@@ -35,13 +39,15 @@ class ExecMapSource : public MapSource {
 };
 
 // Runs `program arg` as described above and returns what it printed (at
-// most 64 KiB), or an error message.
+// most 64 KiB), or an error message. When `cancel` (if given) becomes true
+// the program's group is killed within 100 ms and the run fails.
 struct ProgramOutput {
   bool ok = false;
   std::string output;
   std::string error;
 };
-ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s);
+ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, int timeout_s,
+                            const std::atomic<bool>* cancel = nullptr);
 
 // Whether `output` holds a whole entry: a line that is neither blank nor
 // a comment, ended by a newline that no '\' continues.

@@ -194,10 +194,37 @@ void Map::CheckSync(Diagnostics* diag) {
   if (source_->Stamp() != stamp_) Reload(false, diag);
 }
 
-LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag) {
+SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
+  if (!ctl.lock || !source_->ConcurrentSearch()) {
+    return ctl.cancel ? source_->SearchUntil(key, diag, *ctl.cancel) : source_->Search(key, diag);
+  }
+  std::unique_lock<std::mutex>& lock = *ctl.lock;
+  for (;;) {
+    auto it = searching_.find(key);
+    if (it == searching_.end()) break;
+    std::shared_ptr<Searching> other = it->second;
+    searched_.wait(lock, [&] { return other->done; });
+    if (!other->cancelled) return other->result;
+    // That search was abandoned; this lookup still wants the answer.
+  }
+  auto mine = std::make_shared<Searching>();
+  searching_.emplace(key, mine);
+  lock.unlock();
+  std::atomic<bool> never{false};
+  SearchResult r = source_->SearchUntil(key, diag, ctl.cancel ? *ctl.cancel : never);
+  lock.lock();
+  mine->done = true;
+  mine->cancelled = ctl.cancel && ctl.cancel->load();
+  mine->result = r;
+  searching_.erase(key);
+  searched_.notify_all();
+  return r;
+}
+
+LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
   LookupResult r;
   r.matched_key = key;
-  SearchResult s = source_->Search(key, diag);
+  SearchResult s = SearchSource(key, diag, ctl);
   if (s.status == SearchResult::Status::kError) {
     r.status = LookupResult::Status::kError;
     r.error = s.error;
@@ -207,7 +234,7 @@ LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag) {
     // A multi-mount offset "parent/offset" lives in the parent's entry.
     size_t slash = key.find('/');
     if (slash != std::string::npos && slash > 0) {
-      SearchResult parent = source_->Search(key.substr(0, slash), diag);
+      SearchResult parent = SearchSource(key.substr(0, slash), diag, ctl);
       if (parent.status == SearchResult::Status::kFound) {
         if (auto c = SunToAmd(key.substr(0, slash), parent.value, diag)) {
           for (const auto& [k, v] : c->sub_entries) {
@@ -270,7 +297,7 @@ LookupResult Map::FindRegexp(const std::string& key, Diagnostics* diag) {
   return r;
 }
 
-LookupResult Map::Find(const std::string& key, Diagnostics* diag) {
+LookupResult Map::Find(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
   CheckSync(diag);
   switch (cache_.mode) {
     case CacheMode::kAll:
@@ -291,28 +318,28 @@ LookupResult Map::Find(const std::string& key, Diagnostics* diag) {
     case CacheMode::kInc: {
       auto it = found_.find(key);
       if (it != found_.end()) return it->second;
-      LookupResult r = FindInSource(key, diag);
+      LookupResult r = FindInSource(key, diag, ctl);
       if (r.found()) found_.emplace(key, r);
       return r;
     }
     case CacheMode::kNone:
-      return FindInSource(key, diag);
+      return FindInSource(key, diag, ctl);
   }
   return {};
 }
 
-LookupResult Map::Lookup(const std::string& key, Diagnostics* diag) {
-  LookupResult r = Find(key, diag);
+LookupResult Map::Lookup(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
+  LookupResult r = Find(key, diag, ctl);
   if (r.status != LookupResult::Status::kNotFound) return r;
   if (cache_.mode == CacheMode::kRegexp || key.empty() || key[0] == '/') return r;
   std::string wild = key;
   size_t slash;
   while ((slash = wild.rfind('/')) != std::string::npos) {
     wild.resize(slash);
-    LookupResult w = Find(wild + "/*", diag);
+    LookupResult w = Find(wild + "/*", diag, ctl);
     if (w.status != LookupResult::Status::kNotFound) return w;
   }
-  return Find("*", diag);
+  return Find("*", diag, ctl);
 }
 
 size_t Map::entry_count() const {

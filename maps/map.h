@@ -14,13 +14,22 @@
 // Lookup order for a key a/b/c: a/b/c, a/b/*, a/*, *. Keys that begin with
 // '/' (such as /defaults) are only looked up exactly.
 //
-// Not thread-safe: one thread (a worker holding the map) at a time. A
+// Not thread-safe: one thread (a worker holding the map's lock) at a time.
+// The one exception is a search of a source that may block and allows
+// concurrent searches (an exec map): a lookup given the caller's lock
+// (LookupControl) releases it while the program runs, so lookups of other
+// keys proceed meanwhile, and a lookup of a key already being searched
+// waits for that search's answer instead of running the program again. A
 // failed reload keeps the old entries.
 #ifndef AMD_MAPS_MAP_H_
 #define AMD_MAPS_MAP_H_
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +67,14 @@ struct LookupResult {
   bool found() const { return status == Status::kFound; }
 };
 
+// How one lookup may wait: `lock` is the lock the caller holds the map
+// with (released during a concurrent source's search); `cancel`, when it
+// becomes true, stops a search in progress.
+struct LookupControl {
+  std::unique_lock<std::mutex>* lock = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
 class Map {
  public:
   Map(std::unique_ptr<MapSource> source, std::optional<std::string> cache_option,
@@ -76,9 +93,9 @@ class Map {
   bool Reload(bool force, Diagnostics* diag);
 
   // The entry for `key` with wildcard fall-back.
-  LookupResult Lookup(const std::string& key, Diagnostics* diag);
+  LookupResult Lookup(const std::string& key, Diagnostics* diag, const LookupControl& ctl = {});
   // The entry for exactly `key`.
-  LookupResult Find(const std::string& key, Diagnostics* diag);
+  LookupResult Find(const std::string& key, Diagnostics* diag, const LookupControl& ctl = {});
 
   const MapSource& source() const { return *source_; }
   const CacheSpec& cache() const { return cache_; }
@@ -93,7 +110,9 @@ class Map {
  private:
   class Index;
   LookupResult FindRegexp(const std::string& key, Diagnostics* diag);
-  LookupResult FindInSource(const std::string& key, Diagnostics* diag);
+  LookupResult FindInSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl);
+  // One search of the source, shared with concurrent searches of the key.
+  SearchResult SearchSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl);
   bool ReadWhole(Diagnostics* diag);
   void CheckSync(Diagnostics* diag);
 
@@ -104,6 +123,14 @@ class Map {
   std::unique_ptr<Index> index_;         // all
   std::vector<void*> regexes_;           // regexp: compiled lazily (regex_t*)
   std::unordered_map<std::string, LookupResult> found_;  // inc
+  // Searches in progress with the lock released, by key.
+  struct Searching {
+    bool done = false;
+    bool cancelled = false;
+    SearchResult result;
+  };
+  std::map<std::string, std::shared_ptr<Searching>> searching_;
+  std::condition_variable searched_;
   std::optional<int64_t> stamp_;
   int reloads_ = 0;
   int64_t modify_time_ = 0;

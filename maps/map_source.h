@@ -4,10 +4,12 @@
 //
 // Every call may block (disk, a child process, a name service): the daemon
 // calls sources from its worker pool, never from the engine thread. A
-// source is used by one thread at a time.
+// source is used by one thread at a time, except Search of a source whose
+// ConcurrentSearch() holds.
 #ifndef AMD_MAPS_MAP_SOURCE_H_
 #define AMD_MAPS_MAP_SOURCE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,6 +55,18 @@ class MapSource {
   // One key, exactly (no wildcards). For sources with duplicate keys, the
   // first one (the original's direct file scan).
   virtual SearchResult Search(const std::string& key, Diagnostics* diag) = 0;
+  // Search that gives up with an error soon after `cancel` becomes true
+  // (the lookup was abandoned); sources that answer quickly just search.
+  virtual SearchResult SearchUntil(const std::string& key, Diagnostics* diag,
+                                   const std::atomic<bool>& /*cancel*/) {
+    return Search(key, diag);
+  }
+  // Whether a search may take long (a program, the network): the daemon
+  // then runs this source's lookups in a worker lane of its own, capped,
+  // and lets several run at once.
+  virtual bool MayBlock() const { return false; }
+  // Whether Search may run on several threads at once.
+  virtual bool ConcurrentSearch() const { return false; }
   // A stamp that changes when the source changes (file mtime in ns);
   // nullopt when the source has none.
   virtual std::optional<int64_t> Stamp() = 0;

@@ -2,6 +2,7 @@
 // turn, and the node's state and the answer to the kernel are checked.
 #include "amd/engine.h"
 
+#include <signal.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/files.h"
 #include "tests/fakes/fake_kernel.h"
 #include "tests/fakes/fake_world.h"
 #include "tests/fakes/temp_dir.h"
@@ -22,11 +24,11 @@ using testing::FakeKernel;
 
 struct Fixture {
   explicit Fixture(const std::string& map, const std::string& global_extra = "",
-                   Engine::Options opts = Default()) {
+                   Engine::Options opts = Default(), const std::string& section = "map_name = amd.home\n") {
     dir.Write("maps/amd.home", map);
     std::string text = "[global]\nsearch_path = " + dir.path() +
                        "/maps\nauto_dir = /a\nplock = no\n" + global_extra +
-                       "\n[/home]\nmap_name = amd.home\n";
+                       "\n[/home]\n" + section;
     Diagnostics d;
     config = conf::BuildConfig(text, "amd.conf", {}, {}, &d);
     REQUIRE(config);
@@ -253,6 +255,50 @@ TEST_CASE("engine: a mount that takes too long fails, and its late result is und
   f.RunUntil([&] { return f.Count("umount /home/k") == 1; });
   CHECK(f.Count("umount /home/k") == 1);
   CHECK(f.Count("rmdir /home/k") == 1);
+}
+
+TEST_CASE("engine: lookups abandoned when their mount times out stop their map program, or never start",
+          "[engine]") {
+  testing::TempDir progs;
+  std::string runs = progs.path() + "/runs";
+  std::string prog = progs.Write("prog",
+                                 "#!/bin/sh\n"
+                                 "case \"$1\" in /defaults) exit 0;; esac\n"
+                                 "echo \"$1 $$\" >> " + runs + "\n"
+                                 "exec sleep 1000\n",
+                                 0755);
+  Engine::Options o = Fixture::Default();
+  o.mount_timeout = std::chrono::milliseconds(300);
+  auto started = std::chrono::steady_clock::now();
+  {
+    Fixture f("", "exec_map_timeout = 30\n", o, "map_type = exec\nmap_name = " + prog + "\n");
+    // Six keys; the map's lane runs two at a time (the pool has four
+    // workers: map programs get two of them).
+    for (uint32_t t = 1; t <= 6; ++t) f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k" + std::to_string(t), t);
+    REQUIRE(f.RunUntil([&] {
+      for (uint32_t t = 1; t <= 6; ++t) {
+        if (f.autofs->AnswerFor(t).empty()) return false;
+      }
+      return true;
+    }));
+    for (uint32_t t = 1; t <= 6; ++t) CHECK(f.autofs->AnswerFor(t) == "fail 110");  // ETIMEDOUT
+    // The two programs that ran are killed; the four queued never run.
+    std::vector<pid_t> pids;
+    f.RunUntil([&] { return !f.engine->Busy(); }, std::chrono::seconds(3));
+    std::string error;
+    std::istringstream in(ReadWholeFile(runs, &error).value_or(""));
+    std::string key;
+    pid_t pid;
+    while (in >> key >> pid) pids.push_back(pid);
+    CHECK(pids.size() == 2);
+    for (pid_t p : pids) {
+      CHECK(f.RunUntil([&] { return ::kill(p, 0) != 0; }, std::chrono::seconds(2)));
+    }
+    INFO(f.log_text.str());
+    CHECK(f.log_text.str().find("the lookup was abandoned") != std::string::npos);
+  }
+  // Long before the programs' own 30 s timeout.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
 }
 
 TEST_CASE("engine: type:=auto makes a nested automount point", "[engine]") {

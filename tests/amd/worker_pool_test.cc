@@ -3,7 +3,12 @@
 #include "amd/worker_pool.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace amd {
 namespace {
@@ -41,6 +46,54 @@ TEST_CASE("worker pool: at most per_server tasks of one server run at once", "[w
   pool.Join();
   CHECK(most == 2);
   CHECK(other == 2);
+}
+
+TEST_CASE("worker pool: map sources that hang hold at most half the workers, lane by lane",
+          "[worker_pool]") {
+  using Kind = WorkerPool::LaneKind;
+  std::atomic<int> running{0}, most{0}, other{0};
+  std::atomic<bool> release{false};
+  std::mutex mu;
+  std::vector<std::string> order;
+  WorkerPool pool(8, 2);
+  auto hang = [&](std::string lane) {
+    return [&, lane] {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(lane);
+      }
+      int now = ++running;
+      int m = most.load();
+      while (now > m && !most.compare_exchange_weak(m, now)) {
+      }
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      --running;
+    };
+  };
+  // Five hanging map programs, 40 lookups each.
+  for (int i = 0; i < 40; ++i) {
+    for (std::string lane : {"a", "b", "c", "d", "e"}) pool.Submit(lane, hang(lane), Kind::kMapSource);
+  }
+  // What other maps and mounts need still runs, at once.
+  for (int i = 0; i < 4; ++i) pool.Submit(i % 2 ? "" : "server", [&] { ++other; });
+  for (int t = 0; t < 5000 && other < 4; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(other == 4);
+  CHECK(most == 4);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    // The first four to start are of four different lanes.
+    REQUIRE(order.size() == 4);
+    std::set<std::string> lanes(order.begin(), order.end());
+    CHECK(lanes.size() == 4);
+  }
+  release = true;
+  pool.Join();
+  CHECK(order.size() == 200);
+  // The fifth lane got its turn before any lane had its third task run.
+  std::map<std::string, int> seen;
+  bool fair = true;
+  for (size_t i = 0; i < 10; ++i) fair = fair && ++seen[order[i]] <= 2;
+  CHECK(fair);
 }
 
 TEST_CASE("worker pool: Join waits for tasks that a running task submits", "[worker_pool]") {

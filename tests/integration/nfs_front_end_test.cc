@@ -12,8 +12,10 @@
 #include <chrono>
 #include <future>
 #include <regex>
+#include <sstream>
 #include <thread>
 
+#include "base/files.h"
 #include "base/subprocess.h"
 #include "rpc/amq_port_file.h"
 #include "rpc/nfs3_protocol.h"
@@ -58,9 +60,10 @@ struct Fixture {
     dir.Write("src/bob/file", "bob's file\n");
     amd.extra_args = {"--no-self-mount"};
   }
-  void Start(const std::string& map) {
+  void Start(const std::string& map, const std::string& more_sections = "") {
     amd.WriteMap("amd.home", map);
-    amd.WriteConf(global_extra_, "[ " + home + " ]\nmap_name = amd.home\nmount_type = nfs\n" + section_extra_);
+    amd.WriteConf(global_extra_, "[ " + home + " ]\nmap_name = amd.home\nmount_type = nfs\n" + section_extra_ +
+                                     more_sections);
     REQUIRE(amd.Start());
     std::smatch m;
     std::string log = amd.Log();
@@ -150,9 +153,9 @@ struct Fixture {
     o.reserved_port = reserved;
     return rpc::Client(a, prog, o).Call(proc, args, std::chrono::seconds(10), vers);
   }
-  Bytes RootHandle() {
+  Bytes RootHandle(const std::string& path = "") {
     Bytes args;
-    rpc::XdrWriter(&args).String(home);
+    rpc::XdrWriter(&args).String(path.empty() ? home : path);
     auto r = Call(nfs3::mount::kProgram, nfs3::mount::kMnt, args);
     REQUIRE(r.ok());
     rpc::XdrReader rd(*r);
@@ -408,6 +411,88 @@ TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted i
   CHECK(a.second == b.second);
   CHECK(took >= std::chrono::milliseconds(900));
   CHECK(f.Readlink(a.second) == f.autodir + "/slow");
+}
+
+size_t CountLines(const std::string& log, const std::string& what);
+
+// LOOKUP of `name` in `dir_fh` on a connection of its own, from any
+// thread (no Catch2 assertions): the NFS status, or 1000 when the call
+// got no answer within `limit`.
+uint32_t LookupStatus(uint16_t port, const Bytes& dir_fh, const std::string& name,
+                      std::chrono::seconds limit = std::chrono::seconds(10)) {
+  Bytes args;
+  rpc::XdrWriter w(&args);
+  w.Opaque(dir_fh);
+  w.String(name);
+  rpc::Client::Options o;
+  o.udp = false;
+  o.port = port;
+  o.reserved_port = true;
+  auto r = rpc::Client(Loopback(0), nfs3::kProgram, o).Call(nfs3::kLookup, args, limit, 3);
+  uint32_t stat = 1000;
+  if (r.ok()) rpc::XdrReader(*r).U32(&stat);
+  return stat;
+}
+
+TEST_CASE("NFS front end: a map program that hangs starves no other map, a key being looked up runs it once, "
+          "and stopping amd stops it",
+          "[root]") {
+  Fixture f("nfs_allow_insecure_port = yes\nexec_map_timeout = 3\n");
+  std::string runs = f.dir.path() + "/runs";
+  std::string hang = f.dir.Write("hang",
+                                 "#!/bin/sh\n"
+                                 "case \"$1\" in /defaults|\\*) exit 0;; esac\n"
+                                 "echo \"$1 $$\" >> " + runs + "\n"
+                                 "exec sleep 1000\n",
+                                 0755);
+  std::string fast = f.dir.Write("fast",
+                                 "#!/bin/sh\n"
+                                 "case \"$1\" in /defaults|\\*) exit 0;; esac\n"
+                                 "echo \"$1 $$\" >> " + runs + "\n"
+                                 "sleep 1\n"
+                                 "echo \"type:=link;fs:=/$1\"\n",
+                                 0755);
+  std::string hang_dir = f.dir.path() + "/hang.d", fast_dir = f.dir.path() + "/fast.d";
+  f.Start("alice type:=link;fs:=" + f.src + "/alice\n",
+          "[ " + hang_dir + " ]\nmap_type = exec\nmap_name = " + hang + "\nmount_type = nfs\n" +
+          "[ " + fast_dir + " ]\nmap_type = exec\nmap_name = " + fast + "\nmount_type = nfs\n");
+  Bytes home = f.RootHandle(), hangs = f.RootHandle(hang_dir), fasts = f.RootHandle(fast_dir);
+  // 40 lookups of distinct keys in the map that hangs, at once.
+  std::vector<std::future<uint32_t>> hung;
+  for (int i = 0; i < 40; ++i) {
+    hung.push_back(std::async(std::launch::async, [&, i] {
+      return LookupStatus(f.port, hangs, "k" + std::to_string(i), std::chrono::seconds(3));
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The file map answers at once, and ten lookups of one key in the other
+  // program's map share one run of it.
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(LookupStatus(f.port, home, "alice") == nfs3::kOk);
+  std::vector<std::future<uint32_t>> same;
+  for (int i = 0; i < 10; ++i) {
+    same.push_back(std::async(std::launch::async, [&] { return LookupStatus(f.port, fasts, "same"); }));
+  }
+  for (auto& s : same) CHECK(s.get() == nfs3::kOk);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8));
+  for (auto& h : hung) h.get();  // given up after 3 s
+  std::string error;
+  std::string ran = ReadWholeFile(runs, &error).value_or("");
+  INFO(ran);
+  CHECK(CountLines(ran, "same ") == 1);
+  // Stopping amd kills the map programs still running; those queued never start.
+  CHECK(f.amd.Stop() == 0);
+  ran = ReadWholeFile(runs, &error).value_or("");
+  std::istringstream in(ran);
+  std::string key;
+  pid_t pid = 0;
+  int hang_runs = 0;
+  while (in >> key >> pid) {
+    if (key == "same") continue;
+    ++hang_runs;
+    CHECK(WaitUntil([&] { return ProcessGone(pid); }, std::chrono::seconds(3)));
+  }
+  CHECK(hang_runs < 40);
 }
 
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {

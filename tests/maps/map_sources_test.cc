@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -159,6 +160,26 @@ TEST_CASE("an exec map's answer is read when its entry is whole, and its process
   ProgramOutput late = RunMapProgram(slow, "k", 1);
   CHECK_FALSE(late.ok);
   CHECK(late.error.find("no answer within 1 s") != std::string::npos);
+  pid_t grandchild = std::stoi(ReadFileOr(grandchild_file));
+  CHECK(WaitFor([&] { return Dead(grandchild); }, std::chrono::seconds(2)));
+}
+
+TEST_CASE("an abandoned exec map lookup stops its program and its group at once", "[unit]") {
+  testing::TempDir t;
+  std::string grandchild_file = t.path() + "/grandchild";
+  std::string slow = t.Write("slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
+  std::atomic<bool> cancel{false};
+  std::thread abandon([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel = true;
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  ProgramOutput out = RunMapProgram(slow, "k", 30, &cancel);
+  auto took = std::chrono::steady_clock::now() - t0;
+  abandon.join();
+  CHECK_FALSE(out.ok);
+  CHECK(out.error.find("the lookup was abandoned") != std::string::npos);
+  CHECK(took < std::chrono::seconds(3));
   pid_t grandchild = std::stoi(ReadFileOr(grandchild_file));
   CHECK(WaitFor([&] { return Dead(grandchild); }, std::chrono::seconds(2)));
 }

@@ -1,6 +1,13 @@
 #include "maps/map.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <algorithm>
+#include <vector>
+#include <thread>
+#include <mutex>
+#include <map>
+#include <atomic>
 
 namespace amd::maps {
 namespace {
@@ -183,6 +190,106 @@ TEST_CASE("a large map loads and looks up", "[unit]") {
   CHECK(m.entry_count() == 100000);
   CHECK(m.Find("key99999", nullptr).found());
   CHECK_FALSE(m.Find("key100000", nullptr).found());
+}
+
+// A source like a map program: each search takes a while, and searches
+// may run at once. Counts them, by key, and the most at once.
+class SlowSource : public MapSource {
+ public:
+  std::string_view type() const override { return "exec"; }
+  const std::string& name() const override { return name_; }
+  std::string_view DefaultCacheMode() const override { return "inc"; }
+  bool CanReadAll() const override { return false; }
+  std::shared_ptr<const MapText> ReadAll(Diagnostics*) override { return nullptr; }
+  bool MayBlock() const override { return true; }
+  bool ConcurrentSearch() const override { return true; }
+  SearchResult Search(const std::string& key, Diagnostics* d) override {
+    std::atomic<bool> never{false};
+    return SearchUntil(key, d, never);
+  }
+  SearchResult SearchUntil(const std::string& key, Diagnostics*, const std::atomic<bool>& cancel) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++searches[key];
+      most = std::max(most, ++running);
+    }
+    for (int i = 0; i < 30 && !cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard<std::mutex> lock(mu);
+    --running;
+    if (cancel) return SearchResult::Error("abandoned");
+    if (key == "*") return SearchResult::NotFound();
+    return SearchResult::Found("type:=link;fs:=/" + key);
+  }
+  std::optional<int64_t> Stamp() override { return std::nullopt; }
+
+  std::mutex mu;
+  std::map<std::string, int> searches;
+  int running = 0;
+  int most = 0;
+
+ private:
+  std::string name_ = "/prog";
+};
+
+TEST_CASE("a map program's lookups run at once, without the map's lock, and one key is searched once",
+          "[unit]") {
+  auto* src = new SlowSource;
+  Map m(std::unique_ptr<MapSource>(src), std::nullopt, false, nullptr);
+  REQUIRE(m.Load(nullptr));
+  std::mutex map_lock;  // the caller's lock on the map, as the engine holds it
+  std::atomic<int> found{0};
+  std::atomic<int> quick{0};
+  std::vector<std::thread> threads;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      std::unique_lock<std::mutex> lock(map_lock);
+      LookupControl ctl{&lock, nullptr};
+      // Half the lookups are of one key.
+      std::string key = i % 2 ? "same" : "k" + std::to_string(i);
+      if (m.Lookup(key, nullptr, ctl).value == "type:=link;fs:=/" + key) ++found;
+    });
+  }
+  // Meanwhile the map's lock is free most of the time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 10; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    { std::lock_guard<std::mutex> lock(map_lock); }
+    if (std::chrono::steady_clock::now() - a < std::chrono::milliseconds(100)) ++quick;
+  }
+  for (auto& t : threads) t.join();
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(found == 8);
+  CHECK(quick == 10);
+  CHECK(src->searches["same"] == 1);  // four lookups, one search
+  CHECK(src->most >= 5);              // k0 k2 k4 k6 and "same" at once
+  CHECK(took < std::chrono::milliseconds(8 * 300));
+}
+
+TEST_CASE("a cancelled lookup of a map program stops, and a lookup waiting on it searches itself",
+          "[unit]") {
+  auto* src = new SlowSource;
+  Map m(std::unique_ptr<MapSource>(src), std::nullopt, false, nullptr);
+  REQUIRE(m.Load(nullptr));
+  std::mutex map_lock;
+  std::atomic<bool> cancel{false};
+  LookupResult abandoned, waiting;
+  std::thread first([&] {
+    std::unique_lock<std::mutex> lock(map_lock);
+    abandoned = m.Find("k", nullptr, LookupControl{&lock, &cancel});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread second([&] {
+    std::unique_lock<std::mutex> lock(map_lock);
+    waiting = m.Find("k", nullptr, LookupControl{&lock, nullptr});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  cancel = true;
+  first.join();
+  second.join();
+  CHECK(abandoned.status == LookupResult::Status::kError);
+  CHECK(waiting.found());
+  CHECK(src->searches["k"] == 2);
 }
 
 }  // namespace
