@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <functional>
+#include <cstdio>
 #include <chrono>
 #include <future>
 #include <regex>
@@ -629,22 +632,35 @@ TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines
 // 127.0.0.1:`port` and holds them until it is killed.
 class ConnectionHog {
  public:
-  ConnectionHog(uint16_t port, int count) {
+  // Opens `count` connections as uid 65534, then after `settle` counts
+  // those amd has not closed.
+  ConnectionHog(uint16_t port, int count, std::chrono::milliseconds settle = std::chrono::milliseconds(500)) {
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
     pid_ = ::fork();
     if (pid_ == 0) {
       if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-      int opened = 0;
+      std::vector<int> fds;
       for (int i = 0; i < count; ++i) {
-        if (ConnectTcp(port) >= 0) ++opened;
+        int fd = ConnectTcp(port);
+        if (fd >= 0) fds.push_back(fd);
       }
-      (void)::write(ready[1], &opened, sizeof opened);
+      std::this_thread::sleep_for(settle);
+      int counts[2] = {static_cast<int>(fds.size()), 0};
+      for (int fd : fds) {
+        char c;
+        ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && errno == EAGAIN) ++counts[1];  // open, nothing from amd
+      }
+      (void)::write(ready[1], counts, sizeof counts);
       ::pause();
       ::_exit(0);
     }
     ::close(ready[1]);
-    (void)::read(ready[0], &opened_, sizeof opened_);
+    int counts[2] = {0, 0};
+    (void)::read(ready[0], counts, sizeof counts);
+    opened_ = counts[0];
+    held_ = counts[1];
     ::close(ready[0]);
   }
   ~ConnectionHog() {
@@ -652,29 +668,64 @@ class ConnectionHog {
     ::waitpid(pid_, nullptr, 0);
   }
   int opened() const { return opened_; }
+  int held() const { return held_; }
 
  private:
   pid_t pid_ = -1;
   int opened_ = 0;
+  int held_ = 0;
 };
+
+// The median of `n` runs of `call`, in milliseconds; -1 when one failed.
+double MedianMs(int n, const std::function<bool()>& call) {
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (!call()) return -1;
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
 
 TEST_CASE("NFS front end and AMQ: a user holding every connection it can does not lock root out", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   auto amq_port = rpc::ReadAmqPortFile(300019);
   REQUIRE(amq_port);
+  Bytes root = f.RootHandle();
+  REQUIRE(f.Lookup(root, "alice").first == nfs3::kOk);
+  // Root's round trips: NFS LOOKUP over TCP (a new connection from a
+  // reserved port each time), and the amq program (amq -p: TCP, then UDP).
+  auto nfs = [&] { return LookupStatus(f.port, root, "alice", std::chrono::seconds(5)) == nfs3::kOk; };
+  auto amq = [&] {
+    SubprocessSpec spec;
+    spec.path = AMQ_BINARY;
+    spec.argv = {"amq", "-p"};
+    spec.timeout = std::chrono::seconds(10);
+    auto r = RunSubprocess(spec);
+    return r.ok() && r->exit_status == 0 && r->output == std::to_string(f.amd.pid()) + "\n";
+  };
+  double nfs_alone = MedianMs(20, nfs), amq_alone = MedianMs(20, amq);
   ConnectionHog nfs_hog(f.port, 300);
   ConnectionHog amq_hog(amq_port->port, 100);
   CHECK(nfs_hog.opened() == 300);  // the kernel completes them; amd closes what is over the limit
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // Root: NFS over TCP, and AMQ over TCP.
-  Bytes root = f.RootHandle();
+  CHECK(nfs_hog.held() == 16);     // one peer's share
+  CHECK(amq_hog.held() == 16);
+  // Root: NFS over TCP, AMQ over TCP, and the amq program.
   CHECK(f.Lookup(root, "alice").first == nfs3::kOk);
   sockaddr_in a = Loopback(0);  // the port comes from the options
   rpc::Client::Options o;
   o.udp = false;
   o.port = amq_port->port;
   CHECK(rpc::Client(a, 300019, o).Call(3 /* GETPID */, {}, std::chrono::seconds(5), 1).ok());
+  double nfs_held = MedianMs(20, nfs), amq_held = MedianMs(20, amq);
+  CHECK(nfs_held >= 0);
+  CHECK(amq_held >= 0);
+  std::printf("lock-out: uid 65534 opened %d NFS and %d AMQ connections and holds %d and %d; root's NFS LOOKUP "
+              "median %.2f ms (%.2f ms before), amq -p median %.2f ms (%.2f ms before)\n",
+              nfs_hog.opened(), amq_hog.opened(), nfs_hog.held(), amq_hog.held(), nfs_held, nfs_alone, amq_held,
+              amq_alone);
   std::string log = f.amd.Log();
   INFO(log.substr(0, 3000));
   CHECK(log.find("NFS: closed a connection from 127.0.0.1:") != std::string::npos);

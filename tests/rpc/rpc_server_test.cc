@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "rpc/record_marking.h"
+#include "rpc/rpc_client.h"
 #include "tests/rpc/hex.h"
 
 namespace amd::rpc {
@@ -148,6 +149,47 @@ TEST_CASE("rpc server: an oversized record or a silent client loses only its con
   SendAll(good, FrameRecord(CallMessage(14, 300019, 1, 1, {})));
   CHECK(UidResult(ReadRecord(good)) == ::getuid());
   ::close(good);
+}
+
+TEST_CASE("rpc server: a byte now and then does not keep a connection past the idle limit", "[rpc]") {
+  RpcServer::Limits limits;
+  limits.idle = std::chrono::seconds(1);
+  Fixture f(limits);
+  int slow = f.Connect(SOCK_STREAM);
+  // A record header of 1 KiB announced, then one byte every 200 ms: no
+  // record is ever whole.
+  SendAll(slow, Hex("80000400"));
+  auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    uint8_t b = 0;
+    closed = ::send(slow, &b, 1, MSG_NOSIGNAL) != 1;
+    pollfd p{slow, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) == 1) closed = true;  // EOF or reset from the server
+  }
+  CHECK(closed);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+  ::close(slow);
+}
+
+TEST_CASE("rpc client: a server that cuts its TCP connections off is called over UDP", "[rpc]") {
+  RpcServer::Limits limits;
+  limits.max_connections = 0;  // every connection closed at accept, as at the limit
+  limits.root_reserve = 0;
+  Fixture f(limits);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Client::Options o;
+  o.port = f.server->port();
+  auto r = Client(a, 300019, o).Call(1, {}, std::chrono::seconds(5), 1);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 4);
+  CHECK((*r)[3] == uint8_t(::getuid()));
+  // TCP alone: the reset is the error.
+  o.udp = false;
+  CHECK_FALSE(Client(a, 300019, o).Call(1, {}, std::chrono::seconds(5), 1).ok());
 }
 
 }  // namespace
