@@ -4,6 +4,8 @@
 // answers. This machine's kernel has no NFS client, so amd runs with
 // --no-self-mount here; the kernel lab mounts it for real.
 #include <arpa/inet.h>
+#include <sched.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,12 +45,35 @@ sockaddr_in Loopback(uint16_t port) {
   return a;
 }
 
-// A TCP connection to 127.0.0.1:`port`, or -1.
-int ConnectTcp(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+sockaddr_in Address(const std::string& host, uint16_t port) {
   sockaddr_in a = Loopback(port);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
-  if (fd >= 0) ::close(fd);
+  ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+  return a;
+}
+
+// A TCP connection to `host`:`port` (from a reserved port when
+// `reserved`), or -1.
+int ConnectTcp(uint16_t port, const std::string& host = "127.0.0.1", bool reserved = false) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (reserved) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    bool bound = false;
+    static int next = 1023;
+    for (int tries = 0; tries < 600 && !bound; ++tries) {
+      sockaddr_in local = Address("0.0.0.0", static_cast<uint16_t>(next));
+      next = next <= 424 ? 1023 : next - 1;
+      bound = ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
+    }
+    if (!bound) {
+      ::close(fd);
+      return -1;
+    }
+  }
+  sockaddr_in a = Address(host, port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+  ::close(fd);
   return -1;
 }
 
@@ -149,7 +174,7 @@ struct Fixture {
   // One call to amd's NFS port over TCP, from a reserved port unless
   // `reserved` is false: the results, or why there are none.
   Result<Bytes> Call(uint32_t prog, uint32_t proc, const Bytes& args, bool reserved = true, uint32_t vers = 3) {
-    sockaddr_in a = Loopback(0);  // the port comes from the options
+    sockaddr_in a = Address(host, 0);  // the port comes from the options
     rpc::Client::Options o;
     o.udp = false;
     o.port = port;
@@ -422,7 +447,7 @@ size_t CountLines(const std::string& log, const std::string& what);
 // thread (no Catch2 assertions): the NFS status, or 1000 when the call
 // got no answer within `limit`.
 uint32_t LookupStatus(uint16_t port, const Bytes& dir_fh, const std::string& name,
-                      std::chrono::seconds limit = std::chrono::seconds(10)) {
+                      std::chrono::seconds limit = std::chrono::seconds(10), const std::string& host = "127.0.0.1") {
   Bytes args;
   rpc::XdrWriter w(&args);
   w.Opaque(dir_fh);
@@ -431,7 +456,7 @@ uint32_t LookupStatus(uint16_t port, const Bytes& dir_fh, const std::string& nam
   o.udp = false;
   o.port = port;
   o.reserved_port = true;
-  auto r = rpc::Client(Loopback(0), nfs3::kProgram, o).Call(nfs3::kLookup, args, limit, 3);
+  auto r = rpc::Client(Address(host, 0), nfs3::kProgram, o).Call(nfs3::kLookup, args, limit, 3);
   uint32_t stat = 1000;
   if (r.ok()) rpc::XdrReader(*r).U32(&stat);
   return stat;
@@ -630,19 +655,32 @@ TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines
 
 // A process of uid 65534 that opens `count` TCP connections to
 // 127.0.0.1:`port` and holds them until it is killed.
+// Where a ConnectionHog connects from, and to.
+struct HogFrom {
+  pid_t netns_of = 0;              // another host: the network namespace of this process
+  std::string host = "127.0.0.1";  // amd's address
+  bool root = false;               // else uid 65534; root calls from reserved ports
+};
+
 class ConnectionHog {
  public:
-  // Opens `count` connections as uid 65534, then after `settle` counts
-  // those amd has not closed.
-  ConnectionHog(uint16_t port, int count, std::chrono::milliseconds settle = std::chrono::milliseconds(500)) {
+  using From = HogFrom;
+  // Opens `count` connections, then after `settle` counts those amd has
+  // not closed.
+  ConnectionHog(uint16_t port, int count, From from = From(),
+                std::chrono::milliseconds settle = std::chrono::milliseconds(500)) {
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
     pid_ = ::fork();
     if (pid_ == 0) {
-      if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+      if (from.netns_of > 0) {
+        int ns = ::open(("/proc/" + std::to_string(from.netns_of) + "/ns/net").c_str(), O_RDONLY);
+        if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(2);
+      }
+      if (!from.root && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(2);
       std::vector<int> fds;
       for (int i = 0; i < count; ++i) {
-        int fd = ConnectTcp(port);
+        int fd = ConnectTcp(port, from.host, from.root);
         if (fd >= 0) fds.push_back(fd);
       }
       std::this_thread::sleep_for(settle);
@@ -806,6 +844,7 @@ class PeerHost {
   }
   bool ok() const { return ok_; }
   std::vector<std::string> Enter() const { return {"/usr/bin/nsenter", "-t", std::to_string(pid_), "-n"}; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -834,6 +873,42 @@ TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_a
   f.Start(map);
   INFO(f.amd.Log());
   CHECK(f.Probe({"ls"}, peer.Enter()) == "alice lnk\n");
+}
+
+TEST_CASE("NFS front end and AMQ: another host holding what it can leaves this host's root its access", "[root]") {
+  PeerHost peer;
+  REQUIRE(peer.ok());
+  Fixture f("localhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\namq_listen_address = 0.0.0.0\n");
+  f.host = "10.99.0.1";
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
+  INFO(f.amd.Log().substr(0, 3000));
+  auto amq_port = rpc::ReadAmqPortFile(300019);
+  REQUIRE(amq_port);
+  // From the other host: a user's connections to NFS (unprivileged ports,
+  // refused anyway) are closed at accept; its root's and its user's AMQ
+  // connections are held up to one peer's share.
+  ConnectionHog::From user{peer.pid(), f.host, false}, root{peer.pid(), f.host, true};
+  ConnectionHog insecure(f.port, 100, user);
+  CHECK(insecure.opened() == 100);
+  CHECK(insecure.held() == 0);
+  ConnectionHog reserved(f.port, 300, root);
+  CHECK(reserved.opened() >= 100);
+  CHECK(reserved.held() == 16);
+  ConnectionHog amq_user(amq_port->port, 100, user);
+  CHECK(amq_user.held() == 16);
+  // This host's root is served.
+  Bytes home = f.RootHandle();
+  CHECK(LookupStatus(f.port, home, "alice", std::chrono::seconds(5), f.host) == nfs3::kOk);
+  SubprocessSpec spec;
+  spec.path = AMQ_BINARY;
+  spec.argv = {"amq", "-p"};
+  spec.timeout = std::chrono::seconds(10);
+  auto r = RunSubprocess(spec);
+  REQUIRE(r.ok());
+  CHECK(r->output == std::to_string(f.amd.pid()) + "\n");
+  std::string log = f.amd.Log();
+  CHECK(log.find("NFS: closed a connection from 10.99.0.2:") != std::string::npos);
+  CHECK(log.find("AMQ: closed a connection from 10.99.0.2:") != std::string::npos);
 }
 
 TEST_CASE("NFS front end: an idle key expires, its mount under autodir goes and the link with it", "[root]") {
