@@ -25,32 +25,53 @@ bool Provided::Provides(const Resource& r) const {
                      [&](const Resource& p) { return p.protocol == r.protocol && p.id == r.id; });
 }
 
-bool Responder::Admit(uint32_t from, Clock::time_point now) {
-  if (limits_.rate <= 0) return true;
-  auto it = buckets_.find(from);
-  if (it == buckets_.end()) {
-    if (buckets_.size() >= limits_.max_sources) {
-      // Forget the sources idle longest: they would have a full bucket anyway.
-      std::vector<Clock::time_point> lasts;
-      lasts.reserve(buckets_.size());
-      for (const auto& [a, b] : buckets_) lasts.push_back(b.last);
-      auto middle = lasts.begin() + static_cast<std::ptrdiff_t>(lasts.size() / 2);
-      std::nth_element(lasts.begin(), middle, lasts.end());
-      std::erase_if(buckets_, [&](const auto& e) { return e.second.last <= *middle; });
-    }
-    it = buckets_.emplace(from, Bucket{limits_.burst, now}).first;
-  }
-  Bucket& b = it->second;
-  double seconds = std::chrono::duration<double>(now - b.last).count();
-  b.tokens = std::min(limits_.burst, b.tokens + seconds * limits_.rate);
-  b.last = now;
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
+bool Responder::Bucket::Take(double rate, double burst, Clock::time_point now) {
+  double seconds = std::chrono::duration<double>(now - last).count();
+  tokens = std::min(burst, tokens + seconds * rate);
+  last = now;
+  if (tokens < 1) return false;
+  tokens -= 1;
   return true;
 }
 
+bool Responder::Admit(uint32_t from, uint16_t port, Clock::time_point now) {
+  if (limits_.rate <= 0) return true;
+  double reserve_rate = limits_.rate / 8, reserve_burst = limits_.burst / 8;
+  auto it = sources_.find(from);
+  if (it == sources_.end()) {
+    if (sources_.size() >= limits_.max_sources) {
+      // Forget the sources idle longest: they would have full buckets anyway.
+      std::vector<Clock::time_point> lasts;
+      lasts.reserve(sources_.size());
+      for (const auto& [a, s] : sources_) lasts.push_back(s.last);
+      auto middle = lasts.begin() + static_cast<std::ptrdiff_t>(lasts.size() / 2);
+      std::nth_element(lasts.begin(), middle, lasts.end());
+      std::erase_if(sources_, [&](const auto& e) { return e.second.last <= *middle; });
+    }
+    Source fresh;
+    fresh.bucket = Bucket{limits_.burst, now};
+    for (auto& r : fresh.reserves) r.bucket = Bucket{reserve_burst, now};
+    it = sources_.emplace(from, fresh).first;
+  }
+  Source& s = it->second;
+  s.last = now;
+  if (s.bucket.Take(limits_.rate, limits_.burst, now)) return true;
+  // The port's reserve, or else the one used least recently, taken over.
+  Source::Reserve* r = &s.reserves[0];
+  for (auto& c : s.reserves) {
+    if (c.port == port) {
+      r = &c;
+      break;
+    }
+    if (c.used < r->used) r = &c;
+  }
+  r->port = port;
+  r->used = now;
+  return r->bucket.Take(reserve_rate, reserve_burst, now);
+}
+
 Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_t from, bool from_local,
-                                      const Provided& provided, Clock::time_point now) {
+                                      const Provided& provided, Clock::time_point now, uint16_t from_port) {
   ++stats_.received;
   Decision d;
   auto m = Decode(datagram);
@@ -85,7 +106,7 @@ Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_
     d.request = std::move(*m);
     return d;
   }
-  if (!Admit(from, now)) {
+  if (!Admit(from, from_port, now)) {
     ++stats_.rate_limited;
     d.outcome = Outcome::kRateLimited;
     d.request = std::move(*m);

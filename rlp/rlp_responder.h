@@ -12,11 +12,21 @@
 //   - This host knows only of itself, so it never sends They-Provide.
 //   - Replies (I-Provide, They-Provide) are not answered; malformed
 //     datagrams are dropped. Both are counted.
-//   - A token bucket per source address limits the answers; datagrams
-//     over the limit are dropped and counted.
+//   - A token bucket per source address limits the answers to it
+//     (`rate` a second, bursts of `burst`); datagrams over the limit are
+//     dropped and counted. Once it is empty, kReserves reserve buckets of
+//     the address (each rate/8 a second, bursts of burst/8) serve its
+//     source ports: a port keeps the reserve it took while it asks, and a
+//     new port takes over the reserve used least recently, tokens and
+//     all. A flood that forges a client's address from one port so spends
+//     the address's bucket and one reserve, and the client's own queries
+//     from its ports are still answered; and rlpd never sends one address
+//     more than 1.5 times `rate` a second, however many ports it is asked
+//     from.
 #ifndef AMD_RLP_RLP_RESPONDER_H_
 #define AMD_RLP_RLP_RESPONDER_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -66,12 +76,14 @@ class Responder {
 
   using Clock = std::chrono::steady_clock;
 
+  static constexpr size_t kReserves = 4;
+
   explicit Responder(Limits limits) : limits_(limits) {}
 
-  // `from` is the requester's address (host order); `from_local` whether
-  // it is on one of this host's networks.
+  // `from` is the requester's address (host order) and `from_port` its
+  // port; `from_local` whether it is on one of this host's networks.
   Decision Handle(std::span<const uint8_t> datagram, uint32_t from, bool from_local, const Provided& provided,
-                  Clock::time_point now);
+                  Clock::time_point now, uint16_t from_port = 0);
 
   const Stats& stats() const { return stats_; }
   std::string StatsLine() const;  // "received 10, answered 8, ..."
@@ -81,12 +93,24 @@ class Responder {
   struct Bucket {
     double tokens = 0;
     Clock::time_point last;
+    // Refills at `rate` up to `burst`, then takes a token if there is one.
+    bool Take(double rate, double burst, Clock::time_point now);
   };
-  bool Admit(uint32_t from, Clock::time_point now);
+  struct Source {
+    Bucket bucket;
+    struct Reserve {
+      uint16_t port = 0;  // the port it serves now
+      Clock::time_point used;
+      Bucket bucket;
+    };
+    std::array<Reserve, kReserves> reserves;
+    Clock::time_point last;
+  };
+  bool Admit(uint32_t from, uint16_t port, Clock::time_point now);
 
   Limits limits_;
   Stats stats_;
-  std::unordered_map<uint32_t, Bucket> buckets_;
+  std::unordered_map<uint32_t, Source> sources_;
 };
 
 }  // namespace amd::rlp

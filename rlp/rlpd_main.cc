@@ -302,7 +302,7 @@ int Main(int argc, char** argv) {
       }
       auto now = std::chrono::steady_clock::now();
       auto d = responder.Handle(std::span<const uint8_t>(buf, static_cast<size_t>(n)), source, from_local,
-                                *exports.Current(), now);
+                                *exports.Current(), now, ntohs(from.sin_port));
       const auto& st = responder.stats();
       switch (d.outcome) {
         case Responder::Outcome::kMalformed:

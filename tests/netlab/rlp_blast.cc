@@ -14,11 +14,16 @@
 // its answer is in (or after 200 ms), and prints "rtt median M p99 P max X
 // (us) answered A of N".
 //
+// With --forge ADDR:PORT the queries go out through a raw socket with
+// ADDR:PORT written as their source (a spoofed flood: the answers go to
+// ADDR, so "answered" counts nothing). Needs CAP_NET_RAW.
+//
 //   rlp_blast --echo PORT
 //
 // is the floor to compare rlpd's round trip with: a UDP server that sends
 // every datagram straight back, doing nothing else.
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,6 +31,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <algorithm>
 #include <random>
 #include <string>
@@ -37,7 +43,7 @@ using namespace amd::rlp;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  std::string to, name;
+  std::string to, name, forge;
   int port = kPort, garbage = 0, sequential = 0;
   double rate = 100, seconds = 1;
   for (int i = 1; i < argc; ++i) {
@@ -49,6 +55,7 @@ int main(int argc, char** argv) {
     else if (a == "--seconds" && v) seconds = std::atof(argv[++i]);
     else if (a == "--garbage" && v) garbage = std::atoi(argv[++i]);
     else if (a == "--sequential" && v) sequential = std::atoi(argv[++i]);
+    else if (a == "--forge" && v) forge = argv[++i];
     else name = a;
   }
   if (argc == 3 && std::string(argv[1]) == "--echo") {
@@ -79,8 +86,42 @@ int main(int argc, char** argv) {
   std::mt19937 random(12345);
   std::vector<bool> outstanding(65536, false);
   long sent = 0, junk = 0, answered = 0;
+  // A forged source: IPv4 and UDP headers of our own on a raw socket.
+  int raw = -1;
+  in_addr forged_addr{};
+  uint16_t forged_port = 0;
+  if (!forge.empty()) {
+    size_t colon = forge.find(':');
+    if (colon == std::string::npos || ::inet_pton(AF_INET, forge.substr(0, colon).c_str(), &forged_addr) != 1) {
+      std::fprintf(stderr, "rlp_blast: --forge wants ADDR:PORT\n");
+      return 2;
+    }
+    forged_port = static_cast<uint16_t>(std::atoi(forge.c_str() + colon + 1));
+    raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);  // IP_HDRINCL implied
+    if (raw < 0) {
+      std::perror("rlp_blast: raw socket");
+      return 1;
+    }
+  }
   auto send = [&](const std::vector<uint8_t>& d) {
-    ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
+    if (raw < 0) {
+      ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
+      return;
+    }
+    std::vector<uint8_t> packet(28 + d.size());
+    uint16_t total = static_cast<uint16_t>(packet.size()), udp_len = static_cast<uint16_t>(8 + d.size());
+    packet[0] = 0x45;  // IPv4, 20-octet header
+    packet[2] = static_cast<uint8_t>(total >> 8), packet[3] = static_cast<uint8_t>(total);
+    packet[8] = 64;                          // TTL
+    packet[9] = IPPROTO_UDP;                 // the checksum and ID the kernel fills in
+    std::memcpy(&packet[12], &forged_addr, 4);
+    std::memcpy(&packet[16], &dst.sin_addr, 4);
+    packet[20] = static_cast<uint8_t>(forged_port >> 8), packet[21] = static_cast<uint8_t>(forged_port);
+    std::memcpy(&packet[22], &dst.sin_port, 2);
+    packet[24] = static_cast<uint8_t>(udp_len >> 8), packet[25] = static_cast<uint8_t>(udp_len);
+    // UDP checksum 0: none (allowed over IPv4).
+    std::memcpy(&packet[28], d.data(), d.size());
+    ::sendto(raw, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
   };
   auto drain = [&] {
     uint8_t in[kMaxDatagram];

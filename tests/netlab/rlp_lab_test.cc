@@ -254,6 +254,40 @@ TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering", "[r
   INFO(l.Stats(1) << l.Stats(2));
 }
 
+TEST_CASE("rlp lab: a flood forging a client's address does not silence the client", "[root][netlab][rlp]") {
+  RlpLab l;
+  REQUIRE(l.lab.status().ok());
+  REQUIRE(l.ready);
+  // Host 3 floods server 1 with queries bearing the client's address
+  // (10.77.0.1, port 4444): 1,000 a second for 8 s. Nothing on the segment
+  // stops it (reverse-path filtering would not either: the forged address
+  // is on the same network).
+  std::string forged_out = l.dir.path() + "/forged.out";
+  pid_t forger = l.lab.Spawn(3, {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "1000", "--seconds", "8", "--forge",
+                                 "10.77.0.1:4444", "/export/vol"},
+                             forged_out);
+  REQUIRE(forger > 0);
+  std::this_thread::sleep_for(1s);  // the address's bucket is spent
+  // The client asks 20 times meanwhile, each time from a new port.
+  int answered = 0;
+  std::string out;
+  for (int i = 0; i < 20; ++i) {
+    if (l.Rlpq(0, {"-n", "-H", "10.77.0.2", "/export/vol"}, &out) == 0 && Has(out, "10.77.0.2 ")) ++answered;
+    std::this_thread::sleep_for(250ms);
+  }
+  REQUIRE(WaitFor(forged_out, "answered", 15s));
+  std::string stats = l.Stats(1);
+  INFO(stats << ReadText(forged_out));
+  CHECK(answered == 20);
+  // The flood was there, and mostly dropped.
+  auto c = BlastCounts(ReadText(forged_out));
+  CHECK(c[0] == 8000);
+  CHECK(Has(ReadText(l.Log(1)), "over the rate limit (50/s): 10.77.0.1:4444"));
+  size_t at = stats.find("rate-limited ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stol(stats.substr(at + 13)) > 6000);
+}
+
 TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found through rpcbind", "[root][netlab][rlp]") {
   if (!std::filesystem::exists("/usr/bin/ganesha.nfsd") || !std::filesystem::exists("/sbin/rpcbind")) {
     AMD_SKIP("nfs-ganesha or rpcbind is not installed (scripts/install-deps.sh)");

@@ -108,34 +108,69 @@ TEST_CASE("rlp responder: replies and malformed datagrams are dropped and counte
         "received 3, answered 0, silent 0, not local 0, rate-limited 0, malformed 2, not requests 1");
 }
 
-TEST_CASE("rlp responder: a token bucket per source limits answers", "[unit][rlp]") {
+TEST_CASE("rlp responder: token buckets limit the answers to each source address", "[unit][rlp]") {
   Responder::Limits limits;
-  limits.rate = 10;
-  limits.burst = 5;
+  limits.rate = 80;  // reserves: 10/s, bursts of 5
+  limits.burst = 40;
   limits.max_sources = 4;
   Responder r(limits);
   auto t0 = Clock::now();
-  auto ask = [&](uint32_t from, Clock::time_point at) {
-    return r.Handle(Request(Type::kDoYouProvide, {Vol("/export/vol")}), from, true, Exports(), at).outcome;
+  auto ask = [&](uint32_t from, uint16_t port, Clock::time_point at) {
+    return r.Handle(Request(Type::kDoYouProvide, {Vol("/export/vol")}), from, true, Exports(), at, port).outcome;
   };
   int answered = 0;
-  for (int i = 0; i < 20; ++i) answered += ask(kPeer, t0) == Responder::Outcome::kAnswer;
-  CHECK(answered == 5);  // the burst
-  CHECK(ask(kPeer + 1, t0) == Responder::Outcome::kAnswer);  // another source has its own bucket
-  CHECK(ask(kPeer, t0 + 100ms) == Responder::Outcome::kAnswer);  // 10/s: one more after 100 ms
-  CHECK(ask(kPeer, t0 + 100ms) == Responder::Outcome::kRateLimited);
+  for (int i = 0; i < 200; ++i) answered += ask(kPeer, 1000, t0) == Responder::Outcome::kAnswer;
+  CHECK(answered == 40 + 5);  // the burst, then the port's reserve
+  CHECK(ask(kPeer + 1, 1000, t0) == Responder::Outcome::kAnswer);  // another source has its own bucket
+  CHECK(ask(kPeer, 1000, t0 + 10ms) == Responder::Outcome::kRateLimited);
+  CHECK(ask(kPeer, 1000, t0 + 100ms) == Responder::Outcome::kAnswer);  // 80/s: the next after 12.5 ms
   answered = 0;
-  for (int i = 0; i < 20; ++i) answered += ask(kPeer, t0 + 10s) == Responder::Outcome::kAnswer;
-  CHECK(answered == 5);  // refilled to the burst, no more
-  CHECK(r.stats().rate_limited == 31);
+  for (int i = 0; i < 200; ++i) answered += ask(kPeer, 1000, t0 + 10s) == Responder::Outcome::kAnswer;
+  CHECK(answered == 40 + 5);  // refilled to the burst and the reserve, no more
+  // However many ports ask, an address gets at most 1.5 times the rate:
+  // new ports take the reserves over, tokens and all.
+  answered = 0;
+  for (uint16_t port = 2000; port < 2400; ++port) {
+    answered += ask(kPeer + 2, port, t0 + std::chrono::microseconds(port - 2000)) == Responder::Outcome::kAnswer;
+  }
+  CHECK(answered == 40 + 4 * 5);
+  answered = 0;
+  for (int ms = 10; ms <= 10000; ms += 10) {
+    for (uint16_t port = 3000; port < 3100; ++port) {
+      answered += ask(kPeer + 2, port, t0 + std::chrono::milliseconds(ms)) == Responder::Outcome::kAnswer;
+    }
+  }
+  CHECK(answered >= 1190);
+  CHECK(answered <= 1200);  // 120/s for 10 s
   // More sources than tracked: the idlest are forgotten, nobody is refused for it.
-  for (uint32_t s = 100; s < 120; ++s) CHECK(ask(s, t0 + 11s) == Responder::Outcome::kAnswer);
+  for (uint32_t s = 100; s < 120; ++s) CHECK(ask(s, 1000, t0 + 11s) == Responder::Outcome::kAnswer);
   // No limit at all.
   limits.rate = 0;
   r.set_limits(limits);
   answered = 0;
-  for (int i = 0; i < 1000; ++i) answered += ask(kPeer, t0 + 12s) == Responder::Outcome::kAnswer;
+  for (int i = 0; i < 1000; ++i) answered += ask(kPeer, 1000, t0 + 12s) == Responder::Outcome::kAnswer;
   CHECK(answered == 1000);
+}
+
+TEST_CASE("rlp responder: a flood forging a client's address from one port leaves the client answered",
+          "[unit][rlp]") {
+  Responder r(Responder::Limits{});
+  auto t0 = Clock::now();
+  auto ask = [&](uint16_t port, Clock::time_point at) {
+    return r.Handle(Request(Type::kDoYouProvide, {Vol("/export/vol")}), kPeer, true, Exports(), at, port).outcome;
+  };
+  // 1,000 forged datagrams a second from port 4444 for 10 s; the client
+  // asks four times a second, each time from a new port (as rlpq does).
+  int client = 0, forged = 0;
+  for (int ms = 0; ms < 10000; ++ms) {
+    forged += ask(4444, t0 + std::chrono::milliseconds(ms)) == Responder::Outcome::kAnswer;
+    if (ms % 250 == 125) {
+      client += ask(static_cast<uint16_t>(40000 + ms / 250), t0 + std::chrono::milliseconds(ms)) ==
+                Responder::Outcome::kAnswer;
+    }
+  }
+  CHECK(client == 40);
+  CHECK(forged < 100 + 12 + 10 * (50 + 7));
 }
 
 TEST_CASE("rlpd config: every setting, and the defaults", "[unit][rlp]") {
