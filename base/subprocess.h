@@ -30,6 +30,11 @@ struct SubprocessSpec {
   // SIGKILL to every process still in the program's group, so that
   // nothing it started in the background outlives it.
   bool kill_group = false;
+  // When this process has a delegated cgroup v2 (base/run_cgroup.h): the
+  // program starts in a cgroup of its own below it, and when the run ends
+  // everything in that cgroup is killed and the cgroup removed, so that
+  // nothing it started outlives it, even outside its process group.
+  bool own_cgroup = false;
   // When set, checked at least every 100 ms: once it holds, the program
   // (and with kill_group its group) is killed and the run fails with
   // std::errc::operation_canceled.

@@ -46,6 +46,7 @@ ProgramOutput RunMapProgram(const std::string& program, const std::string& arg, 
   spec.empty_environment = true;
   spec.new_process_group = true;
   spec.kill_group = true;
+  spec.own_cgroup = true;
   spec.done = HasCompleteEntry;
   spec.timeout = std::chrono::seconds(timeout_s);
   if (cancel) spec.cancelled = [cancel] { return cancel->load(std::memory_order_relaxed); };

@@ -1,20 +1,24 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <thread>
 
+#include "base/run_cgroup.h"
 #include "maps/exec_map_source.h"
 #include "maps/file_map_source.h"
 #include "maps/map.h"
 #include "maps/passwd_map_source.h"
 #include "maps/union_map_source.h"
+#include "tests/fakes/delegated_cgroup.h"
 #include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -182,6 +186,33 @@ TEST_CASE("an abandoned exec map lookup stops its program and its group at once"
   CHECK(took < std::chrono::seconds(3));
   pid_t grandchild = std::stoi(ReadFileOr(grandchild_file));
   CHECK(WaitFor([&] { return Dead(grandchild); }, std::chrono::seconds(2)));
+}
+
+TEST_CASE("in a delegated cgroup, an exec map program's children that left its process group go with it",
+          "[unit]") {
+  testing::DelegatedCgroupForTest cgroup;
+  if (!cgroup.ok()) AMD_SKIP(cgroup.why());
+  REQUIRE(DelegatedCgroup() == cgroup.path());
+  testing::TempDir t;
+  std::string pid_file = t.path() + "/escaped.pid";
+  // setsid: a session and process group of its own, out of reach of the
+  // program's group; the answer comes once it is there.
+  std::string prog = t.Write("escape",
+                             "#!/bin/sh\n/usr/bin/setsid /bin/sh -c 'echo $$ > " + pid_file +
+                                 "; exec /bin/sleep 1000' >/dev/null 2>&1 &\n"
+                                 "while [ ! -s " + pid_file + " ]; do /bin/sleep 0.01; done\n"
+                                 "echo \"$1 type:=link;fs:=/opt\"\n",
+                             0755);
+  ProgramOutput out = RunMapProgram(prog, "k", 5);
+  REQUIRE(out.ok);
+  CHECK(ParseExecOutput(out.output, "k").value_or("none") == "type:=link;fs:=/opt");
+  pid_t escaped = std::stoi(ReadFileOr(pid_file));
+  CHECK(WaitFor([&] { return Dead(escaped); }, std::chrono::seconds(2)));
+  ::kill(escaped, SIGKILL);  // in case it did not go (the check failed)
+  // Nothing is left below the cgroup.
+  size_t runs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cgroup.path())) runs += e.is_directory();
+  CHECK(runs == 0);
 }
 
 TEST_CASE("whole exec map entries", "[unit]") {

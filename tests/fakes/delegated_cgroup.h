@@ -1,0 +1,86 @@
+// DelegatedCgroupForTest: moves this process into a new cgroup v2 marked
+// as delegated (trusted.delegate = 1, as systemd marks a unit's cgroup with
+// Delegate=yes), so that amd code run here, and amd processes started from
+// here, find a delegated cgroup (base/run_cgroup.h). The destructor moves
+// the process back and removes the cgroup. ok() is false, with why(), where
+// the host has no writable cgroup v2 (then the test skips).
+#ifndef AMD_TESTS_FAKES_DELEGATED_CGROUP_H_
+#define AMD_TESTS_FAKES_DELEGATED_CGROUP_H_
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace amd::testing {
+
+class DelegatedCgroupForTest {
+ public:
+  DelegatedCgroupForTest() {
+    std::ifstream cg("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(cg, line)) {
+      if (line.rfind("0::", 0) == 0) original_rel_ = line.substr(3);
+    }
+    std::ifstream mi("/proc/self/mountinfo");
+    while (std::getline(mi, line)) {
+      size_t dash = line.find(" - ");
+      if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
+      std::istringstream f(line.substr(0, dash));
+      std::string id, parent, dev, root;
+      f >> id >> parent >> dev >> root >> mount_;
+      if (root == "/") break;
+      mount_.clear();
+    }
+    if (mount_.empty() || original_rel_.empty()) {
+      why_ = "no cgroup v2 hierarchy mounted here";
+      return;
+    }
+    if (original_rel_ == "/") original_rel_.clear();
+    path_ = mount_ + original_rel_ + "/amd-test-" + std::to_string(::getpid());
+    if (::mkdir(path_.c_str(), 0755) != 0) {
+      why_ = "cannot make a cgroup (" + path_ + "): " + std::strerror(errno);
+      path_.clear();
+      return;
+    }
+    if (::setxattr(path_.c_str(), "trusted.delegate", "1", 1, 0) != 0) {
+      why_ = "cannot mark a cgroup delegated (trusted.delegate): " + std::string(std::strerror(errno));
+      return;
+    }
+    if (!Move(path_)) {
+      why_ = "cannot move this process into " + path_;
+      return;
+    }
+    moved_ = true;
+  }
+  ~DelegatedCgroupForTest() {
+    if (moved_) Move(mount_ + original_rel_);
+    if (path_.empty()) return;
+    for (int i = 0; i < 200 && ::rmdir(path_.c_str()) != 0 && errno == EBUSY; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  bool ok() const { return moved_; }
+  const std::string& why() const { return why_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  static bool Move(const std::string& dir) {
+    std::ofstream procs(dir + "/cgroup.procs");
+    procs << ::getpid() << std::endl;
+    return procs.good();
+  }
+  std::string mount_, original_rel_, path_, why_;
+  bool moved_ = false;
+};
+
+}  // namespace amd::testing
+
+#endif  // AMD_TESTS_FAKES_DELEGATED_CGROUP_H_
