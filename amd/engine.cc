@@ -630,7 +630,7 @@ Status Engine::StartSection(const conf::MapSection& m,
   }
   auto handle = std::make_shared<MapHandle>();
   handle->map = std::move(loaded);
-  handle->name = sec.Get("map_name");
+  handle->name = SectionMapName(sec);
   std::optional<std::string> map_defaults = MapDefaultsOverride(*config_, sec);
   int first_new = next_point_id_;
   Status result;
@@ -1428,7 +1428,7 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
       if (loaded) {
         auto handle = std::make_shared<MapHandle>();
         handle->map = std::move(loaded);
-        handle->name = sec.Get("map_name");
+        handle->name = SectionMapName(sec);
         point->map = handle;
         point->map_spec = MapSpecOf(sec);
         log_->info("{}: now serving map {}", point->path, handle->name);

@@ -79,7 +79,7 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   }
   e.mount_point = top->dir;
   const conf::Section& sec = top->section;
-  std::string map_name = sec.Get("map_name");
+  std::string map_name = SectionMapName(sec);
   if (!map) map = LoadSectionMap(sec, &e.diag);
   if (!map) {
     e.outcome = "map " + map_name + " cannot be read";

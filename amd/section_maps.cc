@@ -1,6 +1,8 @@
 // Map naming and loading for sections and sub-maps; see section_maps.h.
 #include "amd/section_maps.h"
 
+#include <unistd.h>
+
 #include "base/strings.h"
 #include "maps/location_syntax.h"
 
@@ -48,6 +50,23 @@ std::unique_ptr<maps::Map> LoadSectionMap(const conf::Section& section, Diagnost
   if (auto t = AssignedOption(options, "maptype")) map_type = t;
   return LoadMap(MapSettingsOf(section), section.Get("map_name"), map_type,
                  AssignedOption(options, "cache"), diag);
+}
+
+std::string SectionMapName(const conf::Section& section) {
+  const std::string name = section.Get("map_name");
+  std::optional<std::string> map_type;
+  if (!section.Get("map_type").empty()) map_type = section.Get("map_type");
+  if (auto t = AssignedOption(section.Get("map_options"), "maptype")) map_type = t;
+  if ((map_type && *map_type != "file") || name.empty() || name.find('/') != std::string::npos) return name;
+  const std::string search_path = section.Get("search_path");
+  for (std::string_view dir : SplitOn(search_path, ':')) {
+    if (dir.empty()) continue;
+    std::string full(dir);
+    if (full.back() != '/') full += '/';
+    full += name;
+    if (::access(full.c_str(), R_OK) == 0) return full;
+  }
+  return name;
 }
 
 std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::LocationResult& loc,

@@ -42,6 +42,12 @@ std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::strin
 // cache:= from map_options.
 std::unique_ptr<maps::Map> LoadSectionMap(const conf::Section& section, Diagnostics* diag);
 
+// A section's map's name as the original names it (amd/mapc.c
+// get_full_path): a map_name without '/' of type file (or of no type),
+// found readable in a search_path directory, is that full path; any other
+// name is itself. It is what ${map} expands to, and the name amq lists.
+std::string SectionMapName(const conf::Section& section);
+
 // The map a type:=auto location names in fs:= (not "." nor the parent's
 // own map, which the caller reuses): maptype:=, and cache:= (default none).
 std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::LocationResult& loc,

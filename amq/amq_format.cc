@@ -107,7 +107,7 @@ std::string FormatMounts(const amq_mount_info_list& list) {
   for (u_int i = 0; i < list.amq_mount_info_list_len; ++i) {
     const amq_mount_info& m = list.amq_mount_info_list_val[i];
     out += Col(m.mi_mountinfo, mw) + " " + Col(m.mi_mountpt, dw) + " " + Col(m.mi_type, tw) + " " +
-           Printf("%-3d %s is %s", m.mi_refc, m.mi_fserver,
+           Printf("%-3d %s is %s ", m.mi_refc, m.mi_fserver,
                   m.mi_up > 0 ? "up" : m.mi_up < 0 ? "starting" : "down");
     if (m.mi_error > 0) {
       out += std::string(" (") + std::strerror(m.mi_error) + ")";
@@ -120,7 +120,7 @@ std::string FormatMounts(const amq_mount_info_list& list) {
 }
 
 std::string FormatGlobalStats(const amq_mount_stats& s) {
-  return "\nrequests  stale     mount     mount     unmount\n"
+  return "requests  stale     mount     mount     unmount\n"
          "deferred  fhandles  ok        failed    failed\n" +
          Printf("%-9d %-9d %-9d %-9d %-9d\n", s.as_drops, s.as_stale, s.as_mok, s.as_merr, s.as_uerr);
 }

@@ -28,6 +28,7 @@ class Parser {
     diag_->AddAt(Severity::kError, file_, line, 0, std::move(msg));
     ++errors_;
   }
+  void Warning(int line, std::string msg) { diag_->AddAt(Severity::kWarning, file_, line, 0, std::move(msg)); }
   std::string_view TakeLine() {
     size_t eol = text_.find('\n', pos_);
     if (eol == std::string_view::npos) eol = text_.size();
@@ -96,15 +97,22 @@ void Parser::ParseAssignment(std::string_view l, size_t line_start) {
   while (i < l.size() && IsSpace(l[i])) ++i;
   std::string value;
   size_t after;  // offset in l after the value
-  if (i < l.size() && l[i] == '"') {
+  if (i + 1 < l.size() && l[i] == '"' && l[i + 1] == '"') {
+    // An empty quoted value: the original's lexer reads "" as those two
+    // characters; it is meant as nothing, and read so.
+    Warning(line, "\"" + key + "\" = \"\": an empty value (the original reads it as the two characters \"\")");
+    after = i + 2;
+  } else if (i < l.size() && l[i] == '"' && text_.find('"', line_start + i + 1) == std::string_view::npos) {
+    // No closing quote anywhere: the original takes the rest of the line,
+    // quote included; amd takes the rest of the line.
+    value = std::string(TrimSpace(l.substr(i + 1)));
+    Warning(line, "\"" + key + "\": no closing quote; the value is read to the end of the line: \"" +
+                      Printable(value) + "\"");
+    after = l.size();
+  } else if (i < l.size() && l[i] == '"') {
     // A quoted value; it may continue on the following lines.
     size_t abs = line_start + i + 1;
     size_t close = text_.find('"', abs);
-    if (close == std::string_view::npos) {
-      Error(line, "unterminated quoted value for \"" + key + "\"");
-      pos_ = text_.size();
-      return;
-    }
     value = std::string(text_.substr(abs, close - abs));
     for (char c : value) line_ += (c == '\n');
     size_t eol = text_.find('\n', close);

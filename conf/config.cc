@@ -4,6 +4,8 @@
 // override amd.conf (the original read -F's file last, so it won).
 #include "conf/config.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 
 namespace amd::conf {
@@ -34,7 +36,7 @@ const std::vector<OptionSpec>& Table() {
       {"domain_strip", S::kGlobal, T::kBool, "yes", "", 0, 0, ""},
       {"exec_map_timeout", S::kGlobal, T::kInt, "10", "", 0, 0, ""},
       {"forced_unmounts", S::kGlobal, T::kBool, "no", "", 0, 0, ""},
-      {"full_os", S::kGlobal, T::kString, "linux-gnu", "", 0, 0, ""},
+      {"full_os", S::kGlobal, T::kString, "linux", "", 0, 0, ""},
       {"fully_qualified_hosts", S::kGlobal, T::kBool, "no", "", 0, 0, ""},
       {"hesiod_base", S::kGlobal, T::kString, "automount", "", 0, 0, ""},
       {"karch", S::kGlobal, T::kString, "", "", 0, 0, ""},
@@ -99,10 +101,34 @@ bool InChoices(std::string_view choices, std::string_view v) {
   return false;
 }
 
+// The number at the start of `v`, as strtol() reads it (optional blanks
+// and sign, then digits up to the first other character); nullopt when
+// there are no digits.
+std::optional<long long> LeadingNumber(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
+  bool negative = i < v.size() && v[i] == '-';
+  if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+  long long n = 0;
+  size_t digits = 0;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && n < (1LL << 40); ++i, ++digits) n = n * 10 + (v[i] - '0');
+  if (digits == 0) return std::nullopt;
+  return negative ? -n : n;
+}
+
+// Keys whose value the original reads with atoi() (amd/conf.c): text that
+// is no number is 0. The others it reads with strtol() and refuses when
+// there is no number at all.
+bool ReadWithAtoi(std::string_view name) {
+  return name != "ldap_cache_seconds" && name != "ldap_cache_maxmem" && name != "ldap_proto_version";
+}
+
 // Checks a value; returns the value to store (normalised) or an error.
+// `warning` says what was taken leniently, as the original takes it.
 std::optional<std::string> Validate(const OptionSpec& spec, const std::string& value,
-                                    std::string* error) {
-  if (value.empty()) {
+                                    std::string* error, std::string* warning) {
+  if (value.empty() && spec.type == T::kString && spec.name != "auto_dir") return value;
+  if (value.empty() && spec.type != T::kInt) {
     *error = "empty value";
     return std::nullopt;
   }
@@ -132,6 +158,13 @@ std::optional<std::string> Validate(const OptionSpec& spec, const std::string& v
       return value;
     case T::kInt: {
       auto n = ParseInteger(value);
+      if (!n) {
+        n = LeadingNumber(value);
+        if (!n && ReadWithAtoi(spec.name)) n = 0;
+        if (n) {
+          *warning = "\"" + value + "\" is not a whole number; read as " + std::to_string(*n) + ", as the original reads it";
+        }
+      }
       if (!n) {
         *error = "must be a whole number";
         return std::nullopt;
@@ -194,9 +227,10 @@ class ConfigBuilder {
     if (!is_global && spec->scope == S::kGlobal) {
       return Fail(line, "\"" + key + "\" is a [global] option, not allowed in " + where);
     }
-    std::string error;
-    auto v = Validate(*spec, value, &error);
+    std::string error, warning;
+    auto v = Validate(*spec, value, &error, &warning);
     if (!v) return Fail(line, "bad value \"" + value + "\" for \"" + key + "\" in " + where + ": " + error);
+    if (!warning.empty()) diag_->AddAt(Severity::kWarning, file_, line, 0, key + ": " + warning);
     std::string name(spec->alias_of.empty() ? spec->name : spec->alias_of);
     // browsable_dirs = no does not clear an earlier "full" (the original).
     if (name == "browsable_dirs" && *v == "no" && s->values_[name] == "full") return true;
@@ -230,28 +264,55 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
   config->global.host_defaults_ = &config->host_defaults;
   if (sections) {
     bool seen_map = false;
+    int global_line = 0;
+    // A section named twice is one section: the later keys are added to
+    // (or override) the earlier ones, as in the original.
+    std::vector<MapSection> named;
     for (const ConfSection& cs : *sections) {
       if (cs.name == "global") {
         if (seen_map) {
           diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
                        "[global] after a map section: earlier map sections do not inherit it");
         }
-        config->global.line_ = cs.line;
+        if (global_line > 0) {
+          diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
+                       "[global] again (first at line " + std::to_string(global_line) +
+                           "): its keys are added to the first");
+        } else {
+          global_line = cs.line;
+        }
+        config->global.line_ = global_line;
         for (const auto& e : cs.entries) Set(&config->global, true, e.key, e.value, e.line);
         continue;
       }
       seen_map = true;
+      auto same = std::find_if(named.begin(), named.end(), [&](const MapSection& m) { return m.dir == cs.name; });
+      if (same != named.end()) {
+        diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
+                     "[" + cs.name + "] again (first at line " + std::to_string(same->section.line_) +
+                         "): its keys are added to the first");
+        for (const auto& e : cs.entries) Set(&same->section, false, e.key, e.value, e.line);
+        continue;
+      }
       MapSection ms;
       ms.dir = cs.name;
       ms.section.name_ = cs.name;
       ms.section.line_ = cs.line;
       for (const auto& e : cs.entries) Set(&ms.section, false, e.key, e.value, e.line);
+      named.push_back(std::move(ms));
+    }
+    for (MapSection& ms : named) {
+      if (ms.section.Has("map_name") && ms.section.values_["map_name"].empty()) {
+        diag_->AddAt(Severity::kWarning, file_, ms.section.line_, 0,
+                     "map section [" + ms.dir + "] has an empty map_name: it serves nothing, skipped");
+        continue;
+      }
       if (!ms.section.Has("map_name")) {
-        Fail(cs.line, "map section [" + cs.name + "] has no map_name");
+        Fail(ms.section.line_, "map section [" + ms.dir + "] has no map_name");
         continue;
       }
       if (!ms.dir.empty() && ms.dir[0] != '/') {
-        Fail(cs.line, "map section [" + cs.name + "] must name an absolute mount point");
+        Fail(ms.section.line_, "map section [" + ms.dir + "] must name an absolute mount point");
         continue;
       }
       std::string tag = ms.section.values_.count("tag") ? ms.section.values_["tag"] : "";
@@ -272,6 +333,10 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
     config->maps.push_back(std::move(ms));
   }
   file_ = saved_file;
+  // As the original (amd/conf.c): LDAP needs both.
+  if (!config->global.Get("ldap_hostports").empty() && config->global.Get("ldap_base").empty()) {
+    Fail(config->global.line_, "must specify both ldap_hostports and ldap_base");
+  }
   if (!ok_) return nullptr;
   for (auto& m : config->maps) {
     m.section.inherit_ = &config->global;

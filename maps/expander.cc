@@ -1,8 +1,9 @@
-// One expansion pass over a map string, following amd/opts.c expand_op()
-// except where amd-maps(5) lists a deliberate difference:
-//  - "$x" (an unknown $ sequence) is kept as written instead of losing both
-//    characters, and a trailing '$' is kept;
-//  - a "${" without a closing '}' is kept as written;
+// One expansion pass over a map string, following amd/opts.c expand_op():
+//  - "$x" (an unknown $ sequence) loses both characters, and a trailing
+//    '$' is dropped (the original read past the end);
+//  - a "${" without a closing '}' is dropped and the rest kept;
+// (the map loader warns of each, with file and line: ValidateEntry), except
+// where amd-maps(5) lists a deliberate difference:
 //  - ${wire}/${network}/${netnumber} expand to nothing instead of crashing.
 #include "maps/expander.h"
 
@@ -132,8 +133,7 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
     }
     out.append(text.substr(pos, dollar - pos));
     if (dollar + 1 >= text.size()) {
-      if (diag) diag->Warning("lone '$' at the end of \"" + std::string(text) + "\" kept");
-      out += '$';
+      if (diag) diag->Warning("lone '$' at the end of \"" + std::string(text) + "\" dropped");
       pos = text.size();
       break;
     }
@@ -144,8 +144,8 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
     } else if (ch == '{') {
       size_t close = text.find('}', dollar + 2);
       if (close == std::string_view::npos) {
-        if (diag) diag->Warning("no closing '}' in \"" + std::string(text) + "\"");
-        out.append(text.substr(dollar));
+        if (diag) diag->Warning("no closing '}' in \"" + std::string(text) + "\"; \"${\" dropped");
+        out.append(text.substr(dollar + 2));
         pos = text.size();
         break;
       }
@@ -153,11 +153,9 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
       pos = close + 1;
     } else {
       if (diag) {
-        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" +
-                      std::string(text) + "\" kept as written (use ${dollar} for '$')");
+        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" + std::string(text) +
+                      "\" dropped");
       }
-      out += '$';
-      out += ch;
       pos = dollar + 2;
     }
     if (out.size() > kMaxExpansion) break;

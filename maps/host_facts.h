@@ -13,7 +13,7 @@ struct HostFacts {
   std::string karch;    // ${karch}: uname().machine
   std::string os;       // ${os}: "linux"
   std::string osver;    // ${osver}: uname().release
-  std::string full_os;  // ${full_os}: "linux-gnu"
+  std::string full_os;  // ${full_os}: "linux", as the original on Linux
   std::string vendor;   // ${vendor}: "pc" / "unknown"
   std::string byte;     // ${byte}: "little" / "big"
   std::string host;     // ${host}: short host name

@@ -51,12 +51,14 @@ TEST_CASE("amq format: -m, -s and -i", "[amq]") {
                            const_cast<char*>("localhost"), -1, 2, -1}};
   amq_mount_info_list ml{2, mi};
   CHECK(FormatMounts(ml) ==
-        // widths: mount info 8+1, mount point 4+1, type 6+1
-        "charm:/h  /a/x  nfs     1   charm is down (No such file or directory)\n"
-        "amd.a     /a    toplvl  2   localhost is starting (in progress)\n");
+        // widths: mount info 8+1, mount point 4+1, type 6+1; the
+        // original's "%s is %s " leaves a space before the newline, and
+        // two before an error.
+        "charm:/h  /a/x  nfs     1   charm is down  (No such file or directory)\n"
+        "amd.a     /a    toplvl  2   localhost is starting  (in progress)\n");
   amq_mount_stats st{1, 2, 3, 4, 5};
   CHECK(FormatGlobalStats(st) ==
-        "\nrequests  stale     mount     mount     unmount\n"
+        "requests  stale     mount     mount     unmount\n"
         "deferred  fhandles  ok        failed    failed\n"
         "1         2         3         4         5        \n");
   amq_map_info maps[1] = {{const_cast<char*>("amd.a"), const_cast<char*>(""), 0, 0x100, 3, 1, 2, -1}};

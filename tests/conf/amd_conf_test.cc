@@ -54,7 +54,7 @@ TEST_CASE("errors name the file, the line and the key", "[unit]") {
   } cases[] = {
       {"[global]\nfrob = 1\n", 2, "unknown key \"frob\""},
       {"[global]\nplock = maybe\n", 2, "must be yes or no"},
-      {"[global]\ncache_duration = 10s\n", 2, "whole number"},
+      {"[global]\nldap_cache_seconds = ten\n", 2, "whole number"},
       {"[global]\nportmap_program = 1\n", 2, "between 300019 and 300029"},
       {"auto_dir = /n\n", 1, "before any [section]"},
       {"[global]\nauto_dir = a b\n", 2, "quote it"},
@@ -64,7 +64,7 @@ TEST_CASE("errors name the file, the line and the key", "[unit]") {
       {"[global]\nmap_name = m\n", 2, "belongs in a map section"},
       {"[global]\nlog_options = all,bogus\n", 2, "unknown item \"bogus\""},
       {"[global\n", 1, "without ']'"},
-      {"[global]\nauto_dir = \"/n\n", 2, "unterminated"},
+      {"[global]\nldap_hostports = ldap.example.org:389\n", 1, "must specify both ldap_hostports and ldap_base"},
       {"[global]\nauto_dir =\n", 2, "empty value"},
       {"[global]\nmount_type = smb\n", 2, "nfs autofs"},
   };
@@ -102,9 +102,60 @@ TEST_CASE("tagged sections are used only with -T", "[unit]") {
   CHECK(Build(text, &d, cmd)->maps.size() == 2);
 }
 
-TEST_CASE("the same mount point twice is an error", "[unit]") {
+TEST_CASE("a section named twice is one section, the later keys adding to the earlier", "[unit]") {
   Diagnostics d;
-  CHECK_FALSE(Build("[/a]\nmap_name = a\n[/a]\nmap_name = b\n", &d));
+  auto c = Build("[global]\nauto_dir = /n\n[/a]\nmap_name = a\nmap_type = file\n[global]\nplock = no\n"
+                 "[/a]\nmap_name = b\n",
+                 &d);
+  REQUIRE(c);
+  REQUIRE(c->maps.size() == 1);
+  CHECK(c->maps[0].section.Get("map_name") == "b");
+  CHECK(c->maps[0].section.Get("map_type") == "file");
+  CHECK(c->global.Get("auto_dir") == "/n");
+  CHECK(c->global.Get("plock") == "no");
+  std::string all;
+  for (const auto& i : d.items()) all += i.ToString(false) + "\n";
+  INFO(all);
+  CHECK_FALSE(d.HasErrors());
+  CHECK(all.find("amd.conf:6: [global] again (first at line 1): its keys are added to the first") != std::string::npos);
+  CHECK(all.find("amd.conf:8: [/a] again (first at line 3): its keys are added to the first") != std::string::npos);
+}
+
+TEST_CASE("files the original accepts are accepted, with a warning naming file, line and key", "[unit]") {
+  struct Case {
+    const char* text;
+    const char* key;
+    const char* value;  // what the key holds
+    const char* warning;
+  } cases[] = {
+      {"[global]\nlog_file = \"\"\n", "log_file", "", "amd.conf:2: \"log_file\" = \"\": an empty value"},
+      {"[global]\nlog_file = \"/tmp/x\n", "log_file", "/tmp/x",
+       "amd.conf:2: \"log_file\": no closing quote; the value is read to the end of the line"},
+      {"[global]\ncache_duration = ten\n", "cache_duration", "300",  // atoi: 0, and 0 means the default
+       "amd.conf:2: cache_duration: \"ten\" is not a whole number; read as 0"},
+      {"[global]\nexec_map_timeout = 7s\n", "exec_map_timeout", "7",
+       "amd.conf:2: exec_map_timeout: \"7s\" is not a whole number; read as 7"},
+  };
+  for (const auto& k : cases) {
+    Diagnostics d;
+    INFO(k.text);
+    auto c = Build(k.text, &d);
+    REQUIRE(c);
+    CHECK(c->global.Get(k.key) == k.value);
+    REQUIRE_FALSE(d.items().empty());
+    CHECK(d.items().front().severity == Severity::kWarning);
+    CHECK(d.items().front().ToString(false).find(k.warning) == 0);
+  }
+  // map_name = "": the section serves nothing.
+  Diagnostics d;
+  auto c = Build("[global]\n[/a]\nmap_name = \"\"\n[/b]\nmap_name = b\n", &d);
+  REQUIRE(c);
+  REQUIRE(c->maps.size() == 1);
+  CHECK(c->maps[0].dir == "/b");
+  std::string all;
+  for (const auto& i : d.items()) all += i.ToString(false) + "\n";
+  CHECK(all.find("amd.conf:2: map section [/a] has an empty map_name: it serves nothing, skipped") !=
+        std::string::npos);
 }
 
 TEST_CASE("command line flags, maps and precedence", "[unit]") {

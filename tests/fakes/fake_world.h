@@ -59,7 +59,7 @@ inline maps::HostFacts SkyFacts() {
   f.karch = "x86_64";
   f.os = "linux";
   f.osver = "6.1.0";
-  f.full_os = "linux-gnu";
+  f.full_os = "linux";
   f.vendor = "pc";
   f.byte = "little";
   f.host = "sky";

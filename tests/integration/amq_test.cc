@@ -125,7 +125,8 @@ TEST_CASE("AMQ answers every query over TCP and UDP", "[root]") {
     rpc::XdrValue<amq_map_info_list> maps(P(xdr_amq_map_info_list));
     Decode(Call(f.port, tcp, AMQPROC_GETMAPINFO), &maps);
     REQUIRE(maps.get().amq_map_info_list_len == 1);
-    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_name) == "amd.home");
+    // The map's name is its full path, as search_path found it (${map}).
+    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_name) == f.amd.root() + "/maps/amd.home");
     CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_wildcard).find("type:=lofs") == 0);
     rpc::XdrValue<amq_mount_stats> stats(P(xdr_amq_mount_stats));
     Decode(Call(f.port, tcp, AMQPROC_STATS), &stats);
@@ -263,27 +264,28 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     // Columns one wider than their longest value, then the mount point.
     std::string dir = f.home + "/alice";
     std::string src = f.dir.path() + "/src/alice";
-    size_t dw = dir.size() + 1, mw = src.size() + 1;
+    size_t dw = dir.size() + 1, mw = std::max(src.size(), f.amd.root().size() + 14) + 1;
     auto pad = [](std::string s, size_t w) { return s + std::string(w - s.size(), ' '); };
     CHECK(tree.out.find(pad("/", dw) + " " + pad("root", 7) + " " + pad("\"root\"", mw) + " ") == 0);
-    CHECK(tree.out.find(pad(f.home, dw) + " " + pad("toplvl", 7) + " " + pad("amd.home", mw) + " " + f.home + "\n") !=
+    std::string map = f.amd.root() + "/maps/amd.home";  // as search_path found it
+    CHECK(tree.out.find(pad(f.home, dw) + " " + pad("toplvl", 7) + " " + pad(map, mw) + " " + f.home + "\n") !=
           std::string::npos);
     CHECK(tree.out.find(pad(dir, dw) + " " + pad("lofs", 7) + " " + pad(src, mw) + " " + dir + "\n") !=
           std::string::npos);
 
     AmqRun mounts = Amq(f, {transport, "-m"});
     CHECK(mounts.status == 0);
-    CHECK(mounts.out.find(pad(src, mw) + " " + pad(dir, dw) + " " + pad("lofs", 7) + " 1   localhost is up\n") !=
+    CHECK(mounts.out.find(pad(src, mw) + " " + pad(dir, dw) + " " + pad("lofs", 7) + " 1   localhost is up \n") !=
           std::string::npos);
 
     AmqRun stats = Amq(f, {transport, "-s"});
-    CHECK(stats.out.rfind("\nrequests  stale     mount     mount     unmount\n"
+    CHECK(stats.out.rfind("requests  stale     mount     mount     unmount\n"
                           "deferred  fhandles  ok        failed    failed\n0         0         2 ",
                           0) == 0);
 
     AmqRun maps = Amq(f, {transport, "-i"});
-    CHECK(maps.out.rfind("Name      Wild", 0) == 0);
-    CHECK(maps.out.find("amd.home   type:=lofs;") != std::string::npos);
+    CHECK(maps.out.rfind(pad("Name", map.size() + 1) + " Wild", 0) == 0);
+    CHECK(maps.out.find(pad(map, map.size() + 1) + "  type:=lofs;") != std::string::npos);
     CHECK(maps.out.find(" root ") != std::string::npos);
 
     AmqRun pid = Amq(f, {transport, "-p"});
@@ -301,7 +303,7 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     CHECK(json.out.find("\"mountpoint\": \"" + dir + "\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json"}).out.find("\"type\": \"toplvl\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json", "-s"}).out.find("\"mount_ok\": 2") != std::string::npos);
-    CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"amd.home\"") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"" + map + "\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json", dir}).out.find("\"directory\": \"" + dir + "\"") != std::string::npos);
   }
   // Version 2: per-mount statistics; replicas and switching answer
@@ -470,12 +472,13 @@ TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it
       CHECK(r->exit_status == 0);
       CHECK(r->output.rfind("null\npid " + std::to_string(f.amd.pid()) + "\nvers amd 0.1.0", 0) == 0);
       CHECK(r->output.find("\nexport 1\n  0  root \"root\" ") != std::string::npos);
-      CHECK(r->output.find("\n  1 " + f.home + " toplvl amd.home " + f.home + "\n") != std::string::npos);
+      std::string map = f.amd.root() + "/maps/amd.home";
+      CHECK(r->output.find("\n  1 " + f.home + " toplvl " + map + " " + f.home + "\n") != std::string::npos);
       CHECK(r->output.find("\nmnttree lofs\n") != std::string::npos);
       CHECK(r->output.find("\nmntfs " + f.dir.path() + "/src/alice " + f.home + "/alice lofs localhost refc 1 up 1\n") !=
             std::string::npos);
       CHECK(r->output.find("\nstats mok 1 merr 0 uerr 0\n") != std::string::npos);
-      CHECK(r->output.find("\nmap amd.home wildcard type:=lofs;") != std::string::npos);
+      CHECK(r->output.find("\nmap " + map + " wildcard type:=lofs;") != std::string::npos);
       CHECK(r->output.find("\npawd \n") != std::string::npos);  // nothing to translate under autofs
       CHECK(r->output.find("proc ") == std::string::npos);
     }

@@ -523,6 +523,31 @@ TEST_CASE("NFS front end: a map program that hangs starves no other map, a key b
   CHECK(hang_runs < 40);
 }
 
+TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it, and $ sequences are the original's", "[root]") {
+  Fixture f;
+  std::string full = f.amd.root() + "/maps/amd.home";
+  f.Start("whole type:=link;fs:=/m${map}\n"
+          "last type:=link;fs:=/m/${/map}\n"
+          "sel map==" + full + ";type:=link;fs:=/yes map!=" + full + ";type:=link;fs:=/no\n"
+          "dollar type:=link;fs:=/d$q/x${key\n");
+  Bytes root = f.RootHandle();
+  auto target = [&](const std::string& key) {
+    auto [stat, fh] = f.Lookup(root, key);
+    return stat == nfs3::kOk ? f.Readlink(fh) : "status " + std::to_string(stat);
+  };
+  INFO(f.amd.Log());
+  CHECK(target("whole") == "/m" + full);
+  CHECK(target("last") == "/m/amd.home");
+  CHECK(target("sel") == "/yes");
+  CHECK(f.amd.Log().find("serving map " + full) != std::string::npos);
+  // "$q" and an unclosed "${" are no expansions: dropped as the original
+  // drops them, with a warning at load time naming file, line and column.
+  CHECK(target("dollar") == "/d/xkey");
+  CHECK(f.amd.Log().find("warning: " + full + ":4:25: \"$q\" is not an expansion") != std::string::npos);
+  CHECK(f.amd.Log().find("warning: " + full + ":4:29: \"${\" without a closing '}' is not an expansion") !=
+        std::string::npos);
+}
+
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");

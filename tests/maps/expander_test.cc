@@ -52,13 +52,14 @@ TEST_CASE("each pass leaves the other kind of variable alone", "[unit]") {
   CHECK(f.Opt("${dollar}") == "$");
 }
 
-TEST_CASE("$$ is one $ per pass, unknown $ sequences are kept", "[unit]") {
+TEST_CASE("$$ is one $ per pass; other $ sequences are dropped, as the original drops them", "[unit]") {
   Fixture f;
   CHECK(f.Sel("a$$b") == "a$b");
   CHECK(f.Opt(f.Sel("a$$$$b")) == "a$b");
-  CHECK(f.Sel("/disk$s") == "/disk$s");
+  CHECK(f.Sel("/disk$s/x") == "/disk/x");  // "$s": both characters
   CHECK(f.diag.items().size() == 1);
-  CHECK(f.Sel("cost$") == "cost$");
+  CHECK(f.Sel("cost$") == "cost");         // a trailing '$'
+  CHECK(f.Sel("/u/${rfs") == "/u/rfs");    // "${" without '}': the "${" goes, the rest stays
 }
 
 TEST_CASE("unknown names come from the environment or expand to nothing", "[unit]") {
@@ -77,9 +78,9 @@ TEST_CASE("names longer than 16 characters never match", "[unit]") {
   CHECK(f.Sel("${ABCDEFGHIJKLMNOPQRS}") == "sixteen");
 }
 
-TEST_CASE("a missing closing brace keeps the text", "[unit]") {
+TEST_CASE("a missing closing brace drops the \"${\" and keeps the rest, as the original", "[unit]") {
   Fixture f;
-  CHECK(f.Sel("/x/${host") == "/x/${host");
+  CHECK(f.Sel("/x/${host") == "/x/host");
   CHECK(f.diag.items().size() == 1);
 }
 
