@@ -52,6 +52,10 @@ struct Engine::Node {
   Clock::time_point no_expire_until;
   Clock::time_point deadline;           // of the mount attempt in progress
   std::shared_ptr<SharedReply> first;  // the request that started it
+  // Credentials of the request that starts (or restarts) the attempt:
+  // ${uid} and ${gid} (the NFS caller's AUTH_SYS ones, or the process the
+  // kernel names in its autofs request).
+  uint32_t uid = 0, gid = 0;
   // Set when the attempt in progress is abandoned (timed out, or amd lets
   // the point go): its worker stops where it can (a map program is killed).
   std::shared_ptr<std::atomic<bool>> cancel;
@@ -930,6 +934,10 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
   }
   auto [it, fresh] = point.nodes.try_emplace(p.name);
   Node& n = it->second;
+  if (!fresh && n.state == Node::State::kUnmounting) {
+    n.uid = p.uid;  // a mount after the unmount is this request's
+    n.gid = p.gid;
+  }
   if (!fresh) {
     switch (n.state) {
       case Node::State::kMounted:
@@ -947,6 +955,8 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
         break;
     }
   }
+  n.uid = p.uid;
+  n.gid = p.gid;
   n.waiters.push_back(std::move(reply));
   StartMount(point, it->first, n);
 }
@@ -966,6 +976,8 @@ void Engine::StartMount(Point& point, const std::string& name, Node& n) {
   Job job = MakeJob(point, name);
   job.first = n.first;
   job.cancel = n.cancel;
+  job.ctx.uid = std::to_string(n.uid);
+  job.ctx.gid = std::to_string(n.gid);
   // A map that may block (a program) looks keys up in a lane of its own,
   // so that it cannot take the workers other maps and mounts need.
   std::string lane;
@@ -1187,10 +1199,13 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
     point.endpoint->ShowTarget(name, "");
     reply.Ready();
     std::vector<AutofsReply> waiters = std::move(n.waiters);
+    uint32_t uid = n.uid, gid = n.gid;
     point.nodes.erase(nit);
     if (!waiters.empty()) {  // asked for again while it was going away
       auto again = point.nodes.try_emplace(name).first;
       again->second.waiters = std::move(waiters);
+      again->second.uid = uid;
+      again->second.gid = gid;
       StartMount(point, again->first, again->second);
     }
     return;

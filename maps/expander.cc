@@ -98,6 +98,7 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
         ((s == Selector::kKey || s == Selector::kPath) && part != Part::kAll)) {
       scope.taint->unsafe = true;  // a part of the key
     }
+    if (s == Selector::kUid || s == Selector::kGid) scope.taint->unsafe = true;  // the caller's, per request
   }
   switch (var->kind) {
     case VariableKind::kSelector:

@@ -181,7 +181,8 @@ bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) 
     bool pure_function = p.name == "true" || p.name == "false";
     bool keyed = v != nullptr && v->kind == VariableKind::kSelector &&
                  (v->selector == Selector::kKey || v->selector == Selector::kPath ||
-                  v->selector == Selector::kDotKey || v->selector == Selector::kKeyDot);
+                  v->selector == Selector::kDotKey || v->selector == Selector::kKeyDot ||
+                  v->selector == Selector::kUid || v->selector == Selector::kGid);
     if (text.find(kKeyStandIn) != std::string::npos || keyed ||
         (v != nullptr && v->kind == VariableKind::kNetwork) ||
         ((p.kind == ParsedField::Kind::kFunction || p.kind == ParsedField::Kind::kNotFunction) &&

@@ -153,7 +153,7 @@ struct Fixture {
   }
   std::string Url() const {
     return "nfs://" + host + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
-           "&version=3";
+           "&version=3" + url_extra;
   }
   // libnfs_probe's output, or "error: ..." when it failed; run through
   // `wrapper` (nsenter into another host, say) when given.
@@ -240,6 +240,7 @@ struct Fixture {
   std::string src, home, autodir;
   std::string host = "127.0.0.1";  // where amd's NFS server is called
   uint16_t port = 0;
+  std::string url_extra;  // more libnfs URL arguments ("&uid=65534")
 
  private:
   std::string global_extra_, section_extra_;
@@ -546,6 +547,20 @@ TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it,
   CHECK(f.amd.Log().find("warning: " + full + ":4:25: \"$q\" is not an expansion") != std::string::npos);
   CHECK(f.amd.Log().find("warning: " + full + ":4:29: \"${\" without a closing '}' is not an expansion") !=
         std::string::npos);
+}
+
+TEST_CASE("NFS front end: ${uid} and ${gid} are the caller's credentials", "[root]") {
+  Fixture f;
+  f.Start("* type:=link;fs:=/u${uid}g${gid}\n"
+          "sel uid==65534;type:=link;fs:=/nobody uid!=65534;type:=link;fs:=/other\n");
+  INFO(f.amd.Log());
+  // libnfs calls with AUTH_SYS credentials; the URL sets them. Two keys of
+  // one wildcard entry, from two users: each gets its own.
+  f.url_extra = "&uid=65534&gid=65533";
+  CHECK(f.Probe({"readlink", "/a"}) == "/u65534g65533\n");
+  CHECK(f.Probe({"readlink", "/sel"}) == "/nobody\n");
+  f.url_extra = "&uid=0&gid=0";
+  CHECK(f.Probe({"readlink", "/b"}) == "/u0g0\n");
 }
 
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
