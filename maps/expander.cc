@@ -122,7 +122,7 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
 }  // namespace
 
 std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
-                                  const ExpandScope& scope, Diagnostics* diag) {
+                                  const ExpandScope& scope, Diagnostics* diag, size_t limit) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -159,12 +159,12 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
       }
       pos = dollar + 2;
     }
-    if (out.size() > kMaxExpansion) break;
+    if (out.size() > limit) break;
   }
-  if (out.size() > kMaxExpansion) {
+  if (out.size() > limit) {
     if (diag) {
       diag->Error("expansion of \"" + std::string(text.substr(0, 80)) + "...\" is longer than " +
-                  std::to_string(kMaxExpansion) + " characters");
+                  std::to_string(limit) + " characters");
     }
     return std::nullopt;
   }

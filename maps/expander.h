@@ -21,8 +21,12 @@ namespace amd::maps {
 
 enum class ExpandPass { kSelectors, kOptions };
 
-// Longest expansion result, as the original's MAXPATHLEN buffer.
+// Longest expansion result, as the original's MAXPATHLEN buffer: the
+// original expands each option's value on its own, so this bounds a value.
 constexpr size_t kMaxExpansion = 4095;
+// Longest result of the selector pass over a whole location (all its
+// fields at once, each of which may be up to kMaxExpansion).
+constexpr size_t kMaxLocationExpansion = 65536;
 // Variable names are compared after truncation to this many characters.
 constexpr size_t kMaxVariableName = 16;
 
@@ -44,9 +48,10 @@ struct ExpandScope {
 // Expands one pass over `text`. Problems (unknown ${name}, a missing '}',
 // an unknown $ sequence) are reported to `diag` and the text is kept as
 // described in amd-maps(5). Returns nullopt when the result would be longer
-// than kMaxExpansion (an error is reported).
+// than `limit` (an error is reported).
 std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
-                                  const ExpandScope& scope, Diagnostics* diag);
+                                  const ExpandScope& scope, Diagnostics* diag,
+                                  size_t limit = kMaxExpansion);
 
 // Collapses runs of '/' to one, except that the first run of the string
 // keeps two slashes when it has two or more; "\/" becomes "/" (after the

@@ -78,8 +78,8 @@ class LocationEvaluator {
     if (result_.reason.empty()) result_.reason = std::move(reason);
     return false;
   }
-  std::string ExpandOrEmpty(std::string_view text, ExpandPass pass) {
-    auto v = Expand(text, pass, scope_, diag_);
+  std::string ExpandOrEmpty(std::string_view text, ExpandPass pass, size_t limit = kMaxExpansion) {
+    auto v = Expand(text, pass, scope_, diag_, limit);
     if (!v) {
       expansion_failed_ = true;
       return std::string();
@@ -255,7 +255,7 @@ bool LocationEvaluator::CheckSelectors(const std::vector<Classified>& fields) {
 }
 
 bool LocationEvaluator::SelectorsMatch(std::string_view location) {
-  return CheckSelectors(Classify(ExpandOrEmpty(location, ExpandPass::kSelectors)));
+  return CheckSelectors(Classify(ExpandOrEmpty(location, ExpandPass::kSelectors, kMaxLocationExpansion)));
 }
 
 void LocationEvaluator::ExpandOption(Option o, const char* default_value) {
@@ -316,8 +316,10 @@ void LocationEvaluator::FinishOptions() {
 void LocationEvaluator::Run(std::string_view location, std::string_view defaults) {
   result_.text = std::string(location);
   result_.defaults = std::string(defaults);
-  auto glob = Classify(ExpandOrEmpty(defaults, ExpandPass::kSelectors));
-  auto local = Classify(ExpandOrEmpty(location, ExpandPass::kSelectors));
+  // The selector pass runs over the whole text; each option's value is
+  // bounded (kMaxExpansion) when it is expanded on its own below.
+  auto glob = Classify(ExpandOrEmpty(defaults, ExpandPass::kSelectors, kMaxLocationExpansion));
+  auto local = Classify(ExpandOrEmpty(location, ExpandPass::kSelectors, kMaxLocationExpansion));
   bool ok = Assign(glob) && CheckSelectors(local) && Assign(local);
 
   ExpandOption(Option::kRhost, "${host}");

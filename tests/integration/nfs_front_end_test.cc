@@ -527,7 +527,14 @@ TEST_CASE("NFS front end: a map program that hangs starves no other map, a key b
 TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it, and $ sequences are the original's", "[root]") {
   Fixture f;
   std::string full = f.amd.root() + "/maps/amd.home";
-  f.Start("whole type:=link;fs:=/m${map}\n"
+  // A 4,082-character link target made of ${map}: the location's text,
+  // with rfs, is longer than 4,095 once expanded; the target is not.
+  std::string long_fs;  // ${map} begins with '/'
+  size_t copies = 4082 / full.size();
+  for (size_t i = 0; i < copies; ++i) long_fs += "${map}";
+  long_fs += std::string(4082 - copies * full.size(), 'x');
+  f.Start("long type:=link;rfs:=${map}${map}${map};fs:=" + long_fs + "\n"
+          "whole type:=link;fs:=/m${map}\n"
           "last type:=link;fs:=/m/${/map}\n"
           "sel map==" + full + ";type:=link;fs:=/yes map!=" + full + ";type:=link;fs:=/no\n"
           "dollar type:=link;fs:=/d$q/x${key\n");
@@ -538,14 +545,15 @@ TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it,
   };
   INFO(f.amd.Log());
   CHECK(target("whole") == "/m" + full);
+  CHECK(target("long").size() == 4082);
   CHECK(target("last") == "/m/amd.home");
   CHECK(target("sel") == "/yes");
   CHECK(f.amd.Log().find("serving map " + full) != std::string::npos);
   // "$q" and an unclosed "${" are no expansions: dropped as the original
   // drops them, with a warning at load time naming file, line and column.
   CHECK(target("dollar") == "/d/xkey");
-  CHECK(f.amd.Log().find("warning: " + full + ":4:25: \"$q\" is not an expansion") != std::string::npos);
-  CHECK(f.amd.Log().find("warning: " + full + ":4:29: \"${\" without a closing '}' is not an expansion") !=
+  CHECK(f.amd.Log().find("warning: " + full + ":5:25: \"$q\" is not an expansion") != std::string::npos);
+  CHECK(f.amd.Log().find("warning: " + full + ":5:29: \"${\" without a closing '}' is not an expansion") !=
         std::string::npos);
 }
 

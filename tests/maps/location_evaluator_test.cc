@@ -320,3 +320,25 @@ TEST_CASE("map defaults: first word only, or selectors_in_defaults", "[unit]") {
 
 }  // namespace
 }  // namespace amd::maps
+
+namespace amd::maps {
+namespace {
+
+TEST_CASE("each option's value may be 4,095 characters long, however long the whole location is", "[unit]") {
+  Fixture f;
+  std::string key(200, 'k');
+  std::string fs = "/";
+  for (int i = 0; i < 20; ++i) fs += "${key}";  // 4,001 characters
+  // rfs and sublink copy the key too: the location's text is over 4,095
+  // characters once ${key} is expanded, each value is not.
+  auto r = f.Eval(key, "type:=link;rfs:=/${key}/${key};sublink:=${key};fs:=" + fs);
+  REQUIRE(r.selected.size() == 1);
+  const LocationResult& loc = *r.steps[r.selected[0]].location;
+  CHECK(loc.options.Value(Option::kFs).size() == 4001);
+  // One value over the limit fails its location, as the original's buffer did.
+  auto over = f.Eval(key, "type:=link;fs:=" + fs + "${key}");
+  CHECK(over.selected.empty());
+}
+
+}  // namespace
+}  // namespace amd::maps
