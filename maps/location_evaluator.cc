@@ -70,8 +70,10 @@ class LocationEvaluator {
   }
 
   void Run(std::string_view location, std::string_view defaults);
-  // Only step 2's selector checks, for selectors_in_defaults.
-  bool SelectorsMatch(std::string_view location);
+  // For selectors_in_defaults: whether a /defaults token matches as the
+  // original's ops_match() decides, its selectors holding and its type
+  // given and known.
+  bool DefaultsTokenMatches(std::string_view token);
 
  private:
   bool Fail(std::string reason) {
@@ -254,8 +256,11 @@ bool LocationEvaluator::CheckSelectors(const std::vector<Classified>& fields) {
   return true;
 }
 
-bool LocationEvaluator::SelectorsMatch(std::string_view location) {
-  return CheckSelectors(Classify(ExpandOrEmpty(location, ExpandPass::kSelectors, kMaxLocationExpansion)));
+bool LocationEvaluator::DefaultsTokenMatches(std::string_view token) {
+  auto fields = Classify(ExpandOrEmpty(token, ExpandPass::kSelectors, kMaxLocationExpansion));
+  if (!CheckSelectors(fields) || !Assign(fields)) return false;
+  std::string_view type = result_.options.Value(Option::kType);
+  return !type.empty() && FindMountType(type) != nullptr;
 }
 
 void LocationEvaluator::ExpandOption(Option o, const char* default_value) {
@@ -448,12 +453,17 @@ std::string ComputeMapDefaults(std::string_view parent_defaults,
   }
   std::string chosen;
   if (selectors_in_defaults) {
+    // amd/amfs_generic.c amfs_parse_defaults(): the first token that
+    // ops_match() accepts (selectors hold, a known type is set), its
+    // selectors stripped; when none does, the first token as it is (its
+    // strsplit() cut the string after the first token in place).
     EvalContext dctx = ctx;
     dctx.key = "/defaults";
+    if (!words.empty()) chosen = words.front();
     for (const auto& w : words) {
       LocationResult scratch;
       LocationEvaluator ev(dctx, nullptr, &scratch);
-      if (ev.SelectorsMatch(w)) {
+      if (ev.DefaultsTokenMatches(w)) {
         chosen = StripSelectors(w);
         break;
       }

@@ -571,6 +571,23 @@ TEST_CASE("NFS front end: ${uid} and ${gid} are the caller's credentials", "[roo
   CHECK(f.Probe({"readlink", "/b"}) == "/u0g0\n");
 }
 
+TEST_CASE("NFS front end: selectors_in_defaults picks /defaults tokens as the original", "[root]") {
+  Fixture f("nfs_allow_insecure_port = yes\nselectors_in_defaults = yes\n");
+  std::string other = f.dir.path() + "/other";
+  // amd.home: no token matches, so the first applies as written.
+  // amd.other: the first matching token sets no type and is skipped.
+  f.amd.WriteMap("amd.other", "/defaults os==linux;fs:=/notype os==linux;type:=link;fs:=/typed\nk type:=link\n");
+  f.Start("/defaults os==nosuchos;type:=link;fs:=/first host==nosuchhost;type:=link;fs:=/second\nk type:=link\n",
+          "[ " + other + " ]\nmap_name = amd.other\nmount_type = nfs\n");
+  INFO(f.amd.Log());
+  auto [stat, fh] = f.Lookup(f.RootHandle(), "k");
+  REQUIRE(stat == nfs3::kOk);
+  CHECK(f.Readlink(fh) == "/first");
+  auto [stat2, fh2] = f.Lookup(f.RootHandle(other), "k");
+  REQUIRE(stat2 == nfs3::kOk);
+  CHECK(f.Readlink(fh2) == "/typed");
+}
+
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");

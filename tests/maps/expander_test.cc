@@ -52,7 +52,7 @@ TEST_CASE("each pass leaves the other kind of variable alone", "[unit]") {
   CHECK(f.Opt("${dollar}") == "$");
 }
 
-TEST_CASE("$$ is one $ per pass; other $ sequences are dropped, as the original drops them", "[unit]") {
+TEST_CASE("$$ is one $ per pass, other $ sequences are dropped as the original drops them", "[unit]") {
   Fixture f;
   CHECK(f.Sel("a$$b") == "a$b");
   CHECK(f.Opt(f.Sel("a$$$$b")) == "a$b");

@@ -309,8 +309,9 @@ TEST_CASE("map defaults: first word only, or selectors_in_defaults", "[unit]") {
   CHECK(f.diag.items().size() == 1);
   std::string sel = "host==charm;type:=link os==linux;type:=nfs;opts:=ro";
   CHECK(ComputeMapDefaults("", std::nullopt, sel, true, f.ctx, &f.diag) == "type:=nfs;opts:=ro");
+  // None matches: the first token, as written (the original's).
   CHECK(ComputeMapDefaults("", std::nullopt, std::string("host==nope;type:=nfs"), true, f.ctx,
-                           &f.diag) == "");
+                           &f.diag) == "host==nope;type:=nfs");
   // map_defaults overrides /defaults; the parent's defaults follow (and win).
   CHECK(ComputeMapDefaults("opts:=p", std::string("opts:=m"), std::string("opts:=d"), false,
                            f.ctx, &f.diag) == "opts:=m;opts:=p");
@@ -338,6 +339,31 @@ TEST_CASE("each option's value may be 4,095 characters long, however long the wh
   // One value over the limit fails its location, as the original's buffer did.
   auto over = f.Eval(key, "type:=link;fs:=" + fs + "${key}");
   CHECK(over.selected.empty());
+}
+
+}  // namespace
+}  // namespace amd::maps
+
+namespace amd::maps {
+namespace {
+
+TEST_CASE("selectors_in_defaults picks a /defaults token as the original's amfs_parse_defaults", "[unit]") {
+  Fixture f;
+  f.facts.os = "linux";
+  f.ctx.key = "k";
+  f.ctx.path = "/home/k";
+  auto pick = [&](const std::string& slash_defaults) {
+    return ComputeMapDefaults("", std::nullopt, slash_defaults, true, f.ctx, &f.diag);
+  };
+  // A token whose selectors hold but which sets no type is skipped, as one
+  // whose type is unknown: the next token that matches is used.
+  CHECK(pick("os==linux;opts:=notype os==linux;type:=bogus;opts:=unknown os==linux;type:=link;opts:=typed") ==
+        "type:=link;opts:=typed");
+  // No token matches: the first token applies, as written.
+  CHECK(pick("os==sunos;type:=nfs;opts:=first os==hpux;type:=nfs;opts:=second") ==
+        "os==sunos;type:=nfs;opts:=first");
+  // And one that matches loses its selectors.
+  CHECK(pick("os==sunos;type:=nfs;opts:=first os==linux;type:=nfs;opts:=second") == "type:=nfs;opts:=second");
 }
 
 }  // namespace
