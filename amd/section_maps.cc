@@ -75,7 +75,19 @@ std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::L
   std::optional<std::string> type, cache = std::string("none");
   if (loc.options.Has(Option::kMaptype)) type = std::string(loc.options.Value(Option::kMaptype));
   if (loc.options.Has(Option::kCache)) cache = std::string(loc.options.Value(Option::kCache));
-  return LoadMap(settings, std::string(loc.options.Value(Option::kFs)), type, cache, diag);
+  // The original opens a sub-map by the name as given (amd/mapc.c
+  // mapc_find), not on search_path (get_full_path serves the top-level
+  // maps only), from its working directory, "/".
+  MapSettings own = settings;
+  own.search_path.clear();
+  std::string name(loc.options.Value(Option::kFs));
+  bool relative = !name.empty() && name.find('/') == std::string::npos;
+  auto map = LoadMap(own, relative ? "/" + name : name, type, cache, diag);
+  if (!map && relative && diag) {
+    diag->Warning("sub-map \"" + name + "\": a name without '/' is opened from /, not looked up on search_path, "
+                  "as the original does; give its full path (or ${map/}/" + name + ")");
+  }
+  return map;
 }
 
 bool IsDirectSection(const conf::Section& section) {

@@ -50,6 +50,8 @@ std::string SectionMapName(const conf::Section& section);
 
 // The map a type:=auto location names in fs:= (not "." nor the parent's
 // own map, which the caller reuses): maptype:=, and cache:= (default none).
+// As in the original, the name is not looked up on search_path: a name
+// without '/' is opened from "/".
 std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::LocationResult& loc,
                                       Diagnostics* diag);
 

@@ -588,6 +588,44 @@ TEST_CASE("NFS front end: selectors_in_defaults picks /defaults tokens as the or
   CHECK(f.Readlink(fh2) == "/typed");
 }
 
+TEST_CASE("NFS front end: a sub-map named without '/' is not looked up on search_path, as in the original",
+          "[root]") {
+  Fixture f;
+  f.amd.WriteMap("amd.sub", "x type:=link;fs:=/sub-x\n");  // on search_path
+  f.Start("rel type:=auto;fs:=amd.sub\n"
+          "* type:=auto;fs:=amd.sub\n"
+          "full type:=auto;fs:=${map/}/amd.sub;pref:=null\n");
+  INFO(f.amd.Log());
+  Bytes root = f.RootHandle();
+  CHECK(f.Lookup(root, "rel").first == nfs3::kNoent);
+  CHECK(f.Lookup(root, "wild").first == nfs3::kNoent);
+  auto [stat, dir] = f.Lookup(root, "full");
+  REQUIRE(stat == nfs3::kOk);
+  auto [xstat, x] = f.Lookup(dir, "x");
+  REQUIRE(xstat == nfs3::kOk);
+  CHECK(f.Readlink(x) == "/sub-x");
+  CHECK(f.amd.Log().find("sub-map \"amd.sub\": a name without '/' is opened from /, not looked up on search_path") !=
+        std::string::npos);
+}
+
+TEST_CASE("NFS front end: after a selected location's mount fails, nothing right of the cut is tried", "[root]") {
+  Fixture f;
+  f.Start("cut type:=lofs;rfs:=" + f.src + "/nosuchdir || type:=link;fs:=/right\n"
+          "slash type:=lofs;rfs:=" + f.src + "/nosuchdir / type:=link;fs:=/right\n"
+          "both type:=lofs;rfs:=" + f.src + "/nosuchdir type:=link;fs:=/second || type:=link;fs:=/right\n"
+          "nosel host==nosuchhost;type:=link;fs:=/left || type:=link;fs:=/right\n");
+  INFO(f.amd.Log());
+  Bytes root = f.RootHandle();
+  auto target = [&](const std::string& key) {
+    auto [stat, fh] = f.Lookup(root, key);
+    return stat == nfs3::kOk ? f.Readlink(fh) : "status " + std::to_string(stat);
+  };
+  CHECK(target("cut").rfind("status ", 0) == 0);
+  CHECK(target("slash").rfind("status ", 0) == 0);
+  CHECK(target("both") == "/second");  // every selected location left of the cut is tried
+  CHECK(target("nosel") == "/right");  // nothing left of it was selected
+}
+
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
