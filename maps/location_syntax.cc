@@ -205,6 +205,13 @@ int ValidateField(std::string_view text, int column, Diagnostics* diag) {
     diag->Warning(std::move(msg), column);
     return 1;
   };
+  // Where amd differs from the original on purpose (amd-maps(5)).
+  for (std::string_view crash : {"${wire}", "${network}", "${netnumber}"}) {
+    if (text.find(crash) != std::string_view::npos) {
+      return report(std::string(crash) + " expands to nothing and fails the location (the original crashed on it)");
+    }
+  }
+
   FieldView p = ClassifyView(text);
   const VariableInfo* var = nullptr;
   switch (p.kind) {
@@ -217,6 +224,11 @@ int ValidateField(std::string_view text, int column, Diagnostics* diag) {
       if (!FindFunction(p.name)) {
         return report("unknown function \"" + Printable(p.name) +
                       "\" (the location will never be selected)");
+      }
+      if (p.value.empty() && (p.name == "true" || p.name == "false")) {
+        return report(Printable(p.name) +
+                      "() with an empty argument: amd evaluates it; the original passed any call with an empty "
+                      "argument, false() too");
       }
       return 0;
     case ParsedField::Kind::kAssign:
@@ -250,6 +262,11 @@ int ValidateLocation(std::string_view text, int column, Diagnostics* diag) {
       pos = end + 1;
     }
     return problems;
+  }
+  if (size_t empty = text.find("\"\""); empty != std::string_view::npos) {
+    diag->Warning("an empty quoted string \"\" is empty here; the original also dropped the character after it",
+                  column + static_cast<int>(empty));
+    ++problems;
   }
   if (HasUnbalancedQuote(text)) {
     diag->Warning("unbalanced '\"' in \"" + Printable(text) + "\"", column);

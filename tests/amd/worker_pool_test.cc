@@ -76,7 +76,14 @@ TEST_CASE("worker pool: map sources that hang hold at most half the workers, lan
   }
   // What other maps and mounts need still runs, at once.
   for (int i = 0; i < 4; ++i) pool.Submit(i % 2 ? "" : "server", [&] { ++other; });
-  for (int t = 0; t < 5000 && other < 4; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto started = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return order.size();
+  };
+  for (int t = 0; t < 5000 && (other < 4 || started() < 4); ++t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a fifth would have started by now
   CHECK(other == 4);
   CHECK(most == 4);
   {

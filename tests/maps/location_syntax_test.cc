@@ -78,5 +78,19 @@ TEST_CASE("validation reports each problem with its column", "[unit]") {
                       &ok) == 0);
 }
 
+TEST_CASE("where amd differs from the original on purpose, the map loader says so", "[unit]") {
+  auto warnings = [](std::string_view value) {
+    Diagnostics d;
+    ValidateEntry(value, &d);
+    std::string all;
+    for (const auto& i : d.items()) all += i.message + "\n";
+    return all;
+  };
+  CHECK(warnings("false();type:=link;fs:=/x").find("false() with an empty argument") != std::string::npos);
+  CHECK(warnings("type:=link;fs:=/n/${wire}").find("${wire} expands to nothing") != std::string::npos);
+  CHECK(warnings("type:=link;fs:=/x;sublink:=\"\"").find("an empty quoted string") != std::string::npos);
+  CHECK(warnings("true(1);type:=link;fs:=/x") == "");
+}
+
 }  // namespace
 }  // namespace amd::maps
