@@ -626,6 +626,27 @@ TEST_CASE("NFS front end: after a selected location's mount fails, nothing right
   CHECK(target("nosel") == "/right");  // nothing left of it was selected
 }
 
+TEST_CASE("NFS front end: an amd.conf the original accepts starts amd, with warnings naming file, line and key",
+          "[root]") {
+  // Text for a numeric key, [global] twice, the map section twice, an
+  // empty quoted value, an unterminated quote.
+  Fixture f("nfs_allow_insecure_port = yes\ncache_duration = ten\n[global]\nexec_map_timeout = 7s\n"
+            "debug_mtab_file = \"\"\nlog_options = \"all\n",
+            "browsable_dirs = no\n");
+  f.Start("alice type:=link;fs:=/srv/alice\n", "[ " + f.home + " ]\nbrowsable_dirs = yes\n");
+  std::string log = f.amd.Log();
+  INFO(log);
+  std::string conf = f.amd.root() + "/amd.conf";
+  CHECK(log.find(conf + ":6: warning: cache_duration: \"ten\" is not a whole number; read as 0") != std::string::npos);
+  CHECK(log.find(conf + ":7: warning: [global] again (first at line 1)") != std::string::npos);
+  CHECK(log.find(conf + ":8: warning: exec_map_timeout: \"7s\" is not a whole number; read as 7") != std::string::npos);
+  CHECK(log.find(conf + ":9: warning: \"debug_mtab_file\" = \"\": an empty value") != std::string::npos);
+  CHECK(log.find(conf + ":10: warning: \"log_options\": no closing quote") != std::string::npos);
+  CHECK(log.find("again (first at line 12): its keys are added to the first") != std::string::npos);
+  // It serves, with the later section's keys: the directory lists.
+  CHECK(f.Probe({"ls"}) == "alice lnk\n");
+}
+
 TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
