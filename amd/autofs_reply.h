@@ -71,7 +71,8 @@ class AutofsReply {
 // not. Thread-safe.
 class SharedReply {
  public:
-  explicit SharedReply(AutofsReply reply) : reply_(std::move(reply)) {}
+  explicit SharedReply(AutofsReply reply) : token_(reply.token()), reply_(std::move(reply)) {}
+  uint32_t token() const { return token_; }
   // True when this call answered.
   bool TryReady(Status* status = nullptr) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -88,6 +89,7 @@ class SharedReply {
   }
 
  private:
+  const uint32_t token_;
   std::mutex mu_;
   AutofsReply reply_;  // guarded by mu_
 };

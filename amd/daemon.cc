@@ -195,7 +195,13 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
             if (it != point_ids.end() && engine) engine->OnPacket(it->second, p);
           });
         },
-        kernel, log);
+        kernel, log,
+        [&io, &engine, &point_ids](const std::string& dir, uint32_t token) {
+          boost::asio::post(io, [&engine, &point_ids, dir, token] {
+            auto it = point_ids.find(dir);
+            if (it != point_ids.end() && engine) engine->OnAbandoned(it->second, token);
+          });
+        });
     if (Status st = nfs->Start(); !st.ok()) {
       log->error("NFS front end: {}; maps with mount_type = nfs are served with autofs", st.ToString());
       nfs.reset();

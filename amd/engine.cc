@@ -787,6 +787,31 @@ void Engine::OnPacket(int id, const kernel::AutofsPacket& packet) {
   }
 }
 
+void Engine::OnAbandoned(int id, uint32_t token) {
+  auto it = points_.find(id);
+  if (it == points_.end()) return;
+  Point& point = *it->second;
+  for (auto& [name, n] : point.nodes) {
+    if (n.state != Node::State::kMounting) continue;
+    bool mine = n.first && n.first->token() == token;
+    auto w = std::find_if(n.waiters.begin(), n.waiters.end(), [&](const AutofsReply& r) { return r.token() == token; });
+    if (!mine && w == n.waiters.end()) continue;
+    if (w != n.waiters.end()) {
+      w->Fail(ECANCELED);  // answers nobody: the front end dropped the request
+      n.waiters.erase(w);
+    }
+    if (mine && !n.first->TryFail(ECANCELED)) return;  // the worker answered it: the mount is done
+    if (!n.waiters.empty()) return;  // others still wait for this attempt
+    log_->info("{}: every caller gave up; stopping the attempt", NodePath(point, name));
+    if (n.cancel) n.cancel->store(true);
+    n.generation = next_generation_++;  // its late answer is undone
+    n.state = Node::State::kFailed;
+    n.failed_until = Clock::now();  // asked again, it is tried again
+    n.first.reset();
+    return;
+  }
+}
+
 // The reply to a request, recorded until answered when supervised.
 AutofsReply Engine::ReplyTo(const Point& point, const kernel::AutofsPacket& p) {
   return AutofsReply(point.endpoint, p.token,

@@ -87,6 +87,12 @@ class Engine {
   Status Start();
   // A packet from automount point `id` (the front end decoded it).
   void OnPacket(int id, const kernel::AutofsPacket& packet);
+  // Nobody waits any more for request `token` of automount point `id`
+  // (its NFS callers closed their connections). When it was the last
+  // request a mount attempt had, the attempt is abandoned: its work stops
+  // where it can (a map program is killed), and the key is left to be
+  // asked for again (no negative caching).
+  void OnAbandoned(int id, uint32_t token);
   // Serves requests an earlier engine process read and never answered
   // (InflightTable::TakeAll), by the path of their automount point.
   void Replay(const std::vector<std::pair<std::string, kernel::AutofsPacket>>& requests);

@@ -9,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -175,6 +176,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     rpc::CallHeader header;
     std::vector<uint8_t> args;
     int attempt = 0;
+    std::function<bool()> connected;  // the caller's TCP connection (rpc::Peer)
   };
   // What a handle names: a directory, or a key in one; or the sub-map
   // directory that must be mounted first (missing, in missing_in).
@@ -186,8 +188,10 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     std::string missing;
   };
 
-  Impl(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log)
-      : settings_(std::move(settings)), deliver_(std::move(deliver)), kernel_(kernel), log_(std::move(log)),
+  Impl(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log,
+       Abandon abandon)
+      : settings_(std::move(settings)), deliver_(std::move(deliver)), abandon_(std::move(abandon)), kernel_(kernel),
+        log_(std::move(log)),
         work_(boost::asio::make_work_guard(io_)),
         server_(io_, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
                   Serve(p, c, std::move(r));
@@ -226,10 +230,12 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   uint16_t port() const { return server_.port(); }
   void Stop() {
     server_.Close();
+    sweep_timer_.cancel();
     for (auto& [token, list] : pending_) {
       for (auto& p : list) Reply(p, nfs3::kNoent);
     }
     pending_.clear();
+    pending_dirs_.clear();
     for (auto& [token, done] : expiring_) done->set_value(false);
     expiring_.clear();
     work_.reset();
@@ -588,6 +594,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     p.xid = call.header.xid;
     p.respond = std::move(respond);
     p.peer = peer;
+    p.connected = peer.connected;
     p.header = call.header;
     p.args.assign(call.args.begin(), call.args.end());
     p.attempt = attempt_ + 1;
@@ -751,7 +758,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   // Asks the engine to mount `name` and answers when it has.
-  void Defer(Want want, uint32_t xid, Dir& d, const std::string& name, const rpc::Peer& /*peer*/,
+  void Defer(Want want, uint32_t xid, Dir& d, const std::string& name, const rpc::Peer& peer,
              const rpc::Call& call, rpc::RpcServer::Responder respond) {
     // (A long name is remembered for its handle only once it is mounted,
     // so that lookups of names that do not exist cannot grow memory.)
@@ -762,12 +769,15 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     p.dir = d.hash;
     p.name = name;
     p.respond = std::move(respond);
+    p.connected = peer.connected;
     Ask(d, name, call, std::move(p));
   }
   // Asks the engine to mount `name` in `d`; `waiting` is answered when it has.
   void Ask(Dir& d, const std::string& name, const rpc::Call& call, Pending waiting) {
     uint32_t token = next_token_++;
     pending_[token].push_back(std::move(waiting));
+    pending_dirs_[token] = d.path;
+    ArmAbandonSweep();
     kernel::AutofsPacket p;
     p.type = kernel::AutofsPacketType::kMissingIndirect;
     p.proto_version = 5;
@@ -805,6 +815,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     if (it == pending_.end()) return;
     std::vector<Pending> waiting = std::move(it->second);
     pending_.erase(it);
+    pending_dirs_.erase(token);
     for (auto& p : waiting) {
       if (err != 0) {
         Reply(p, nfs3::StatFromErrno(err));
@@ -812,6 +823,36 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
         Reply(p, nfs3::kOk);
       }
     }
+  }
+
+  // Once a second while requests are pending: a request whose every
+  // caller closed its TCP connection is dropped, and the engine told, so
+  // that it stops the work (a map program, say) nobody waits for. Calls
+  // over UDP are never taken for abandoned: nobody can tell.
+  void ArmAbandonSweep() {
+    if (sweeping_ || !abandon_) return;
+    sweeping_ = true;
+    sweep_timer_.expires_after(std::chrono::seconds(1));
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+      sweeping_ = false;
+      if (ec) return;
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        bool gone = std::all_of(it->second.begin(), it->second.end(),
+                                [](const Pending& p) { return p.connected && !p.connected(); });
+        if (!gone) {
+          ++it;
+          continue;
+        }
+        uint32_t token = it->first;
+        it = pending_.erase(it);
+        auto dir = pending_dirs_.find(token);
+        if (dir != pending_dirs_.end()) {
+          abandon_(dir->second, token);
+          pending_dirs_.erase(dir);
+        }
+      }
+      if (!pending_.empty()) ArmAbandonSweep();
+    });
   }
 
   // Answers a deferred LOOKUP or READLINK from what is known now, or
@@ -937,6 +978,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
 
   Settings settings_;
   Deliver deliver_;
+  Abandon abandon_;
   kernel::Kernel& kernel_;
   std::shared_ptr<spdlog::logger> log_;
   boost::asio::io_context io_;
@@ -947,6 +989,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   boost::asio::ip::address listen_;
   std::unordered_map<uint64_t, std::unique_ptr<Dir>> dirs_;
   std::map<uint32_t, std::vector<Pending>> pending_;
+  std::map<uint32_t, std::string> pending_dirs_;  // the directory each pending request is for
+  boost::asio::steady_timer sweep_timer_{io_};
+  bool sweeping_ = false;
   std::map<uint32_t, std::shared_ptr<std::promise<bool>>> expiring_;
   std::map<uint32_t, std::pair<uint64_t, std::string>> expiring_names_;
   uint32_t next_token_ = 1;
@@ -1025,8 +1070,9 @@ class NfsDirectory : public kernel::AutofsEndpoint {
 }  // namespace
 
 NfsFrontEnd::NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel,
-                         std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_shared<Impl>(std::move(settings), std::move(deliver), kernel, std::move(log))) {}
+                         std::shared_ptr<spdlog::logger> log, Abandon abandon)
+    : impl_(std::make_shared<Impl>(std::move(settings), std::move(deliver), kernel, std::move(log),
+                                   std::move(abandon))) {}
 
 NfsFrontEnd::~NfsFrontEnd() { Stop(); }
 

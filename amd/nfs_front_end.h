@@ -76,10 +76,15 @@ class NfsFrontEnd {
   // or kExpireIndirect (unmount it), for the directory at `dir`. Called on
   // the server's thread.
   using Deliver = std::function<void(const std::string& dir, const kernel::AutofsPacket& packet)>;
+  // Tells the engine that nobody waits any more for the mount request
+  // `token` in `dir`: every caller that asked closed its TCP connection.
+  // Called on the server's thread.
+  using Abandon = std::function<void(const std::string& dir, uint32_t token)>;
   // What a browsable directory lists besides its mounted keys.
   using ListKeys = std::function<std::vector<std::string>()>;
 
-  NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log);
+  NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log,
+              Abandon abandon = nullptr);
   ~NfsFrontEnd();
   NfsFrontEnd(const NfsFrontEnd&) = delete;
   NfsFrontEnd& operator=(const NfsFrontEnd&) = delete;

@@ -52,6 +52,10 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     peer_.uid = UidOf(true, local.address(), local.port(), remote.address(), remote.port());
   }
   void Start() {
+    peer_.connected = [weak = weak_from_this()] {
+      auto self = weak.lock();
+      return self != nullptr && self->socket_.is_open();
+    };
     ArmTimer();
     Read();
   }

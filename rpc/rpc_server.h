@@ -35,6 +35,10 @@ struct Peer {
   bool tcp = false;
   // The uid owning the peer's socket, when it is a process on this host.
   std::optional<uid_t> uid;
+  // TCP: whether the connection is still open (a caller that gave up and
+  // closed it waits for nothing). Empty for UDP, where nobody can tell.
+  // Server thread only.
+  std::function<bool()> connected;
   std::string ToString() const;  // "127.0.0.1:612/tcp (uid 0)"
 };
 
