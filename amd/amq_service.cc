@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 
+#include "kernel-shim/peer_credentials.h"
 #include "rpc/amq_port_file.h"
 #include "rpc/amq_prot.h"
 #include "rpc/xdr_codec.h"
@@ -102,6 +103,7 @@ constexpr uint32_t kVersion = 1;
 rpc::RpcServer::Limits AmqLimits() {
   rpc::RpcServer::Limits l;
   l.service = "AMQ";
+  l.peer_uid = kernel::LocalPeerUid;  // only root may change anything
   return l;
 }
 

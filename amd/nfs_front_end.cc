@@ -21,6 +21,7 @@
 #include "amd/run_loop.h"
 #include "base/interfaces.h"
 #include "base/log_limiter.h"
+#include "kernel-shim/peer_credentials.h"
 #include "maps/mount_options.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_message.h"
@@ -202,6 +203,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   static rpc::RpcServer::Limits Limits(const Settings& s) {
     rpc::RpcServer::Limits l;
     l.service = "NFS";
+    l.peer_uid = kernel::LocalPeerUid;  // connections are shared out by local uid
     // A TCP connection from an unprivileged port would have every call
     // refused: it is closed at once, and holds no place.
     if (!s.allow_insecure_port) l.refuse_at_accept = [](const rpc::Peer& p) { return p.port >= 1024; };

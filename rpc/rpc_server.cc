@@ -5,7 +5,6 @@
 #include <boost/asio/write.hpp>
 #include <variant>
 
-#include "rpc/peer_credentials.h"
 #include "rpc/record_marking.h"
 
 namespace amd::rpc {
@@ -19,10 +18,10 @@ sockaddr_in ToSockaddr(const boost::asio::ip::address& a, uint16_t port) {
   return s;
 }
 
-std::optional<uid_t> UidOf(bool tcp, const boost::asio::ip::address& local, uint16_t local_port,
-                           const boost::asio::ip::address& peer, uint16_t peer_port) {
-  if (!peer.is_v4() || !peer.is_loopback()) return std::nullopt;
-  return LocalPeerUid(tcp, ToSockaddr(local, local_port), ToSockaddr(peer, peer_port));
+std::optional<uid_t> UidOf(const RpcServer::Limits& limits, bool tcp, const boost::asio::ip::address& local,
+                           uint16_t local_port, const boost::asio::ip::address& peer, uint16_t peer_port) {
+  if (!limits.peer_uid || !peer.is_v4() || !peer.is_loopback()) return std::nullopt;
+  return limits.peer_uid(tcp, ToSockaddr(local, local_port), ToSockaddr(peer, peer_port));
 }
 
 // Whom a connection counts against: a local process's uid, or a remote
@@ -49,7 +48,7 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     peer_.address = remote.address();
     peer_.port = remote.port();
     peer_.tcp = true;
-    peer_.uid = UidOf(true, local.address(), local.port(), remote.address(), remote.port());
+    peer_.uid = UidOf(server_->limits_, true, local.address(), local.port(), remote.address(), remote.port());
   }
   void Start() {
     peer_.connected = [weak = weak_from_this()] {
@@ -251,7 +250,7 @@ void RpcServer::ReceiveUdp() {
                               peer.port = udp_from_.port();
                               boost::system::error_code e2;
                               auto local = udp_.local_endpoint(e2);
-                              peer.uid = UidOf(false, local.address(), local.port(), peer.address, peer.port);
+                              peer.uid = UidOf(limits_, false, local.address(), local.port(), peer.address, peer.port);
                               auto to = udp_from_;
                               Answer(peer, std::span<const uint8_t>(udp_buffer_.data(), n),
                                      [this, to](std::vector<uint8_t> reply) {

@@ -9,6 +9,7 @@
 #define AMD_RPC_RPC_SERVER_H_
 
 #include <spdlog/logger.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -63,6 +64,10 @@ class RpcServer {
     // every call would be refused anyway.
     std::function<bool(const Peer&)> refuse_at_accept;
     std::string service = "RPC";  // what its log lines begin with ("AMQ")
+    // The uid owning a loopback peer's socket (kernel::LocalPeerUid):
+    // whether the caller is root, and whose share of connections it
+    // takes. Unset: no peer's uid is known.
+    std::function<std::optional<uid_t>(bool tcp, const sockaddr_in& local, const sockaddr_in& peer)> peer_uid;
   };
 
   RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,

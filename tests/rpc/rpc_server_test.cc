@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "kernel-shim/peer_credentials.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_client.h"
 #include "tests/rpc/hex.h"
@@ -25,6 +26,7 @@ using testing::Hex;
 // an XDR int, on its own io thread.
 struct Fixture {
   explicit Fixture(RpcServer::Limits limits = RpcServer::Limits()) {
+    limits.peer_uid = kernel::LocalPeerUid;
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     server = std::make_unique<RpcServer>(
         io,

@@ -1,5 +1,5 @@
 // LocalPeerUid through NETLINK_SOCK_DIAG; see peer_credentials.h.
-#include "rpc/peer_credentials.h"
+#include "kernel-shim/peer_credentials.h"
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-namespace amd::rpc {
+namespace amd::kernel {
 namespace {
 
 // One exact look-up: the socket whose local end is src and remote dst.
@@ -62,4 +62,4 @@ std::optional<uid_t> LocalPeerUid(bool tcp, const sockaddr_in& local, const sock
   return Lookup(IPPROTO_UDP, local, peer, peer.sin_port);
 }
 
-}  // namespace amd::rpc
+}  // namespace amd::kernel
