@@ -82,7 +82,8 @@ std::string Pawd(const Engine::AmqNode& root, std::string path) {
     for (const auto* n : all) {
       const std::string& mp = n->mount_point;
       if (mp.empty() || mp == n->path) continue;
-      if (path == mp || (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/')) {
+      if (path == mp || (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 &&
+                         path[mp.size()] == '/')) {
         path = n->path + path.substr(mp.size());
         changed = matched = true;
       }
@@ -112,11 +113,16 @@ rpc::RpcServer::Limits AmqLimits() {
 AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
                        std::shared_ptr<spdlog::logger> log,
                        std::function<bool(const std::string&)> set_log_options)
-    : engine_(engine), settings_(std::move(settings)), log_(std::move(log)),
+    : engine_(engine),
+      settings_(std::move(settings)),
+      log_(std::move(log)),
       set_log_options_(std::move(set_log_options)),
-      server_(io, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
-        Handle(p, c, std::move(r));
-      }, log_, AmqLimits()) {}
+      server_(
+          io,
+          [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
+            Handle(p, c, std::move(r));
+          },
+          log_, AmqLimits()) {}
 
 AmqService::~AmqService() {
   if (port_file_) rpc::RemoveAmqPortFile(settings_.program, server_.port());
@@ -133,12 +139,13 @@ Status AmqService::Start() {
   if (ec) return Status::Error("amq_listen_address " + settings_.address + ": not an address");
   Status s = server_.Listen(address, settings_.port);
   if (!s.ok()) return s;
-  log_->info("AMQ: program {} version 1 on {}:{} (TCP and UDP)", settings_.program, settings_.address,
-             server_.port());
+  log_->info("AMQ: program {} version 1 on {}:{} (TCP and UDP)", settings_.program,
+             settings_.address, server_.port());
   if (settings_.write_port_file) {
     Status w = rpc::WriteAmqPortFile(settings_.program, {settings_.address, server_.port()});
     port_file_ = w.ok();
-    if (!w.ok()) log_->warn("AMQ: {}; amq on this host needs rpcbind or --port to find amd", w.ToString());
+    if (!w.ok())
+      log_->warn("AMQ: {}; amq on this host needs rpcbind or --port to find amd", w.ToString());
   }
   if (settings_.register_rpcbind) {
     pmap_unset(settings_.program, kVersion);  // an earlier amd's leftovers
@@ -149,8 +156,9 @@ Status AmqService::Start() {
     pmap_set(settings_.program, AMQ_VERSION2, IPPROTO_UDP, server_.port());
     registered_ = tcp || udp;
     if (!registered_) {
-      log_->info("AMQ: not registered with rpcbind (not running?); amq on this host finds amd through {}",
-                 rpc::AmqPortFile(settings_.program));
+      log_->info(
+          "AMQ: not registered with rpcbind (not running?); amq on this host finds amd through {}",
+          rpc::AmqPortFile(settings_.program));
     }
   }
   return {};
@@ -192,11 +200,14 @@ bool AmqService::IsRoot(const rpc::Peer& peer) {
   return peer.address.is_loopback() && peer.port < 1024;
 }
 
-void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond) {
+void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call,
+                        rpc::RpcServer::Responder respond) {
   uint32_t xid = call.header.xid;
-  if (call.header.prog != settings_.program) return respond(AcceptedReply(xid, AcceptStat::kProgUnavail));
+  if (call.header.prog != settings_.program)
+    return respond(AcceptedReply(xid, AcceptStat::kProgUnavail));
   if (call.header.vers == AMQ_VERSION2) return HandleV2(call, std::move(respond));
-  if (call.header.vers != kVersion) return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 2));
+  if (call.header.vers != kVersion)
+    return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 2));
   uint32_t proc = call.header.proc;
   auto garbage = [&] { respond(AcceptedReply(xid, AcceptStat::kGarbageArgs)); };
   // Every procedure's argument is void, an amq_string or an amq_setopt.
@@ -207,7 +218,8 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcSe
   bool mutating = proc == AMQPROC_UMNT || proc == AMQPROC_SYNC_UMNT || proc == AMQPROC_SETOPT;
   if (mutating && !IsRoot(peer)) {
     if (auto n = refused_log_.Count()) {
-      log_->warn("AMQ: refused procedure {} to {}: only root may change amd (refusal #{})", proc, peer.ToString(), *n);
+      log_->warn("AMQ: refused procedure {} to {}: only root may change amd (refusal #{})", proc,
+                 peer.ToString(), *n);
     }
     return respond(rpc::AuthErrorReply(xid, rpc::AuthStat::kTooWeak));
   }
@@ -265,8 +277,8 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcSe
         default:
           rc = EINVAL;
       }
-      log_->info("AMQ: {} set option {} \"{}\": {}", peer.ToString(), static_cast<int>(opt.get().as_opt),
-                 value, rc);
+      log_->info("AMQ: {} set option {} \"{}\": {}", peer.ToString(),
+                 static_cast<int>(opt.get().as_opt), value, rc);
       return respond(Success(xid, Proc(xdr_int), &rc));
     }
     case AMQPROC_GETMNTFS: {

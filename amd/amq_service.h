@@ -1,8 +1,8 @@
 // AmqService: amd's side of the AMQ protocol (program 300019 or
 // portmap_program, version 1; rpc/amq.x), exactly as am-utils 6.2 serves
 // it, and version 2 with this amd's extensions (per-mount statistics now;
-// replica status and switching defined for failover), over TCP and UDP on amq_listen_address (loopback by default) and
-// preferred_amq_port, registered with rpcbind when one runs.
+// replica status and switching defined for failover), over TCP and UDP on amq_listen_address
+// (loopback by default) and preferred_amq_port, registered with rpcbind when one runs.
 //
 // Safer than the original: UMNT, SYNC_UMNT and SETOPT are refused
 // (AUTH_ERROR, AUTH_TOOWEAK, and a log line naming the caller) unless the
@@ -31,16 +31,17 @@ class AmqService {
     std::string address = "127.0.0.1";
     uint16_t port = 0;
     uint32_t program = 300019;
-    pid_t pid = 0;            // what AMQPROC_GETPID says: the process to signal
-    std::string version;      // AMQPROC_GETVERS
-    std::string host;         // the root node's "host:(pid..,port..)"
-    std::string log_file;     // SETOPT(LOGFILE) accepts only this name
+    pid_t pid = 0;         // what AMQPROC_GETPID says: the process to signal
+    std::string version;   // AMQPROC_GETVERS
+    std::string host;      // the root node's "host:(pid..,port..)"
+    std::string log_file;  // SETOPT(LOGFILE) accepts only this name
     bool register_rpcbind = true;
     bool write_port_file = true;  // rpc/amq_port_file.h
   };
   // SETOPT(XLOG) calls `set_log_options` with the new log_options.
   AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
-             std::shared_ptr<spdlog::logger> log, std::function<bool(const std::string&)> set_log_options);
+             std::shared_ptr<spdlog::logger> log,
+             std::function<bool(const std::string&)> set_log_options);
   ~AmqService();
 
   Status Start();

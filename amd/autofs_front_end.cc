@@ -10,7 +10,8 @@
 namespace amd {
 
 AutofsFrontEnd::AutofsFrontEnd(boost::asio::io_context& io, Handler handler,
-                               std::shared_ptr<spdlog::logger> log, std::function<void(int id)> closed)
+                               std::shared_ptr<spdlog::logger> log,
+                               std::function<void(int id)> closed)
     : io_(io), handler_(std::move(handler)), log_(std::move(log)), closed_(std::move(closed)) {}
 
 AutofsFrontEnd::~AutofsFrontEnd() {

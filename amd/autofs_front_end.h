@@ -5,9 +5,9 @@
 #ifndef AMD_AMD_AUTOFS_FRONT_END_H_
 #define AMD_AMD_AUTOFS_FRONT_END_H_
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <array>
 #include <functional>
 #include <map>
 #include <memory>

@@ -25,7 +25,9 @@ class AutofsReply {
               std::atomic<uint32_t>* mark = nullptr)
       : endpoint_(std::move(endpoint)), token_(token), mark_(mark) {}
   AutofsReply(AutofsReply&& o) noexcept
-      : endpoint_(std::move(o.endpoint_)), token_(o.token_), mark_(std::exchange(o.mark_, nullptr)) {}
+      : endpoint_(std::move(o.endpoint_)),
+        token_(o.token_),
+        mark_(std::exchange(o.mark_, nullptr)) {}
   AutofsReply& operator=(AutofsReply&& o) noexcept {
     if (this != &o) {
       Fail(ENOENT);

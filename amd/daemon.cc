@@ -23,8 +23,8 @@
 #include "amd/logging.h"
 #include "amd/nfs_front_end.h"
 #include "amd/ownership.h"
-#include "amd/sd_notify.h"
 #include "amd/run_loop.h"
+#include "amd/sd_notify.h"
 #include "amd/supervisor.h"
 #include "amd/system_world.h"
 #include "amd/version.h"
@@ -86,7 +86,8 @@ void Tell(int fd, bool ok) {
 // detaching parent, and gives the exit status.
 int CannotStart(spdlog::logger& log, const conf::Config& config, const Status& why, int ready_fd) {
   log.error("cannot start: {}", why.ToString());
-  if (!LogsToStderr(config.global.Get("log_file"))) std::cerr << "amd: cannot start: " << why.ToString() << "\n";
+  if (!LogsToStderr(config.global.Get("log_file")))
+    std::cerr << "amd: cannot start: " << why.ToString() << "\n";
   Tell(ready_fd, false);
   return 1;
 }
@@ -125,7 +126,8 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     }
   }
   ::signal(SIGPIPE, SIG_IGN);
-  return Supervise(log, ready_fd, [&](EngineStart& start) { return RunEngine(args, config, log, start); });
+  return Supervise(log, ready_fd,
+                   [&](EngineStart& start) { return RunEngine(args, config, log, start); });
 }
 
 namespace {
@@ -157,7 +159,8 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       io, [&engine](int id, const kernel::AutofsPacket& p) { engine->OnPacket(id, p); }, log,
       [&](int id) {
         if (engine->OnPipeClosed(id)) {
-          log->warn("every automount point was taken over; exiting, mounts left to their new owner");
+          log->warn(
+              "every automount point was taken over; exiting, mounts left to their new owner");
           io.stop();
         }
       });
@@ -203,7 +206,8 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
           });
         });
     if (Status st = nfs->Start(); !st.ok()) {
-      log->error("NFS front end: {}; maps with mount_type = nfs are served with autofs", st.ToString());
+      log->error("NFS front end: {}; maps with mount_type = nfs are served with autofs",
+                 st.ToString());
       nfs.reset();
     } else {
       auto [tcp, udp] = nfs->sockets();
@@ -214,7 +218,8 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   Engine::Options options;
   options.pgrp = ::getpgrp();
   if (nfs) {
-    options.classic = [&nfs](const std::string& path, bool top_level, std::function<std::vector<std::string>()> list) {
+    options.classic = [&nfs](const std::string& path, bool top_level,
+                             std::function<std::vector<std::string>()> list) {
       return nfs->CreateDirectory(path, top_level, std::move(list));
     };
   }
@@ -234,8 +239,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
                             point_paths.erase(id);
                           }};
   maps::HostFacts facts = MakeHostFacts(*config);  // for the engine and AMQ's version text
-  engine = std::make_unique<Engine>(io, kernel, pool, world, facts, config, log,
-                                    options, watcher);
+  engine = std::make_unique<Engine>(io, kernel, pool, world, facts, config, log, options, watcher);
   Status started = engine->Start();
   if (!started.ok()) return CannotStart(*log, *config, started, ready_fd);
   for (const auto& p : engine->MountPoints()) log->debug("automount point {}", p);
@@ -248,8 +252,9 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGUSR2) {
-        log->error("the supervisor process is gone; serving on until another amd takes the "
-                   "automount points over");
+        log->error(
+            "the supervisor process is gone; serving on until another amd takes the "
+            "automount points over");
         wait_signal();
         return;
       }
@@ -260,7 +265,8 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
           engine->Shutdown([&io] { io.stop(); }, Engine::OnExit::kLeave);
           return;
         }
-        log->warn("another amd is taking over; serving on until it has taken every automount point over");
+        log->warn(
+            "another amd is taking over; serving on until it has taken every automount point over");
         owner->Release();
         wait_signal();
         return;
@@ -318,8 +324,10 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   amq.version = VersionString(facts, &world);
   amq.host = facts.host;
   amq.log_file = config->global.Get("log_file");
-  AmqService amq_service(io, *engine, amq, log, [&log](const std::string& v) { return SetLogOptions(*log, v); });
-  if (Status s = amq_service.Start(); !s.ok()) log->error("AMQ: {}; amq cannot reach this amd", s.ToString());
+  AmqService amq_service(io, *engine, amq, log,
+                         [&log](const std::string& v) { return SetLogOptions(*log, v); });
+  if (Status s = amq_service.Start(); !s.ok())
+    log->error("AMQ: {}; amq cannot reach this amd", s.ToString());
   if (start.inflight != nullptr) engine->Replay(start.inflight->TakeAll());
   SdNotify("READY=1");
   log->info("ready: {} automount points", engine->MountPoints().size());

@@ -50,7 +50,7 @@ struct Engine::Node {
   uint64_t generation = 0;
   Clock::time_point failed_until;
   Clock::time_point no_expire_until;
-  Clock::time_point deadline;           // of the mount attempt in progress
+  Clock::time_point deadline;          // of the mount attempt in progress
   std::shared_ptr<SharedReply> first;  // the request that started it
   // Credentials of the request that starts (or restarts) the attempt:
   // ${uid} and ${gid} (the NFS caller's AUTH_SYS ones, or the process the
@@ -76,7 +76,7 @@ struct Engine::Point {
   int parent = -1;
   bool created_dir = false;
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
-  int expiring = 0;  // expire loops running for this point
+  int expiring = 0;      // expire loops running for this point
   bool classic = false;  // served by the NFS front end, not autofs
   std::string section;   // the amd.conf section of a top-level or direct point
   std::string map_spec;  // map_name, map_type and map_options it was made with
@@ -112,11 +112,11 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 
 // Everything a worker needs for one key, copied off the engine thread.
 struct Engine::Job {
-  std::shared_ptr<SharedReply> first;  // answered by the worker when it is done
-  std::shared_ptr<Resolved> resolved;  // once the key is resolved
-  size_t next = 0;                     // the next selected location to try
-  std::string lane;                    // the worker pool lane it runs on
-  bool in_map_lane = false;            // that lane is its map's (map sources that may block)
+  std::shared_ptr<SharedReply> first;         // answered by the worker when it is done
+  std::shared_ptr<Resolved> resolved;         // once the key is resolved
+  size_t next = 0;                            // the next selected location to try
+  std::string lane;                           // the worker pool lane it runs on
+  bool in_map_lane = false;                   // that lane is its map's (map sources that may block)
   std::shared_ptr<std::atomic<bool>> cancel;  // the node's: the attempt was abandoned
   std::shared_ptr<MapHandle> map;
   std::shared_ptr<kernel::AutofsEndpoint> endpoint;  // the point's
@@ -131,7 +131,7 @@ struct Engine::Job {
   std::shared_ptr<const MountContext> mount_ctx;
   std::shared_ptr<const MapSettings> settings;
   pid_t pgrp = 0;
-  bool classic = false;  // the point is the NFS front end's
+  bool classic = false;          // the point is the NFS front end's
   uint64_t eval_generation = 0;  // of the configuration it evaluates with
   Clock::time_point start;
 };
@@ -180,8 +180,9 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.ctx.normalize_slashes = eval_flags_.normalize_slashes;
   in.ctx.normalize_hostnames = eval_flags_.normalize_hostnames;
   in.ctx.domain_strip = eval_flags_.domain_strip;
-  in.mount_ctx = point.classic ? classic_mount_context_
-                 : point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_ : mount_context_;
+  in.mount_ctx = point.classic                               ? classic_mount_context_
+                 : point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_
+                                                             : mount_context_;
   in.classic = point.classic;
   in.settings = global_maps_;
   in.pgrp = options_.pgrp;
@@ -224,18 +225,18 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
   in.ctx.key = out.key;
   in.ctx.map = in.map->name;
   in.ctx.path = in.node_path;
-  std::string defaults = maps::ComputeMapDefaults(in.parent_defaults, in.map_defaults,
-                                                  slash_defaults, in.selectors_in_defaults,
-                                                  in.ctx, &diag);
-  if (in.pref.empty() && in.direct_key.empty() && r.matched_key != out.key && maps::KeyFitsTemplate(out.key)) {
+  std::string defaults = maps::ComputeMapDefaults(
+      in.parent_defaults, in.map_defaults, slash_defaults, in.selectors_in_defaults, in.ctx, &diag);
+  if (in.pref.empty() && in.direct_key.empty() && r.matched_key != out.key &&
+      maps::KeyFitsTemplate(out.key)) {
     out.entry = FromTemplate(in, r.matched_key, r.value, defaults, &diag);
   } else {
     out.entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
   }
   if (out.entry.selected.empty()) {
-    *error = Status::Error("no location of \"" + r.matched_key + "\" in " + in.map->name +
-                               " is selected",
-                           std::errc::no_such_file_or_directory);
+    *error = Status::Error(
+        "no location of \"" + r.matched_key + "\" in " + in.map->name + " is selected",
+        std::errc::no_such_file_or_directory);
     return std::nullopt;
   }
   return out;
@@ -243,10 +244,12 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
 
 // A wildcard entry's evaluation for the job's key, from the entry's
 // template (made on first use) when it has one.
-maps::EntryResult Engine::FromTemplate(Job& in, const std::string& matched_key, const std::string& value,
-                                       const std::string& defaults, Diagnostics* diag) {
-  std::string key = std::to_string(in.eval_generation) + '\0' + in.node_path.substr(0, in.node_path.rfind('/')) +
-                    '\0' + matched_key + '\0' + defaults + '\0' + value;
+maps::EntryResult Engine::FromTemplate(Job& in, const std::string& matched_key,
+                                       const std::string& value, const std::string& defaults,
+                                       Diagnostics* diag) {
+  std::string key = std::to_string(in.eval_generation) + '\0' +
+                    in.node_path.substr(0, in.node_path.rfind('/')) + '\0' + matched_key + '\0' +
+                    defaults + '\0' + value;
   std::shared_ptr<const maps::EntryTemplate> t;
   bool known = false;
   {
@@ -326,12 +329,14 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
       auto submap = SubMap(in, loc, diag);
       auto e = [&]() -> Result<std::unique_ptr<kernel::AutofsEndpoint>> {
         if (!submap) {
-          return Status::Error("sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
-                               std::errc::no_such_file_or_directory);
+          return Status::Error(
+              "sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
+              std::errc::no_such_file_or_directory);
         }
         if (in.classic) return options_.classic(in.node_path, false, SubMapKeys(submap, in, loc));
         if (Status s = kernel_.MakeDir(in.node_path, 0555); !s.ok()) return s;
-        auto made = kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
+        auto made =
+            kernel_.CreateAutofs(in.node_path, kernel::AutofsKind::kIndirect, in.pgrp, "amd");
         if (!made.ok()) kernel_.RemoveDir(in.node_path);
         return made;
       }();
@@ -356,8 +361,9 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
         unsigned long t = static_cast<unsigned long>(*rec->utimeout);
         Status st = in.direct_key.empty() ? in.endpoint->SetKeyTimeout(in.name, t)
                                           : in.endpoint->SetTimeout(t);
-        if (!st.ok()) diag.Warning(in.node_path + ": utimeout=" + std::to_string(t) +
-                                   " not applied, cache_duration used: " + st.ToString());
+        if (!st.ok())
+          diag.Warning(in.node_path + ": utimeout=" + std::to_string(t) +
+                       " not applied, cache_duration used: " + st.ToString());
       }
       outcome.record = std::move(rec.value());
       outcome.status = {};
@@ -371,11 +377,20 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
 }
 
 Engine::Engine(boost::asio::io_context& io, kernel::Kernel& kernel, WorkerPool& pool,
-               maps::World& world, maps::HostFacts facts, std::shared_ptr<const conf::Config> config,
-               std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher)
-    : io_(io), kernel_(kernel), pool_(pool), world_(world), facts_(std::move(facts)),
-      config_(std::move(config)), log_(std::move(log)), options_(options),
-      watcher_(std::move(watcher)), expire_timer_(io), sweep_timer_(io) {
+               maps::World& world, maps::HostFacts facts,
+               std::shared_ptr<const conf::Config> config, std::shared_ptr<spdlog::logger> log,
+               Options options, Watcher watcher)
+    : io_(io),
+      kernel_(kernel),
+      pool_(pool),
+      world_(world),
+      facts_(std::move(facts)),
+      config_(std::move(config)),
+      log_(std::move(log)),
+      options_(options),
+      watcher_(std::move(watcher)),
+      expire_timer_(io),
+      sweep_timer_(io) {
   ApplyGlobalSettings();
 }
 
@@ -384,7 +399,8 @@ Engine::~Engine() { expire_threads_.join(); }
 bool Engine::Busy() const {
   for (const auto& [id, point] : points_) {
     for (const auto& [name, node] : point->nodes) {
-      if (node.state == Node::State::kMounting || node.state == Node::State::kUnmounting) return true;
+      if (node.state == Node::State::kMounting || node.state == Node::State::kUnmounting)
+        return true;
     }
   }
   return false;
@@ -406,7 +422,8 @@ Status Engine::CreatePoint(const std::string& path, kernel::AutofsKind kind,
     if (!e.ok()) return e.status();
     endpoint = std::move(e.value());
   }
-  Status t = endpoint->SetTimeout(static_cast<unsigned long>(config_->global.GetInt("cache_duration")));
+  Status t =
+      endpoint->SetTimeout(static_cast<unsigned long>(config_->global.GetInt("cache_duration")));
   if (!t.ok()) log_->warn("{}", t.ToString());
   auto p = std::make_unique<Point>();
   p->id = next_point_id_++;
@@ -451,7 +468,8 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
   std::map<std::string, std::vector<const kernel::MountInfoEntry*>> below;
   std::string prefix = point.path + "/";
   for (const auto& e : table) {
-    if (e.mount_point.size() > prefix.size() && e.mount_point.compare(0, prefix.size(), prefix) == 0 &&
+    if (e.mount_point.size() > prefix.size() &&
+        e.mount_point.compare(0, prefix.size(), prefix) == 0 &&
         e.mount_point.find('/', prefix.size()) == std::string::npos) {
       below[e.mount_point.substr(prefix.size())].push_back(&e);
     }
@@ -471,8 +489,8 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
       if (loc != nullptr && loc->effective_type == "auto") submap = SubMap(job, *loc, diag);
       auto ep = submap ? kernel_.AdoptAutofs(path, kernel::AutofsKind::kIndirect,
                                              makedev(top.major, top.minor), TakeHeldPipe(path))
-                       : Result<std::unique_ptr<kernel::AutofsEndpoint>>(Status::Error(
-                             "its map entry is no longer a type:=auto location"));
+                       : Result<std::unique_ptr<kernel::AutofsEndpoint>>(
+                             Status::Error("its map entry is no longer a type:=auto location"));
       if (!ep.ok()) {
         log_->warn("{}: cannot re-adopt sub-map ({}); leaving it", path, ep.status().ToString());
         continue;
@@ -496,11 +514,13 @@ void Engine::AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>&
     rec.expires = loc ? LocationExpires(*loc) : true;
     if (loc != nullptr && loc->effective_type == "program" &&
         IsMountedAt(table, loc->options.Value(Option::kFs))) {
-      rec.actions.push_back({MountAction::Kind::kProgram, std::string(loc->options.Value(Option::kFs)),
+      rec.actions.push_back({MountAction::Kind::kProgram,
+                             std::string(loc->options.Value(Option::kFs)),
                              ProgramUnmountCommand(*loc), nullptr});
     }
     rec.actions.push_back({MountAction::Kind::kMadeDir, path, {}, nullptr});
-    for (size_t i = 0; i < entries.size(); ++i) rec.actions.push_back({MountAction::Kind::kMounted, path, {}, nullptr});
+    for (size_t i = 0; i < entries.size(); ++i)
+      rec.actions.push_back({MountAction::Kind::kMounted, path, {}, nullptr});
     Node& n = points_[point_id]->nodes[name];
     n.state = Node::State::kMounted;
     n.generation = next_generation_++;
@@ -532,9 +552,9 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
     std::lock_guard<std::mutex> lock(map->mu);
     auto mode = map->map->cache().mode;
     if (mode != maps::CacheMode::kAll && mode != maps::CacheMode::kRegexp) {
-      return Status::Error(m.dir + ": direct map " + map->name +
-                               " must be read whole (a file map with cache:=all)",
-                           std::errc::not_supported);
+      return Status::Error(
+          m.dir + ": direct map " + map->name + " must be read whole (a file map with cache:=all)",
+          std::errc::not_supported);
     }
     keys = map->map->Keys();
   }
@@ -547,10 +567,11 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
       continue;
     }
     if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, key)) {
-      auto ep = kernel_.AdoptAutofs(key, kernel::AutofsKind::kDirect, makedev(old->major, old->minor),
-                                    TakeHeldPipe(key));
+      auto ep = kernel_.AdoptAutofs(key, kernel::AutofsKind::kDirect,
+                                    makedev(old->major, old->minor), TakeHeldPipe(key));
       if (ep.ok() && CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1,
-                                 false, std::move(ep.value())).ok()) {
+                                 false, std::move(ep.value()))
+                         .ok()) {
         Point& point = *points_[next_point_id_ - 1];
         // What is mounted over the autofs mount is the node's mount.
         int stacked = 0;
@@ -561,14 +582,16 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
           Status error;
           auto resolved = Resolve(job, diag, &error);
           const maps::LocationResult* loc =
-              resolved ? &*resolved->entry.steps[resolved->entry.selected.front()].location : nullptr;
+              resolved ? &*resolved->entry.steps[resolved->entry.selected.front()].location
+                       : nullptr;
           Node& n = point.nodes[""];
           n.state = Node::State::kMounted;
           n.generation = next_generation_++;
           n.record.type = loc ? loc->effective_type : "inherit";
           n.record.mount_info = loc ? loc->mount_info : "";
           n.record.expires = loc ? LocationExpires(*loc) : true;
-          for (int i = 0; i < stacked; ++i) n.record.actions.push_back({MountAction::Kind::kMounted, key, {}, nullptr});
+          for (int i = 0; i < stacked; ++i)
+            n.record.actions.push_back({MountAction::Kind::kMounted, key, {}, nullptr});
         }
         log_->info("{}: re-adopted the direct automount point", key);
         ++made;
@@ -586,7 +609,8 @@ Status Engine::StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle>
       }
       created = true;
     }
-    Status s = CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1, created);
+    Status s =
+        CreatePoint(key, kernel::AutofsKind::kDirect, map, "", "", map_defaults, -1, created);
     if (!s.ok()) {
       last = s;
       log_->error("{}", s.ToString());
@@ -618,11 +642,13 @@ Status Engine::StartSection(const conf::MapSection& m,
   const conf::Section& sec = m.section;
   bool classic = sec.Get("mount_type") == "nfs";
   if (classic && !options_.classic) {
-    log_->warn("{}: mount_type = nfs, but this amd runs no NFS front end; serving it with autofs", m.dir);
+    log_->warn("{}: mount_type = nfs, but this amd runs no NFS front end; serving it with autofs",
+               m.dir);
     classic = false;
   }
   if (classic && IsDirectSection(sec)) {
-    log_->warn("{}: a direct map cannot be served by the NFS front end; serving it with autofs", m.dir);
+    log_->warn("{}: a direct map cannot be served by the NFS front end; serving it with autofs",
+               m.dir);
     classic = false;
   }
   Diagnostics diag;
@@ -660,14 +686,15 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
                              const std::vector<kernel::MountInfoEntry>& table) {
   if (const kernel::MountInfoEntry* old = AmdAutofsAt(table, m.dir)) {
     // An earlier amd's automount point: take it over with what is below.
-    auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect, makedev(old->major, old->minor),
-                                  TakeHeldPipe(m.dir));
+    auto ep = kernel_.AdoptAutofs(m.dir, kernel::AutofsKind::kIndirect,
+                                  makedev(old->major, old->minor), TakeHeldPipe(m.dir));
     if (ep.ok()) {
-      Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults,
-                             -1, false, std::move(ep.value()));
+      Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
+                             false, std::move(ep.value()));
       if (s.ok()) {
         AdoptBelow(*points_[next_point_id_ - 1], table);
-        log_->info("{}: re-adopted the running automount point, serving map {}", m.dir, handle->name);
+        log_->info("{}: re-adopted the running automount point, serving map {}", m.dir,
+                   handle->name);
         return {};
       }
     }
@@ -680,8 +707,8 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
     if (!s.ok()) return s;
     created = true;
   }
-  Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
-                         created);
+  Status s =
+      CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1, created);
   if (!s.ok()) {
     if (created) kernel_.RemoveDir(m.dir);
     return s;
@@ -695,8 +722,8 @@ Status Engine::StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandl
 // `handle`'s map that begin with `pref`, without it, and with no further
 // '/'; not /defaults; wildcards only when `full` (as the original's
 // browsable_dirs = full and opts:=fullybrowsable).
-std::function<std::vector<std::string>()> Engine::BrowsableKeys(std::shared_ptr<MapHandle> handle, std::string pref,
-                                                               bool full) {
+std::function<std::vector<std::string>()> Engine::BrowsableKeys(std::shared_ptr<MapHandle> handle,
+                                                                std::string pref, bool full) {
   return [handle = std::move(handle), pref = std::move(pref), full] {
     std::vector<std::string> keys;
     {
@@ -715,8 +742,8 @@ std::function<std::vector<std::string>()> Engine::BrowsableKeys(std::shared_ptr<
   };
 }
 
-std::function<std::vector<std::string>()> Engine::SubMapKeys(const std::shared_ptr<MapHandle>& submap, const Job& in,
-                                                             const maps::LocationResult& loc) {
+std::function<std::vector<std::string>()> Engine::SubMapKeys(
+    const std::shared_ptr<MapHandle>& submap, const Job& in, const maps::LocationResult& loc) {
   std::string_view opts = loc.options.Value(Option::kOpts);
   bool full = maps::HasMountOption(opts, "fullybrowsable");
   if (!full && !maps::HasMountOption(opts, "browsable")) return nullptr;
@@ -727,11 +754,12 @@ Status Engine::StartClassic(const conf::MapSection& m, std::shared_ptr<MapHandle
                             const std::optional<std::string>& map_defaults) {
   std::string browsable = m.section.Get("browsable_dirs");
   std::function<std::vector<std::string>()> list;
-  if (browsable == "yes" || browsable == "full") list = BrowsableKeys(handle, "", browsable == "full");
+  if (browsable == "yes" || browsable == "full")
+    list = BrowsableKeys(handle, "", browsable == "full");
   auto ep = options_.classic(m.dir, true, std::move(list));
   if (!ep.ok()) return ep.status();
-  Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1, false,
-                         std::move(ep.value()));
+  Status s = CreatePoint(m.dir, kernel::AutofsKind::kIndirect, handle, "", "", map_defaults, -1,
+                         false, std::move(ep.value()));
   if (!s.ok()) return s;
   points_[next_point_id_ - 1]->classic = true;
   log_->info("{}: serving map {} ({}, cache {}) through the NFS front end", m.dir, handle->name,
@@ -744,8 +772,8 @@ Status Engine::Start() {
   int started = 0;
   Status last;
   auto table_result = kernel_.MountTable();
-  std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
-                                                                : std::vector<kernel::MountInfoEntry>{};
+  std::vector<kernel::MountInfoEntry> table =
+      table_result.ok() ? *table_result : std::vector<kernel::MountInfoEntry>{};
   // What an earlier amd mounted under ${autodir} for its NFS front end:
   // the first key that mounts there again takes it over.
   if (options_.classic) {
@@ -794,14 +822,15 @@ void Engine::OnAbandoned(int id, uint32_t token) {
   for (auto& [name, n] : point.nodes) {
     if (n.state != Node::State::kMounting) continue;
     bool mine = n.first && n.first->token() == token;
-    auto w = std::find_if(n.waiters.begin(), n.waiters.end(), [&](const AutofsReply& r) { return r.token() == token; });
+    auto w = std::find_if(n.waiters.begin(), n.waiters.end(),
+                          [&](const AutofsReply& r) { return r.token() == token; });
     if (!mine && w == n.waiters.end()) continue;
     if (w != n.waiters.end()) {
       w->Fail(ECANCELED);  // answers nobody: the front end dropped the request
       n.waiters.erase(w);
     }
     if (mine && !n.first->TryFail(ECANCELED)) return;  // the worker answered it: the mount is done
-    if (!n.waiters.empty()) return;  // others still wait for this attempt
+    if (!n.waiters.empty()) return;                    // others still wait for this attempt
     log_->info("{}: every caller gave up; stopping the attempt", NodePath(point, name));
     if (n.cancel) n.cancel->store(true);
     n.generation = next_generation_++;  // its late answer is undone
@@ -839,47 +868,51 @@ void Engine::Replay(const std::vector<std::pair<std::string, kernel::AutofsPacke
 
 Engine::AmqNode Engine::Tree() const {
   // Points by id, children in path order (std::map keeps nodes sorted).
-  std::function<AmqNode(const Point&, const std::string&)> point_node = [&](const Point& p,
-                                                                           const std::string& type) {
-    AmqNode out;
-    out.path = p.path;
-    out.type = type;
-    out.mount_info = p.map ? p.map->name : "";
-    out.mount_point = p.path;
-    out.server = "localhost";
-    out.mounted_at = p.created_at;
-    for (const auto& [name, node] : p.nodes) {
-      if (node.state != Node::State::kMounted && node.state != Node::State::kUnmounting) continue;
-      if (node.child_point >= 0) {
-        auto cit = points_.find(node.child_point);
-        if (cit != points_.end()) out.children.push_back(point_node(*cit->second, "auto"));
-        continue;
-      }
-      AmqNode c;
-      c.path = NodePath(p, name);
-      c.type = node.record.type;
-      c.mount_info = node.record.mount_info;
-      bool linked = false;
-      for (const auto& a : node.record.actions) linked |= a.kind == MountAction::Kind::kSymlinked;
-      c.mount_point = linked || p.classic ? node.record.target : c.path;
-      auto colon = c.mount_info.find(":/");
-      c.server = (c.type == "nfs" || c.type == "nfsl" || c.type == "host") && colon != std::string::npos
-                     ? c.mount_info.substr(0, colon)
-                     : "localhost";
-      c.mounted_at = node.record.mounted_at;
-      c.mount_time = node.record.mount_time;
-      c.requests = node.record.requests;
-      out.children.push_back(std::move(c));
-    }
-    return out;
-  };
+  std::function<AmqNode(const Point&, const std::string&)> point_node =
+      [&](const Point& p, const std::string& type) {
+        AmqNode out;
+        out.path = p.path;
+        out.type = type;
+        out.mount_info = p.map ? p.map->name : "";
+        out.mount_point = p.path;
+        out.server = "localhost";
+        out.mounted_at = p.created_at;
+        for (const auto& [name, node] : p.nodes) {
+          if (node.state != Node::State::kMounted && node.state != Node::State::kUnmounting)
+            continue;
+          if (node.child_point >= 0) {
+            auto cit = points_.find(node.child_point);
+            if (cit != points_.end()) out.children.push_back(point_node(*cit->second, "auto"));
+            continue;
+          }
+          AmqNode c;
+          c.path = NodePath(p, name);
+          c.type = node.record.type;
+          c.mount_info = node.record.mount_info;
+          bool linked = false;
+          for (const auto& a : node.record.actions)
+            linked |= a.kind == MountAction::Kind::kSymlinked;
+          c.mount_point = linked || p.classic ? node.record.target : c.path;
+          auto colon = c.mount_info.find(":/");
+          c.server = (c.type == "nfs" || c.type == "nfsl" || c.type == "host") &&
+                             colon != std::string::npos
+                         ? c.mount_info.substr(0, colon)
+                         : "localhost";
+          c.mounted_at = node.record.mounted_at;
+          c.mount_time = node.record.mount_time;
+          c.requests = node.record.requests;
+          out.children.push_back(std::move(c));
+        }
+        return out;
+      };
   AmqNode root;
   root.type = "root";
   root.mount_info = "\"root\"";
   root.server = "localhost";
   for (const auto& [id, point] : points_) {
     if (point->parent >= 0) continue;
-    root.children.push_back(point_node(*point, point->kind == kernel::AutofsKind::kDirect ? "direct" : "toplvl"));
+    root.children.push_back(
+        point_node(*point, point->kind == kernel::AutofsKind::kDirect ? "direct" : "toplvl"));
   }
   return root;
 }
@@ -920,12 +953,14 @@ void Engine::UnmountPath(const std::string& path, std::function<void(Status)> do
         return;
       }
       if (node.state != Node::State::kMounted || node.child_point >= 0) {
-        done(Status::Error(path + " is not a mount amd can unmount now", std::errc::invalid_argument));
+        done(Status::Error(path + " is not a mount amd can unmount now",
+                           std::errc::invalid_argument));
         return;
       }
       node.state = Node::State::kUnmounting;
       auto record = std::make_shared<MountRecord>(std::move(node.record));
-      pool_.Submit("", [this, record, point_id = point->id, name = name, done = std::move(done)]() mutable {
+      pool_.Submit("", [this, record, point_id = point->id, name = name,
+                        done = std::move(done)]() mutable {
         Status s = UnmountRecord(record.get(), kernel_, false);
         boost::asio::post(io_, [this, point_id, name, record, s, done = std::move(done)]() mutable {
           FinishUnmount(point_id, name, AutofsReply(), std::move(*record), s);
@@ -941,9 +976,10 @@ void Engine::UnmountPath(const std::string& path, std::function<void(Status)> do
 bool Engine::OnPipeClosed(int id) {
   auto it = points_.find(id);
   if (it != points_.end() && !stopping_) {
-    log_->warn("{}: the kernel closed this automount point's pipe (another amd took it over, or it "
-               "was unmounted); letting it go with its mounts",
-               it->second->path);
+    log_->warn(
+        "{}: the kernel closed this automount point's pipe (another amd took it over, or it "
+        "was unmounted); letting it go with its mounts",
+        it->second->path);
     for (auto& [name, node] : it->second->nodes) FailWaiters(node);
     RemovePoint(id);
   }
@@ -1061,9 +1097,10 @@ void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::str
       in.first->TryFail(ENOENT);
     }
   }
-  boost::asio::post(io_, [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
-    FinishMount(point_id, name, generation, std::move(outcome));
-  });
+  boost::asio::post(io_,
+                    [this, point_id, name, generation, outcome = std::move(outcome)]() mutable {
+                      FinishMount(point_id, name, generation, std::move(outcome));
+                    });
 }
 
 // Fails mount attempts that have taken longer than mount_timeout. The
@@ -1078,7 +1115,7 @@ void Engine::SweepMounts() {
       log_->error("{}: mount timed out after {} s", NodePath(*point, name),
                   std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
       if (node.cancel) node.cancel->store(true);  // nobody waits for it now
-      node.generation = next_generation_++;  // the late answer becomes stale
+      node.generation = next_generation_++;       // the late answer becomes stale
       node.state = Node::State::kFailed;
       node.failed_until = now + options_.long_negative_ttl;
       node.first.reset();
@@ -1090,7 +1127,8 @@ void Engine::SweepMounts() {
 }
 
 void Engine::ScheduleSweep() {
-  auto interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.mount_timeout / 2);
+  auto interval =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.mount_timeout / 2);
   sweep_timer_.expires_after(interval);
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
@@ -1106,7 +1144,8 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
   Node* node = nullptr;
   if (pit != points_.end()) {
     auto nit = pit->second->nodes.find(name);
-    if (nit != pit->second->nodes.end() && nit->second.generation == generation) node = &nit->second;
+    if (nit != pit->second->nodes.end() && nit->second.generation == generation)
+      node = &nit->second;
   }
   if (node == nullptr) {
     // Nobody waits for this any more: undo it.
@@ -1143,20 +1182,23 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     node = &points_[point_id]->nodes[name];  // CreatePoint may move the map
     node->child_point = next_point_id_ - 1;
     if (s.ok()) points_[node->child_point]->classic = point.classic;
-    log_->info("{}: sub-map {} (pref \"{}\")", node_path, outcome.submap->name, outcome.submap_pref);
+    log_->info("{}: sub-map {} (pref \"{}\")", node_path, outcome.submap->name,
+               outcome.submap_pref);
     (void)s;
   } else {
     node->record = std::move(*outcome.record);
     // The attempt began mount_timeout before its deadline.
     node->record.mount_time = std::chrono::duration_cast<std::chrono::microseconds>(
         Clock::now() - (node->deadline - options_.mount_timeout));
-    node->record.requests = 1 + node->waiters.size();  // the first, answered by the worker, and the rest
+    node->record.requests =
+        1 + node->waiters.size();  // the first, answered by the worker, and the rest
     if (node->record.utimeout && *node->record.utimeout < shortest_utimeout_) {
       shortest_utimeout_ = *node->record.utimeout;
       expire_timer_.cancel();  // its waiter returns; tick at the new pace
       ScheduleExpire();
     }
-    log_->info("{}: mounted {} {}", NodePath(point, name), node->record.type, node->record.mount_info);
+    log_->info("{}: mounted {} {}", NodePath(point, name), node->record.type,
+               node->record.mount_info);
   }
   node->state = Node::State::kMounted;
   ++stats_.mounts_ok;
@@ -1182,18 +1224,20 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   if (n.child_point >= 0) {
     auto cit = points_.find(n.child_point);
     if (cit != points_.end() && !cit->second->nodes.empty()) return;
-    std::shared_ptr<kernel::AutofsEndpoint> ep = cit != points_.end() ? cit->second->endpoint : nullptr;
+    std::shared_ptr<kernel::AutofsEndpoint> ep =
+        cit != points_.end() ? cit->second->endpoint : nullptr;
     RemovePoint(n.child_point);
     n.state = Node::State::kUnmounting;
     std::string node_path = point.path + "/" + p.name;
-    pool_.Submit("", [this, ep, node_path, point_id = point.id, name = p.name, classic = point.classic,
-                      reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
-      Status s = ep ? ep->Unmount(false) : Status();
-      if (s.ok() && !classic) s = kernel_.RemoveDir(node_path);
-      boost::asio::post(io_, [this, point_id, name, reply, s]() mutable {
-        FinishUnmount(point_id, name, std::move(*reply), MountRecord(), s);
-      });
-    });
+    pool_.Submit("",
+                 [this, ep, node_path, point_id = point.id, name = p.name, classic = point.classic,
+                  reply = std::make_shared<AutofsReply>(std::move(reply))]() mutable {
+                   Status s = ep ? ep->Unmount(false) : Status();
+                   if (s.ok() && !classic) s = kernel_.RemoveDir(node_path);
+                   boost::asio::post(io_, [this, point_id, name, reply, s]() mutable {
+                     FinishUnmount(point_id, name, std::move(*reply), MountRecord(), s);
+                   });
+                 });
     return;
   }
   if (!n.record.expires || Clock::now() < n.no_expire_until) return;
@@ -1256,7 +1300,8 @@ void Engine::RemovePoint(int id) {
 void Engine::ScheduleExpire() {
   // Often enough for the shortest idle time in use: cache_duration, or a
   // mount's own utimeout=.
-  long d = std::min(static_cast<long>(config_->global.GetInt("cache_duration")), shortest_utimeout_);
+  long d =
+      std::min(static_cast<long>(config_->global.GetInt("cache_duration")), shortest_utimeout_);
   long tick = std::clamp(d / 4, 1L, 60L);
   expire_timer_.expires_after(std::chrono::seconds(tick));
   expire_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -1285,7 +1330,7 @@ void Engine::ExpireNow(bool immediate) {
           Status e;
           auto r = ep->ExpireOne(immediate, &e);
           log_->debug("{}: expire: {}", ep->path(),
-                      r == kernel::AutofsEndpoint::ExpireResult::kExpired ? "one expired"
+                      r == kernel::AutofsEndpoint::ExpireResult::kExpired   ? "one expired"
                       : r == kernel::AutofsEndpoint::ExpireResult::kNothing ? "nothing to expire"
                                                                             : e.ToString());
           if (r == kernel::AutofsEndpoint::ExpireResult::kNothing) break;
@@ -1483,13 +1528,14 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
   }
   if (!remove.empty()) {
     for (int id : remove) {
-      if (points_.count(id) && points_[id]->parent < 0) log_->info("{}: no longer configured; unmounting", points_[id]->path);
+      if (points_.count(id) && points_[id]->parent < 0)
+        log_->info("{}: no longer configured; unmounting", points_[id]->path);
     }
     UnmountPoints(remove, nullptr);
   }
   auto table_result = kernel_.MountTable();
-  std::vector<kernel::MountInfoEntry> table = table_result.ok() ? *table_result
-                                                                : std::vector<kernel::MountInfoEntry>{};
+  std::vector<kernel::MountInfoEntry> table =
+      table_result.ok() ? *table_result : std::vector<kernel::MountInfoEntry>{};
   for (const auto& m : cfg.maps) {
     if (keep.count(m.dir)) continue;
     Status s = StartSection(m, table);

@@ -44,8 +44,8 @@ class logger;
 namespace amd {
 
 struct EngineStats {
-  uint64_t mounts_ok = 0;       // amq -s "mount ok"
-  uint64_t mounts_failed = 0;   // "mount failed"
+  uint64_t mounts_ok = 0;        // amq -s "mount ok"
+  uint64_t mounts_failed = 0;    // "mount failed"
   uint64_t unmounts_failed = 0;  // "unmount failed"
 };
 
@@ -67,7 +67,8 @@ class Engine {
     // one: serves a directory at `path` (a top-level one is mounted) and
     // lists the keys of a browsable one with `browsable`.
     std::function<Result<std::unique_ptr<kernel::AutofsEndpoint>>(
-        const std::string& path, bool top_level, std::function<std::vector<std::string>()> browsable)>
+        const std::string& path, bool top_level,
+        std::function<std::vector<std::string>()> browsable)>
         classic;
   };
   // Called when an automount point is created (watch its pipe; -1 when it
@@ -142,7 +143,7 @@ class Engine {
     int64_t modified = 0;  // seconds since the epoch
     size_t entries = 0;
     int reloads = 0;
-    int refs = 0;          // automount points using it
+    int refs = 0;  // automount points using it
   };
   std::vector<AmqMap> Maps() const;
   // Unmounts the mount at `path` now (amq -u); `done` gets the outcome
@@ -178,8 +179,9 @@ class Engine {
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
   std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
-  static maps::EntryResult FromTemplate(Job& job, const std::string& matched_key, const std::string& value,
-                                        const std::string& defaults, Diagnostics* diag);
+  static maps::EntryResult FromTemplate(Job& job, const std::string& matched_key,
+                                        const std::string& value, const std::string& defaults,
+                                        Diagnostics* diag);
   std::shared_ptr<MapHandle> SubMap(const Job& job, const maps::LocationResult& loc,
                                     Diagnostics& diag) const;
   static std::string SubMapPref(const Job& job, const maps::LocationResult& loc);
@@ -188,8 +190,8 @@ class Engine {
                                                                  std::string pref, bool full);
   // A sub-map directory's listing when its location says opts:=browsable
   // or fullybrowsable; null otherwise.
-  static std::function<std::vector<std::string>()> SubMapKeys(const std::shared_ptr<MapHandle>& submap,
-                                                              const Job& job, const maps::LocationResult& loc);
+  static std::function<std::vector<std::string>()> SubMapKeys(
+      const std::shared_ptr<MapHandle>& submap, const Job& job, const maps::LocationResult& loc);
   std::optional<std::string> RunJob(Job& job, MountOutcome& outcome);
   void DriveJob(Job job, MountOutcome outcome, int point_id, const std::string& name,
                 uint64_t generation);
@@ -206,7 +208,8 @@ class Engine {
   void OnMissing(Point& point, const kernel::AutofsPacket& p);
   void OnExpire(Point& point, const kernel::AutofsPacket& p);
   void StartMount(Point& point, const std::string& name, Node& node);
-  void FinishMount(int point_id, const std::string& name, uint64_t generation, MountOutcome outcome);
+  void FinishMount(int point_id, const std::string& name, uint64_t generation,
+                   MountOutcome outcome);
   void FinishUnmount(int point_id, const std::string& name, AutofsReply reply, MountRecord record,
                      Status status);
   void RemovePoint(int id);
@@ -229,13 +232,13 @@ class Engine {
   // Shared, not copied, into each job: a job keeps the configuration it
   // started with across a reload.
   std::shared_ptr<const MountContext> mount_context_;
-  std::shared_ptr<const MountContext> direct_mount_context_;  // use_lofs always
+  std::shared_ptr<const MountContext> direct_mount_context_;   // use_lofs always
   std::shared_ptr<const MountContext> classic_mount_context_;  // the NFS front end's points
   // What keys of classic points share (the same ${fs}); kept across
   // reconfigurations.
   std::shared_ptr<SharedMounts> shared_mounts_ = std::make_shared<SharedMounts>();
-  std::shared_ptr<const MapSettings> global_maps_;             // for sub-maps
-  uint64_t eval_generation_ = 0;  // bumped by each configuration (templates)
+  std::shared_ptr<const MapSettings> global_maps_;  // for sub-maps
+  uint64_t eval_generation_ = 0;                    // bumped by each configuration (templates)
   struct EvalFlags {
     bool selectors_in_defaults = false;
     bool normalize_slashes = true;

@@ -159,7 +159,8 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     bool is_auto = loc.effective_type == "auto";
     if (!is_auto || i + 1 == rest.size()) {
       e.selected = true;
-      e.outcome = "mount " + loc.effective_type + " " + loc.mount_info + " on " + e.steps.back().node;
+      e.outcome =
+          "mount " + loc.effective_type + " " + loc.mount_info + " on " + e.steps.back().node;
       if (i + 1 < rest.size() || (!direct_key.empty() && clean != direct_key)) {
         e.outcome += " (the rest of the path is inside it)";
       }
@@ -178,7 +179,9 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
       map_name = sub;
     }
     if (loc.options.Has(Option::kPref)) {
-      pref = loc.options.Value(Option::kPref) == "null" ? "" : std::string(loc.options.Value(Option::kPref));
+      pref = loc.options.Value(Option::kPref) == "null"
+                 ? ""
+                 : std::string(loc.options.Value(Option::kPref));
     } else {
       pref = pref + rest[i] + "/";
     }
@@ -242,7 +245,8 @@ std::string ExplanationText(const Explanation& e) {
           if (l.selected) {
             out += "    selected: " + l.effective_type + " " + l.mount_info + "\n";
             if (const auto& mo = s.mount_options[si]) {
-              out += "    mount options: " + mo->options + " (" + mo->from + ": " + mo->reason + ")\n";
+              out +=
+                  "    mount options: " + mo->options + " (" + mo->from + ": " + mo->reason + ")\n";
             }
           } else {
             out += "    not selected: " + l.reason + "\n";

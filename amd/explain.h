@@ -27,7 +27,7 @@ struct ExplainStep {
   std::string cache;       // the map's cache mode
   std::string key;         // the key looked up (with pref)
   maps::LookupResult lookup;
-  std::string defaults;    // the defaults string the entry started with
+  std::string defaults;  // the defaults string the entry started with
   maps::EntryResult entry;
   // For each of entry.steps: the mount options a selected location uses.
   std::vector<std::optional<maps::MountOptionsChoice>> mount_options;
@@ -38,8 +38,8 @@ struct Explanation {
   std::string mount_point;  // the top-level automount point
   std::vector<ExplainStep> steps;
   bool selected = false;
-  std::string outcome;      // one line: what happens, or why nothing does
-  Diagnostics diag;         // warnings met on the way
+  std::string outcome;  // one line: what happens, or why nothing does
+  Diagnostics diag;     // warnings met on the way
 };
 
 Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, maps::World* world,

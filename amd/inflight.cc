@@ -22,7 +22,8 @@ struct InflightTable::Slot {
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "the mark must work across processes");
 
 std::unique_ptr<InflightTable> InflightTable::Create(size_t slots) {
-  void* p = ::mmap(nullptr, slots * sizeof(Slot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* p = ::mmap(nullptr, slots * sizeof(Slot), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   // A fresh anonymous mapping is zero: every slot free.
   return std::unique_ptr<InflightTable>(new InflightTable(static_cast<Slot*>(p), slots));
@@ -32,7 +33,8 @@ InflightTable::~InflightTable() { ::munmap(base_, slots_ * sizeof(Slot)); }
 
 std::atomic<uint32_t>* InflightTable::Record(const std::string& point_path,
                                              const kernel::AutofsPacket& p) {
-  if (point_path.size() >= sizeof(Slot::path) || p.name.size() >= sizeof(Slot::name)) return nullptr;
+  if (point_path.size() >= sizeof(Slot::path) || p.name.size() >= sizeof(Slot::name))
+    return nullptr;
   for (size_t i = 0; i < slots_; ++i) {
     Slot& s = base_[(cursor_ + i) % slots_];
     if (s.used.load(std::memory_order_acquire) != 0) continue;
@@ -71,7 +73,8 @@ std::vector<std::pair<std::string, kernel::AutofsPacket>> InflightTable::TakeAll
     p.pid = s.pid;
     p.tgid = s.tgid;
     p.name.assign(s.name, std::min<size_t>(s.name_len, sizeof s.name));
-    out.emplace_back(std::string(s.path, std::min<size_t>(s.path_len, sizeof s.path)), std::move(p));
+    out.emplace_back(std::string(s.path, std::min<size_t>(s.path_len, sizeof s.path)),
+                     std::move(p));
     s.used.store(0, std::memory_order_release);
   }
   return out;

@@ -18,21 +18,25 @@ struct FlagOption {
 };
 
 constexpr FlagOption kFlags[] = {
-    {"ro", MS_RDONLY, 0},          {"rdonly", MS_RDONLY, 0},    {"rw", 0, MS_RDONLY},
-    {"nosuid", MS_NOSUID, 0},      {"suid", 0, MS_NOSUID},      {"nodev", MS_NODEV, 0},
-    {"dev", 0, MS_NODEV},          {"noexec", MS_NOEXEC, 0},    {"exec", 0, MS_NOEXEC},
-    {"sync", MS_SYNCHRONOUS, 0},   {"async", 0, MS_SYNCHRONOUS}, {"noatime", MS_NOATIME, 0},
-    {"atime", 0, MS_NOATIME},      {"nodiratime", MS_NODIRATIME, 0},
-    {"relatime", MS_RELATIME, 0},  {"strictatime", MS_STRICTATIME, 0},
+    {"ro", MS_RDONLY, 0},         {"rdonly", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},         {"nosuid", MS_NOSUID, 0},
+    {"suid", 0, MS_NOSUID},       {"nodev", MS_NODEV, 0},
+    {"dev", 0, MS_NODEV},         {"noexec", MS_NOEXEC, 0},
+    {"exec", 0, MS_NOEXEC},       {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS}, {"noatime", MS_NOATIME, 0},
+    {"atime", 0, MS_NOATIME},     {"nodiratime", MS_NODIRATIME, 0},
+    {"relatime", MS_RELATIME, 0}, {"strictatime", MS_STRICTATIME, 0},
     {"dirsync", MS_DIRSYNC, 0},
 };
 
 // Options that mean something to mount(8) or amd, never to the kernel.
 constexpr std::string_view kAmdOnly[] = {
-    "defaults", "auto", "noauto", "user", "nouser", "users", "_netdev", "nofail",
-    "ping", "retry", "softlookup", "nosoftlookup", "unmount", "umount", "nounmount",
-    "noumount", "utimeout", "browsable", "nobrowsable", "fullybrowsable", "xlatecookie",
-    "public", "nfsv2", "toplvl", "map", "bg", "fg", "ignore",
+    "defaults",    "auto",         "noauto",    "user",        "nouser",
+    "users",       "_netdev",      "nofail",    "ping",        "retry",
+    "softlookup",  "nosoftlookup", "unmount",   "umount",      "nounmount",
+    "noumount",    "utimeout",     "browsable", "nobrowsable", "fullybrowsable",
+    "xlatecookie", "public",       "nfsv2",     "toplvl",      "map",
+    "bg",          "fg",           "ignore",
 };
 
 std::string_view NameOf(std::string_view o) {
@@ -133,7 +137,8 @@ NfsMount BuildNfsMount(std::string_view rhost, std::string_view rfs, std::string
   std::string data = "vers=" + vers + ",proto=" + proto;
   for (std::string_view o : SplitOn(k.data, ',')) {
     std::string_view name = NameOf(o);
-    if (o.empty() || name == "vers" || name == "proto" || name == "addr" || name == "nfsvers") continue;
+    if (o.empty() || name == "vers" || name == "proto" || name == "addr" || name == "nfsvers")
+      continue;
     data += ",";
     data += o;
   }

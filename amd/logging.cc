@@ -67,7 +67,9 @@ class EscapingSink : public spdlog::sinks::sink {
   }
   void flush() override { inner_->flush(); }
   void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
-  void set_formatter(std::unique_ptr<spdlog::formatter> f) override { inner_->set_formatter(std::move(f)); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> f) override {
+    inner_->set_formatter(std::move(f));
+  }
 
  private:
   std::shared_ptr<spdlog::sinks::sink> inner_;
@@ -75,7 +77,9 @@ class EscapingSink : public spdlog::sinks::sink {
 
 }  // namespace
 
-bool LogsToStderr(const std::string& log_file) { return log_file.empty() || log_file == "/dev/stderr"; }
+bool LogsToStderr(const std::string& log_file) {
+  return log_file.empty() || log_file == "/dev/stderr";
+}
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
                                            const std::string& log_options, std::string* error) {
@@ -93,7 +97,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
     *error = "log_file " + log_file + ": " + e.what();
     return nullptr;
   }
-  auto log = std::make_shared<spdlog::logger>("amd", std::make_shared<EscapingSink>(std::move(sink)));
+  auto log =
+      std::make_shared<spdlog::logger>("amd", std::make_shared<EscapingSink>(std::move(sink)));
   // (The syslog sink sends the bare message: syslog adds time, name, pid
   // and the level as the priority.)
   log->set_pattern("%Y-%m-%d %H:%M:%S.%e amd[%P]: %l: %v");
@@ -103,8 +108,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& log_file,
 }
 
 bool SetLogOptions(spdlog::logger& log, const std::string& log_options) {
-  static const std::string_view kNames[] = {"fatal", "error", "user", "warn", "warning", "info",
-                                            "map",   "stats", "debug", "all", "defaults"};
+  static const std::string_view kNames[] = {"fatal", "error", "user",  "warn", "warning", "info",
+                                            "map",   "stats", "debug", "all",  "defaults"};
   for (std::string_view o : SplitOn(log_options, ',')) {
     std::string_view name = o.substr(0, 2) == "no" ? o.substr(2) : o;
     if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) return false;

@@ -6,11 +6,11 @@
 
 #include "amd/daemon.h"
 #include "amd/explain.h"
-#include "amd/version.h"
 #include "amd/system_world.h"
+#include "amd/version.h"
+#include "base/files.h"
 #include "conf/command_line.h"
 #include "conf/config.h"
-#include "base/files.h"
 
 namespace {
 
@@ -44,8 +44,8 @@ int Run(const std::vector<std::string>& args) {
     }
   }
   amd::Diagnostics diag;
-  auto config = amd::conf::BuildConfig(conf_text, conf_file, parsed.cmd,
-                                       amd::HostOptionDefaults(), &diag);
+  auto config =
+      amd::conf::BuildConfig(conf_text, conf_file, parsed.cmd, amd::HostOptionDefaults(), &diag);
   PrintDiagnostics(diag);
   if (!config) return 1;
   amd::maps::HostFacts facts = amd::MakeHostFacts(*config);

@@ -86,7 +86,8 @@ class Run {
 // Mounts with `mount_fn(dir)` on the node, or on ${fs} and then shows the
 // sublink when there is one.
 template <typename Fn>
-Status MountThenShow(Run& run, const std::string& node, const maps::LocationResult& loc, Fn mount_fn) {
+Status MountThenShow(Run& run, const std::string& node, const maps::LocationResult& loc,
+                     Fn mount_fn) {
   std::string_view sublink = loc.options.Value(Option::kSublink);
   std::string_view opts = loc.options.Value(Option::kOpts);
   if (run.ctx().classic) {
@@ -103,7 +104,8 @@ Status MountThenShow(Run& run, const std::string& node, const maps::LocationResu
       run.record().actions.clear();
       return m;
     });
-    if (s.ok()) run.record().actions.push_back({MountAction::Kind::kShared, fs, {}, run.ctx().shared});
+    if (s.ok())
+      run.record().actions.push_back({MountAction::Kind::kShared, fs, {}, run.ctx().shared});
     return s;
   }
   if (sublink.empty()) {
@@ -162,7 +164,8 @@ Result<NfsServer> ResolveServer(const Run& run, const maps::LocationResult& loc,
   std::vector<uint32_t> addrs;
   if (run.ctx().world != nullptr) addrs = run.ctx().world->HostAddresses(srv.rhost);
   if (addrs.empty()) {
-    return Status::Error(std::string(type) + ": host " + srv.rhost + " does not resolve", std::errc::host_unreachable);
+    return Status::Error(std::string(type) + ": host " + srv.rhost + " does not resolve",
+                         std::errc::host_unreachable);
   }
   srv.address = addrs.front();
   return srv;
@@ -181,9 +184,10 @@ Status MountNfsAt(Run& run, const NfsMount& nfs, const std::string& dir) {
 Status MountNfs(Run& run, const std::string& node, const maps::LocationResult& loc) {
   auto srv = ResolveServer(run, loc, "nfs");
   if (!srv.ok()) return srv.status();
-  NfsMount nfs = BuildNfsMount(srv->rhost, loc.options.Value(Option::kRfs), srv->options, srv->address,
-                               run.ctx().nfs_vers, run.ctx().nfs_proto);
-  return MountThenShow(run, node, loc, [&](const std::string& dir) { return MountNfsAt(run, nfs, dir); });
+  NfsMount nfs = BuildNfsMount(srv->rhost, loc.options.Value(Option::kRfs), srv->options,
+                               srv->address, run.ctx().nfs_vers, run.ctx().nfs_proto);
+  return MountThenShow(run, node, loc,
+                       [&](const std::string& dir) { return MountNfsAt(run, nfs, dir); });
 }
 
 // type:=host: every export of rhost, each at its own path below the node
@@ -196,38 +200,47 @@ Status MountHost(Run& run, const std::string& node, const maps::LocationResult& 
   std::optional<uint16_t> mountport;
   if (auto p = maps::MountOptionValue(srv->options, "mountport")) {
     auto n = ParseInteger(*p);
-    if (!n || *n <= 0 || *n > 65535) return Status::Error("host: mountport=" + *p + " is not a port number");
+    if (!n || *n <= 0 || *n > 65535)
+      return Status::Error("host: mountport=" + *p + " is not a port number");
     mountport = static_cast<uint16_t>(*n);
   }
-  std::string proto = run.ctx().nfs_proto.empty() ? maps::MountOptionValue(srv->options, "proto").value_or("")
-                                                  : run.ctx().nfs_proto;
+  std::string proto = run.ctx().nfs_proto.empty()
+                          ? maps::MountOptionValue(srv->options, "proto").value_or("")
+                          : run.ctx().nfs_proto;
   auto exports = run.ctx().world->ServerExports(srv->address, mountport, proto);
-  if (!exports.ok()) return Status(exports.status().code(), "host " + rhost + ": " + exports.status().context());
+  if (!exports.ok())
+    return Status(exports.status().code(), "host " + rhost + ": " + exports.status().context());
   std::vector<std::string> dirs;
   for (const auto& d : *exports) {
-    if (!d.empty() && d[0] == '/' && d.find("/../") == std::string::npos && !d.ends_with("/..")) dirs.push_back(d);
+    if (!d.empty() && d[0] == '/' && d.find("/../") == std::string::npos && !d.ends_with("/.."))
+      dirs.push_back(d);
   }
   std::sort(dirs.begin(), dirs.end());
   dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-  if (dirs.empty()) return Status::Error("host " + rhost + " exports nothing", std::errc::no_such_file_or_directory);
+  if (dirs.empty())
+    return Status::Error("host " + rhost + " exports nothing",
+                         std::errc::no_such_file_or_directory);
   return MountThenShow(run, node, loc, [&](const std::string& dir) {
     Status last;
     int mounted = 0;
     for (const auto& d : dirs) {
       std::string at = d == "/" ? dir : dir + d;
-      NfsMount nfs = BuildNfsMount(rhost, d, srv->options, srv->address, run.ctx().nfs_vers, run.ctx().nfs_proto);
+      NfsMount nfs = BuildNfsMount(rhost, d, srv->options, srv->address, run.ctx().nfs_vers,
+                                   run.ctx().nfs_proto);
       Status s = at == dir ? Status() : run.MakeDir(at);
       if (s.ok()) s = MountNfsAt(run, nfs, at);
       if (s.ok()) {
         ++mounted;
       } else {
         last = s;
-        run.record().warnings.push_back("host " + rhost + ": export " + d + " not mounted: " + s.ToString());
+        run.record().warnings.push_back("host " + rhost + ": export " + d +
+                                        " not mounted: " + s.ToString());
       }
     }
-    if (mounted == 0) return Status(last.code(), "host " + rhost + ": no export could be mounted (" +
-                                                     std::to_string(dirs.size()) + " tried; last: " +
-                                                     last.ToString() + ")");
+    if (mounted == 0)
+      return Status(last.code(), "host " + rhost + ": no export could be mounted (" +
+                                     std::to_string(dirs.size()) +
+                                     " tried; last: " + last.ToString() + ")");
     return Status();
   });
 }
@@ -237,7 +250,8 @@ Status MountHost(Run& run, const std::string& node, const maps::LocationResult& 
 std::vector<std::string> ProgramUnmountCommand(const maps::LocationResult& loc) {
   std::string unmount(loc.options.Has(Option::kUnmount) ? loc.options.Value(Option::kUnmount)
                                                         : loc.options.Value(Option::kUmount));
-  if (unmount.empty()) return {"/bin/umount", "umount", std::string(loc.options.Value(Option::kFs))};
+  if (unmount.empty())
+    return {"/bin/umount", "umount", std::string(loc.options.Value(Option::kFs))};
   return SplitProgramCommand(unmount);
 }
 
@@ -259,7 +273,8 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
     s = run.Show(loc.mount_info, node, opts);
   } else if (type == "lofs") {
     std::string rfs(loc.options.Value(Option::kRfs));
-    s = MountThenShow(run, node, loc, [&](const std::string& dir) { return run.Bind(rfs, dir, opts); });
+    s = MountThenShow(run, node, loc,
+                      [&](const std::string& dir) { return run.Bind(rfs, dir, opts); });
   } else if (auto fstype = LinuxFsType(type)) {
     std::string dev(loc.options.Value(Option::kDev));
     KernelMountOptions k = SplitMountOptions(opts);
@@ -297,7 +312,7 @@ Result<MountRecord> MountLocation(const std::string& node, const maps::LocationR
 }
 
 Status SharedMounts::Acquire(const std::string& target, const std::string& source,
-                            const std::function<Status(std::vector<MountAction>* steps)>& mount) {
+                             const std::function<Status(std::vector<MountAction>* steps)>& mount) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return entries_.count(target) == 0 || !entries_[target].busy; });
   auto it = entries_.find(target);
@@ -309,7 +324,8 @@ Status SharedMounts::Acquire(const std::string& target, const std::string& sourc
       return {};
     }
     if (e.refs > 0) {
-      return Status::Error(target + " is in use for " + e.source + ", not " + source, std::errc::device_or_resource_busy);
+      return Status::Error(target + " is in use for " + e.source + ", not " + source,
+                           std::errc::device_or_resource_busy);
     }
     // Found there at start-up, but from something else: mounted over.
     entries_.erase(it);
@@ -334,7 +350,7 @@ Status SharedMounts::Acquire(const std::string& target, const std::string& sourc
 }
 
 Status SharedMounts::Release(const std::string& target,
-                            const std::function<Status(std::vector<MountAction>* steps)>& undo) {
+                             const std::function<Status(std::vector<MountAction>* steps)>& undo) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return entries_.count(target) == 0 || !entries_[target].busy; });
   auto it = entries_.find(target);
@@ -384,7 +400,9 @@ Status UnmountRecord(MountRecord* record, kernel::Kernel& kernel, bool detach) {
       case MountAction::Kind::kMadeDir:
         // A directory something else uses now (another key's below it) stays.
         s = kernel.RemoveDir(a.path);
-        if (s.code() == std::errc::no_such_file_or_directory || s.code() == std::errc::directory_not_empty) s = {};
+        if (s.code() == std::errc::no_such_file_or_directory ||
+            s.code() == std::errc::directory_not_empty)
+          s = {};
         break;
       case MountAction::Kind::kSymlinked:
         s = kernel.Unlink(a.path);

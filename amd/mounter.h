@@ -36,21 +36,21 @@ struct MountAction {
   // kShared: a reference to a file system several keys share (below).
   enum class Kind { kMadeDir, kMounted, kSymlinked, kProgram, kShared };
   Kind kind = Kind::kMadeDir;
-  std::string path;                       // the directory, mount point or link
+  std::string path;                          // the directory, mount point or link
   std::vector<std::string> unmount_command;  // kProgram: path, then argv
   std::shared_ptr<SharedMounts> shared;      // kShared
 };
 
 struct MountRecord {
-  std::string type;        // the effective Amd type
-  std::string mount_info;  // e.g. "host:/path", a device, a link target
-  std::string target;      // what the node shows
-  bool expires = true;     // false for types that never time out, or nounmount
+  std::string type;              // the effective Amd type
+  std::string mount_info;        // e.g. "host:/path", a device, a link target
+  std::string target;            // what the node shows
+  bool expires = true;           // false for types that never time out, or nounmount
   std::optional<long> utimeout;  // opts utimeout=N: this mount's own idle time
   std::chrono::system_clock::time_point mounted_at = std::chrono::system_clock::now();
   std::chrono::microseconds mount_time{0};  // from the first request to mounted
   uint64_t requests = 0;                    // kernel requests this mount answered
-  std::vector<MountAction> actions;  // in the order they were done
+  std::vector<MountAction> actions;         // in the order they were done
   // What went wrong without failing the mount (type:=host: exports that
   // could not be mounted), for the log.
   std::vector<std::string> warnings;

@@ -116,7 +116,8 @@ std::optional<Handle> ParseHandle(std::span<const uint8_t> fh) {
 
 nfs3::Time Now() {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::system_clock::now().time_since_epoch()).count();
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
   return {static_cast<uint32_t>(ns / 1000000000), static_cast<uint32_t>(ns % 1000000000)};
 }
 
@@ -127,7 +128,8 @@ bool Later(const nfs3::Time& a, const nfs3::Time& b) {
 // Names a browsable directory can list (the engine chose which keys:
 // wildcards only for browsable_dirs = full or opts:=fullybrowsable).
 bool Listable(const std::string& k) {
-  return !k.empty() && k != "/defaults" && k.find('/') == std::string::npos && k != "." && k != "..";
+  return !k.empty() && k != "/defaults" && k.find('/') == std::string::npos && k != "." &&
+         k != "..";
 }
 
 std::set<uint32_t> LocalAddresses() {
@@ -155,7 +157,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     bool top_level = false;
     bool mounted_by_us = false;
     ListKeys browsable;
-    std::map<std::string, Key> keys;                 // mounted keys
+    std::map<std::string, Key> keys;                       // mounted keys
     std::unordered_map<uint64_t, std::string> long_names;  // name hash -> name, for long keys
     nfs3::Time mtime;
     unsigned long timeout = 600;
@@ -168,7 +170,7 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   struct Pending {
     Want want = Want::kLookup;
     uint32_t xid = 0;
-    uint64_t dir = 0;   // kLookup, kReadlink: where the key is
+    uint64_t dir = 0;  // kLookup, kReadlink: where the key is
     std::string name;
     rpc::RpcServer::Responder respond;
     // kRetry: a call whose handle names a sub-map directory not mounted
@@ -189,15 +191,20 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     std::string missing;
   };
 
-  Impl(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log,
-       Abandon abandon)
-      : settings_(std::move(settings)), deliver_(std::move(deliver)), abandon_(std::move(abandon)), kernel_(kernel),
+  Impl(Settings settings, Deliver deliver, kernel::Kernel& kernel,
+       std::shared_ptr<spdlog::logger> log, Abandon abandon)
+      : settings_(std::move(settings)),
+        deliver_(std::move(deliver)),
+        abandon_(std::move(abandon)),
+        kernel_(kernel),
         log_(std::move(log)),
         work_(boost::asio::make_work_guard(io_)),
-        server_(io_, [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
-                  Serve(p, c, std::move(r));
-                },
-                log_, Limits(settings_)),
+        server_(
+            io_,
+            [this](const rpc::Peer& p, const rpc::Call& c, rpc::RpcServer::Responder r) {
+              Serve(p, c, std::move(r));
+            },
+            log_, Limits(settings_)),
         local_(LocalAddresses()) {}
 
   static rpc::RpcServer::Limits Limits(const Settings& s) {
@@ -206,7 +213,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     l.peer_uid = kernel::LocalPeerUid;  // connections are shared out by local uid
     // A TCP connection from an unprivileged port would have every call
     // refused: it is closed at once, and holds no place.
-    if (!s.allow_insecure_port) l.refuse_at_accept = [](const rpc::Peer& p) { return p.port >= 1024; };
+    if (!s.allow_insecure_port)
+      l.refuse_at_accept = [](const rpc::Peer& p) { return p.port >= 1024; };
     l.idle = std::chrono::seconds(900);  // the kernel closes idle connections itself
     l.max_connections = 256;
     return l;
@@ -220,7 +228,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   Status Listen() {
     boost::system::error_code ec;
     auto addr = boost::asio::ip::make_address(settings_.address, ec);
-    if (ec) return Status::Error("NFS: localhost_address " + settings_.address + " is not an address");
+    if (ec)
+      return Status::Error("NFS: localhost_address " + settings_.address + " is not an address");
     listen_ = addr;
     if (settings_.adopt_tcp_fd >= 0 && settings_.adopt_udp_fd >= 0) {
       if (server_.Adopt(settings_.adopt_tcp_fd, settings_.adopt_udp_fd).ok()) return {};
@@ -294,7 +303,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   void SetKeyTimeout(const std::string& path, const std::string& name, unsigned long seconds) {
     ApplyStaged();
     if (auto it = dirs_.find(Fnv(path)); it != dirs_.end()) {
-      if (auto k = it->second->keys.find(name); k != it->second->keys.end()) k->second.timeout = seconds;
+      if (auto k = it->second->keys.find(name); k != it->second->keys.end())
+        k->second.timeout = seconds;
     }
   }
   bool Empty(const std::string& path) {
@@ -375,8 +385,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   }
   void Touch(Dir& d) {
     nfs3::Time t = Now();
-    if (!Later(t, d.mtime)) t = {d.mtime.seconds + (d.mtime.nseconds == 999999999 ? 1u : 0u),
-                                 d.mtime.nseconds == 999999999 ? 0u : d.mtime.nseconds + 1};
+    if (!Later(t, d.mtime))
+      t = {d.mtime.seconds + (d.mtime.nseconds == 999999999 ? 1u : 0u),
+           d.mtime.nseconds == 999999999 ? 0u : d.mtime.nseconds + 1};
     d.mtime = t;
   }
 
@@ -399,8 +410,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       Count(&NfsFrontEndStats::refused);
       if (auto n = refused_log_.Count()) {
         log_->warn("NFS: refused call #{} from {}: {}", *n, peer.ToString(),
-                   peer.port >= 1024 ? "not a privileged port (nfs_allow_insecure_port = no)"
-                                     : "not an address of this host (nfs_allow_any_interface = no)");
+                   peer.port >= 1024
+                       ? "not a privileged port (nfs_allow_insecure_port = no)"
+                       : "not an address of this host (nfs_allow_any_interface = no)");
       }
       respond(rpc::AuthErrorReply(h.xid, rpc::AuthStat::kTooWeak));
       return;
@@ -427,11 +439,12 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Count(&NfsFrontEndStats::garbage);
     respond(rpc::AcceptedReply(call.header.xid, rpc::AcceptStat::kGarbageArgs));
   }
-  static void Ok(const rpc::RpcServer::Responder& respond, uint32_t xid, const std::vector<uint8_t>& results) {
+  static void Ok(const rpc::RpcServer::Responder& respond, uint32_t xid,
+                 const std::vector<uint8_t>& results) {
     respond(rpc::AcceptedReply(xid, rpc::AcceptStat::kSuccess, results));
   }
-  static void Fail(const rpc::RpcServer::Responder& respond, uint32_t xid, uint32_t proc, nfs3::Stat stat,
-                   const nfs3::Fattr* obj = nullptr) {
+  static void Fail(const rpc::RpcServer::Responder& respond, uint32_t xid, uint32_t proc,
+                   nfs3::Stat stat, const nfs3::Fattr* obj = nullptr) {
     std::vector<uint8_t> out;
     XdrWriter w(&out);
     nfs3::PutFailure(w, proc, stat, obj);
@@ -619,7 +632,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (proc == nfs3::kNull) return Ok(respond, xid, {});
     if (proc == nfs3::kLookup) return Lookup(peer, call, std::move(respond));
-    if (proc == nfs3::kReaddir || proc == nfs3::kReaddirplus) return Readdir(peer, call, std::move(respond));
+    if (proc == nfs3::kReaddir || proc == nfs3::kReaddirplus)
+      return Readdir(peer, call, std::move(respond));
     std::span<const uint8_t> fh;
     uint32_t access = 0;
     if (proc == nfs3::kAccess) {
@@ -632,7 +646,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       rpc::XdrReader r(call.args);
       if (!r.Opaque(nfs3::kFhSize, &fh)) return Garbage(call, respond);
       if ((proc == nfs3::kGetattr || proc == nfs3::kReadlink || proc == nfs3::kFsstat ||
-           proc == nfs3::kFsinfo || proc == nfs3::kPathconf) && !r.AtEnd()) {
+           proc == nfs3::kFsinfo || proc == nfs3::kPathconf) &&
+          !r.AtEnd()) {
         return Garbage(call, respond);
       }
     }
@@ -707,8 +722,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       case nfs3::kPathconf:
         w.U32(nfs3::kOk);
         nfs3::PutPostOpAttr(w, &attr);
-        w.U32(1);    // linkmax
-        w.U32(255);  // name_max
+        w.U32(1);       // linkmax
+        w.U32(255);     // name_max
         w.Bool(true);   // no_trunc
         w.Bool(true);   // chown_restricted
         w.Bool(false);  // case_insensitive
@@ -735,11 +750,13 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Dir* d = r.dir;
     std::string name(a->name);
     nfs3::Fattr dattr = DirAttr(*d);
-    if (name.empty() || name.find('/') != std::string::npos || name.find('\0') != std::string::npos) {
+    if (name.empty() || name.find('/') != std::string::npos ||
+        name.find('\0') != std::string::npos) {
       return Fail(respond, xid, nfs3::kLookup, nfs3::kInval, &dattr);
     }
     Dir* target_dir = name == "." ? d : name == ".." ? FindDir(d->parent) : ChildDir(*d, name);
-    if (target_dir != nullptr) return LookupOk(respond, xid, DirHandleOf(*target_dir), DirAttr(*target_dir), dattr);
+    if (target_dir != nullptr)
+      return LookupOk(respond, xid, DirHandleOf(*target_dir), DirAttr(*target_dir), dattr);
     auto k = d->keys.find(name);
     if (k != d->keys.end()) {
       k->second.last_used = Clock::now();
@@ -748,8 +765,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Defer(Want::kLookup, xid, *d, name, peer, call, std::move(respond));
   }
 
-  static void LookupOk(const rpc::RpcServer::Responder& respond, uint32_t xid, const std::vector<uint8_t>& fh,
-                       const nfs3::Fattr& obj, const nfs3::Fattr& dir) {
+  static void LookupOk(const rpc::RpcServer::Responder& respond, uint32_t xid,
+                       const std::vector<uint8_t>& fh, const nfs3::Fattr& obj,
+                       const nfs3::Fattr& dir) {
     std::vector<uint8_t> out;
     XdrWriter w(&out);
     w.U32(nfs3::kOk);
@@ -872,7 +890,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     Dir* d = FindDir(p.dir);
     if (d == nullptr) return Fail(p.respond, p.xid, proc, nfs3::kStale);
     nfs3::Fattr dattr = DirAttr(*d);
-    if (stat != nfs3::kOk) return Fail(p.respond, p.xid, proc, stat, p.want == Want::kLookup ? &dattr : nullptr);
+    if (stat != nfs3::kOk)
+      return Fail(p.respond, p.xid, proc, stat, p.want == Want::kLookup ? &dattr : nullptr);
     if (p.want == Want::kLookup) {
       if (Dir* sub = ChildDir(*d, p.name)) {
         return LookupOk(p.respond, p.xid, DirHandleOf(*sub), DirAttr(*sub), dattr);
@@ -886,7 +905,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       return Fail(p.respond, p.xid, proc, nfs3::kIo, p.want == Want::kLookup ? &dattr : nullptr);
     }
     nfs3::Fattr attr = KeyAttr(*d, p.name, &k->second);
-    if (p.want == Want::kLookup) return LookupOk(p.respond, p.xid, KeyHandleOf(*d, p.name), attr, dattr);
+    if (p.want == Want::kLookup)
+      return LookupOk(p.respond, p.xid, KeyHandleOf(*d, p.name), attr, dattr);
     std::vector<uint8_t> out;
     XdrWriter w(&out);
     w.U32(nfs3::kOk);
@@ -1028,11 +1048,14 @@ class NfsDirectory : public kernel::AutofsEndpoint {
     impl_->Stage(path_, name, target);
   }
   Status SetTimeout(unsigned long seconds) const override {
-    boost::asio::post(impl_->io(), [impl = impl_, p = path_, seconds] { impl->SetTimeout(p, seconds); });
+    boost::asio::post(impl_->io(),
+                      [impl = impl_, p = path_, seconds] { impl->SetTimeout(p, seconds); });
     return {};
   }
   Status SetKeyTimeout(const std::string& name, unsigned long seconds) const override {
-    boost::asio::post(impl_->io(), [impl = impl_, p = path_, name, seconds] { impl->SetKeyTimeout(p, name, seconds); });
+    boost::asio::post(impl_->io(), [impl = impl_, p = path_, name, seconds] {
+      impl->SetKeyTimeout(p, name, seconds);
+    });
     return {};
   }
   ExpireResult ExpireOne(bool immediate, Status* error) const override {
@@ -1084,8 +1107,10 @@ Status NfsFrontEnd::Start() {
   port_ = impl_->port();
   // Polls a little before sleeping, as the engine thread does: a LOOKUP
   // is usually followed by its READLINK.
-  thread_ = std::thread([impl = impl_] { RunSpinning(impl->io(), std::chrono::microseconds(100)); });
-  impl_->log().info("NFS front end: NFSv3 and MOUNTv3 on {}:{} (TCP and UDP)", impl_->settings().address, port_);
+  thread_ =
+      std::thread([impl = impl_] { RunSpinning(impl->io(), std::chrono::microseconds(100)); });
+  impl_->log().info("NFS front end: NFSv3 and MOUNTv3 on {}:{} (TCP and UDP)",
+                    impl_->settings().address, port_);
   return {};
 }
 
@@ -1102,16 +1127,17 @@ std::pair<int, int> NfsFrontEnd::sockets() { return impl_->sockets(); }
 std::string NfsFrontEnd::MountData() const {
   const Settings& s = impl_->settings();
   std::string p = std::to_string(port_);
-  std::string data = "vers=3,proto=tcp,port=" + p + ",mountport=" + p + ",mountproto=tcp,mountvers=3,addr=" +
-                     s.address + ",mountaddr=" + s.address + ",nolock";
+  std::string data = "vers=3,proto=tcp,port=" + p + ",mountport=" + p +
+                     ",mountproto=tcp,mountvers=3,addr=" + s.address + ",mountaddr=" + s.address +
+                     ",nolock";
   data += s.attr_cache > 0 ? ",actimeo=" + std::to_string(s.attr_cache) : ",noac";
   if (!s.timeo.empty()) data += ",timeo=" + s.timeo;
   if (!s.retrans.empty()) data += ",retrans=" + s.retrans;
   return data;
 }
 
-Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(const std::string& path, bool top_level,
-                                                                              ListKeys browsable) {
+Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(
+    const std::string& path, bool top_level, ListKeys browsable) {
   impl_->OnThread([&] {
     impl_->AddDir(path, top_level, std::move(browsable));
     return 0;
@@ -1131,7 +1157,8 @@ Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(con
       there = earlier && *earlier == port_;
     }
     if (there) {
-      impl_->log().info("{}: taking over amd's NFS mount left by an earlier amd (port {})", path, port_);
+      impl_->log().info("{}: taking over amd's NFS mount left by an earlier amd (port {})", path,
+                        port_);
     } else {
       Status s = k.MakeDirs(path, 0755);
       if (s.ok()) s = k.Mount("amd:" + path, path, "nfs", MS_NODEV | MS_NOSUID, MountData());
@@ -1149,13 +1176,17 @@ Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(con
       return 0;
     });
   }
-  return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<NfsDirectory>(impl_, path, top_level));
+  return std::unique_ptr<kernel::AutofsEndpoint>(
+      std::make_unique<NfsDirectory>(impl_, path, top_level));
 }
 
-std::optional<uint16_t> EarlierNfsPort(const std::vector<kernel::MountInfoEntry>& table, const std::string& path) {
+std::optional<uint16_t> EarlierNfsPort(const std::vector<kernel::MountInfoEntry>& table,
+                                       const std::string& path) {
   std::optional<uint16_t> port;
   for (const auto& e : table) {
-    if (e.mount_point != path || (e.fstype != "nfs" && e.fstype != "nfs3") || e.source != "amd:" + path) continue;
+    if (e.mount_point != path || (e.fstype != "nfs" && e.fstype != "nfs3") ||
+        e.source != "amd:" + path)
+      continue;
     auto v = maps::MountOptionValue(e.super_options, "port");
     int n = v ? std::atoi(v->c_str()) : 0;
     if (n > 0 && n < 65536) port = static_cast<uint16_t>(n);

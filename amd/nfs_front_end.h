@@ -51,10 +51,10 @@ struct NfsFrontEndStats {
   uint64_t calls = 0;
   uint64_t lookups = 0;
   uint64_t readlinks = 0;
-  uint64_t deferred = 0;   // answered after a mount
-  uint64_t refused = 0;    // from a port or address not allowed
-  uint64_t garbage = 0;    // malformed calls
-  uint64_t stale = 0;      // handles that name nothing
+  uint64_t deferred = 0;  // answered after a mount
+  uint64_t refused = 0;   // from a port or address not allowed
+  uint64_t garbage = 0;   // malformed calls
+  uint64_t stale = 0;     // handles that name nothing
 };
 
 class NfsFrontEnd {
@@ -83,8 +83,8 @@ class NfsFrontEnd {
   // What a browsable directory lists besides its mounted keys.
   using ListKeys = std::function<std::vector<std::string>()>;
 
-  NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel, std::shared_ptr<spdlog::logger> log,
-              Abandon abandon = nullptr);
+  NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel,
+              std::shared_ptr<spdlog::logger> log, Abandon abandon = nullptr);
   ~NfsFrontEnd();
   NfsFrontEnd(const NfsFrontEnd&) = delete;
   NfsFrontEnd& operator=(const NfsFrontEnd&) = delete;
@@ -99,7 +99,8 @@ class NfsFrontEnd {
   // with mount(2) (unless mount_self is off, or amd's NFS mount from an
   // earlier amd is already there, which is taken over). Blocking; never
   // call it on the server's thread.
-  Result<std::unique_ptr<kernel::AutofsEndpoint>> CreateDirectory(const std::string& path, bool top_level,
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> CreateDirectory(const std::string& path,
+                                                                  bool top_level,
                                                                   ListKeys browsable);
   // The mount(2) data string that mounts this server's directory.
   std::string MountData() const;

@@ -26,7 +26,8 @@ pid_t HolderPid(int fd) {
 
 void WritePid(int fd) {
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) == 0) [[maybe_unused]] ssize_t n = ::pwrite(fd, pid.data(), pid.size(), 0);
+  if (::ftruncate(fd, 0) == 0) [[maybe_unused]]
+    ssize_t n = ::pwrite(fd, pid.data(), pid.size(), 0);
 }
 
 }  // namespace
@@ -59,7 +60,8 @@ Result<Ownership> Ownership::Take(spdlog::logger& log, std::chrono::milliseconds
     auto deadline = std::chrono::steady_clock::now() + wait;
     while (::flock(o.fd_, LOCK_EX | LOCK_NB) != 0) {
       if (std::chrono::steady_clock::now() > deadline) {
-        return Status::Error("another amd engine (pid " + std::to_string(holder) + ") did not hand the mounts over within " +
+        return Status::Error("another amd engine (pid " + std::to_string(holder) +
+                                 ") did not hand the mounts over within " +
                                  std::to_string(wait.count() / 1000) + " s",
                              std::errc::resource_unavailable_try_again);
       }

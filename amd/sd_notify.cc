@@ -23,9 +23,9 @@ bool SdNotify(const std::string& state) {
   if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  ssize_t n = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-                       reinterpret_cast<sockaddr*>(&addr),
-                       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  ssize_t n =
+      ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+               static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
   ::close(fd);
   return n == static_cast<ssize_t>(state.size());
 }
@@ -36,7 +36,8 @@ std::optional<std::chrono::microseconds> SdWatchdogInterval() {
   auto v = ParseInteger(usec);
   if (!v || *v <= 0) return std::nullopt;
   const char* pid = std::getenv("WATCHDOG_PID");
-  if (pid != nullptr && ParseInteger(pid) != static_cast<long long>(::getpid())) return std::nullopt;
+  if (pid != nullptr && ParseInteger(pid) != static_cast<long long>(::getpid()))
+    return std::nullopt;
   return std::chrono::microseconds(*v);
 }
 

@@ -57,7 +57,8 @@ std::string SectionMapName(const conf::Section& section) {
   std::optional<std::string> map_type;
   if (!section.Get("map_type").empty()) map_type = section.Get("map_type");
   if (auto t = AssignedOption(section.Get("map_options"), "maptype")) map_type = t;
-  if ((map_type && *map_type != "file") || name.empty() || name.find('/') != std::string::npos) return name;
+  if ((map_type && *map_type != "file") || name.empty() || name.find('/') != std::string::npos)
+    return name;
   const std::string search_path = section.Get("search_path");
   for (std::string_view dir : SplitOn(search_path, ':')) {
     if (dir.empty()) continue;
@@ -84,8 +85,10 @@ std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::L
   bool relative = !name.empty() && name.find('/') == std::string::npos;
   auto map = LoadMap(own, relative ? "/" + name : name, type, cache, diag);
   if (!map && relative && diag) {
-    diag->Warning("sub-map \"" + name + "\": a name without '/' is opened from /, not looked up on search_path, "
-                  "as the original does; give its full path (or ${map/}/" + name + ")");
+    diag->Warning("sub-map \"" + name +
+                  "\": a name without '/' is opened from /, not looked up on search_path, "
+                  "as the original does; give its full path (or ${map/}/" +
+                  name + ")");
   }
   return map;
 }

@@ -55,7 +55,8 @@ bool Receive(int fd, std::map<std::string, int>& held) {
   if (n <= 0) return n < 0 && errno == EINTR;
   int passed = -1;
   for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&passed, CMSG_DATA(c), sizeof(int));
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      std::memcpy(&passed, CMSG_DATA(c), sizeof(int));
   }
   std::string path(buf + 1, static_cast<size_t>(n) - 1);
   auto it = held.find(path);
@@ -81,7 +82,9 @@ int TakeHeld(std::map<std::string, int>& held, const std::string& key) {
   return fd;
 }
 
-void SupervisorLink::Hold(const std::string& path, int pipe_fd) const { Send(fd_, 'H', path, pipe_fd); }
+void SupervisorLink::Hold(const std::string& path, int pipe_fd) const {
+  Send(fd_, 'H', path, pipe_fd);
+}
 void SupervisorLink::Release(const std::string& path) const { Send(fd_, 'R', path, -1); }
 
 int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
@@ -159,12 +162,16 @@ int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
     bool fast = std::chrono::steady_clock::now() - started < std::chrono::seconds(10);
     fast_deaths = fast ? fast_deaths + 1 : 0;
     if (fast_deaths >= 5) {
-      log->critical("the engine process died {} times in a row within 10 s of starting (signal {}); giving up",
-                    fast_deaths, sig);
+      log->critical(
+          "the engine process died {} times in a row within 10 s of starting (signal {}); giving "
+          "up",
+          fast_deaths, sig);
       return 1;
     }
-    log->error("the engine process {} was killed by signal {}; starting a new one (holding {} autofs pipes)",
-               child, sig, held.size());
+    log->error(
+        "the engine process {} was killed by signal {}; starting a new one (holding {} autofs "
+        "pipes)",
+        child, sig, held.size());
     if (fast_deaths > 1) std::this_thread::sleep_for(std::chrono::seconds(fast_deaths - 1));
   }
 }

@@ -14,8 +14,8 @@
 // SIGTERM, SIGINT and SIGHUP are passed to the engine; when it exits, the
 // supervisor exits with its status. An engine whose supervisor dies
 // serves on (it gets SIGUSR2 and logs it) until another amd takes its
-// autofs mounts over, then exits without unmounting. An engine that dies five times within 10 s of its
-// start each time is not started again.
+// autofs mounts over, then exits without unmounting. An engine that dies five times within 10 s of
+// its start each time is not started again.
 #ifndef AMD_AMD_SUPERVISOR_H_
 #define AMD_AMD_SUPERVISOR_H_
 
@@ -51,7 +51,7 @@ struct EngineStart {
   std::map<std::string, int> held_pipes;  // from the engines before (by path)
   InflightTable* inflight = nullptr;
   SupervisorLink link;
-  int ready_fd = -1;  // the detaching parent's; the first engine only
+  int ready_fd = -1;     // the detaching parent's; the first engine only
   pid_t supervisor = 0;  // amd's main process
 };
 

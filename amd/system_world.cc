@@ -67,7 +67,8 @@ std::vector<uint32_t> SystemWorld::HostAddresses(const std::string& name) {
   return out;
 }
 
-Result<std::vector<std::string>> SystemWorld::ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+Result<std::vector<std::string>> SystemWorld::ServerExports(uint32_t address,
+                                                            std::optional<uint16_t> mountport,
                                                             std::string_view proto) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -110,7 +111,8 @@ maps::HostFacts MakeHostFacts(const conf::Config& config) {
   size_t dot = full.find('.');
   f.host = full.substr(0, dot);
   f.domain = g.Get("local_domain");
-  if (f.domain.empty()) f.domain = dot == std::string::npos ? "unknown.domain" : full.substr(dot + 1);
+  if (f.domain.empty())
+    f.domain = dot == std::string::npos ? "unknown.domain" : full.substr(dot + 1);
   f.hostd = f.domain.empty() ? f.host : f.host + "." + f.domain;
   f.cluster = g.Get("cluster").empty() ? f.domain : g.Get("cluster");
   f.autodir = g.Get("auto_dir");

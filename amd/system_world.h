@@ -22,7 +22,8 @@ class SystemWorld : public maps::World {
   bool InNetgroup(const std::string& group, const std::string& host) override;
   std::vector<std::string> HostNames(const std::string& name) override;
   std::vector<uint32_t> HostAddresses(const std::string& name) override;
-  Result<std::vector<std::string>> ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+  Result<std::vector<std::string>> ServerExports(uint32_t address,
+                                                 std::optional<uint16_t> mountport,
                                                  std::string_view proto) override;
   std::optional<std::string> Getenv(const std::string& name) override;
   const std::vector<maps::LocalNetwork>& Networks() override { return networks_; }

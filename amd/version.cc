@@ -23,13 +23,16 @@ std::string NetworkLines(maps::World* world) {
 
 std::string VersionString(const maps::HostFacts& f, maps::World* world) {
   std::string types;
-  for (const auto& t : maps::AllMountTypes()) types += (types.empty() ? "" : ", ") + std::string(t.name);
+  for (const auto& t : maps::AllMountTypes())
+    types += (types.empty() ? "" : ", ") + std::string(t.name);
   return "amd 0.1.0: an Amd-compatible automounter for Linux.\n"
-         "cpu=" + f.karch + " (" + f.byte + "-endian), arch=" + f.arch + ", karch=" + f.karch + ".\n" +
-         "full_os=" + f.full_os + ", os=" + f.os + ", osver=" + f.osver + ", vendor=" + f.vendor + ".\n" +
-         "domain=" + f.domain + ", host=" + f.host + ", hostd=" + f.hostd + ".\n" +
+         "cpu=" +
+         f.karch + " (" + f.byte + "-endian), arch=" + f.arch + ", karch=" + f.karch + ".\n" +
+         "full_os=" + f.full_os + ", os=" + f.os + ", osver=" + f.osver + ", vendor=" + f.vendor +
+         ".\n" + "domain=" + f.domain + ", host=" + f.host + ", hostd=" + f.hostd + ".\n" +
          "Map support for: file, exec, passwd, union.\n"
-         "AMFS: " + types + ", inherit.\n" + NetworkLines(world);
+         "AMFS: " +
+         types + ", inherit.\n" + NetworkLines(world);
 }
 
 }  // namespace amd

@@ -95,7 +95,8 @@ void WorkerPool::Run() {
         spinning_.fetch_add(1, std::memory_order_acq_rel);
         lock.unlock();
         auto until = std::chrono::steady_clock::now() + spin_;
-        while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
+        while (queued_.load(std::memory_order_acquire) == 0 &&
+               std::chrono::steady_clock::now() < until) {
           SpinPause();
         }
         lock.lock();

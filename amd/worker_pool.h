@@ -77,7 +77,7 @@ class WorkerPool {
   size_t active_ = 0;                           // tasks running; guarded by mu_
   bool stopping_ = false;                       // Join called; guarded by mu_
   bool joined_ = false;                         // guarded by mu_
-  std::atomic<size_t> queued_{0};    // runnable_.size(), for spinners
+  std::atomic<size_t> queued_{0};               // runnable_.size(), for spinners
   std::atomic<int> spinning_{0};
   std::vector<std::thread> threads_;
 };

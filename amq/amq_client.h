@@ -30,8 +30,8 @@ class Client {
 
   // The results of `proc`, or why there are none. A transport that cannot
   // be reached gives way to the other.
-  Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args, int timeout_s = 40,
-                                    uint32_t vers = 1) {
+  Result<std::vector<uint8_t>> Call(uint32_t proc, const std::vector<uint8_t>& args,
+                                    int timeout_s = 40, uint32_t vers = 1) {
     return rpc_.Call(proc, args, std::chrono::seconds(timeout_s), vers);
   }
 

@@ -21,7 +21,9 @@ std::string Col(const char* s, int w) {
   return v;
 }
 int Len(const char* s) { return s ? static_cast<int>(std::strlen(s)) : 0; }
-const char* Dir(const amq_mount_tree* t) { return t->mt_directory && *t->mt_directory ? t->mt_directory : "/"; }
+const char* Dir(const amq_mount_tree* t) {
+  return t->mt_directory && *t->mt_directory ? t->mt_directory : "/";
+}
 
 // The original's traversal: a node, then its later siblings (each with
 // what is below them), then its children.
@@ -44,10 +46,12 @@ std::string Printf(const char* fmt, ...) {
 }
 
 nlohmann::json NodeJson(const amq_mount_tree* t) {
-  return {{"directory", Dir(t)},           {"type", t->mt_type},           {"mountinfo", t->mt_mountinfo},
-          {"mountpoint", t->mt_mountpoint}, {"mounttime", t->mt_mounttime}, {"uid", t->mt_mountuid},
-          {"getattr", t->mt_getattr},       {"lookup", t->mt_lookup},       {"readdir", t->mt_readdir},
-          {"readlink", t->mt_readlink},     {"statfs", t->mt_statfs}};
+  return {{"directory", Dir(t)},          {"type", t->mt_type},
+          {"mountinfo", t->mt_mountinfo}, {"mountpoint", t->mt_mountpoint},
+          {"mounttime", t->mt_mounttime}, {"uid", t->mt_mountuid},
+          {"getattr", t->mt_getattr},     {"lookup", t->mt_lookup},
+          {"readdir", t->mt_readdir},     {"readlink", t->mt_readlink},
+          {"statfs", t->mt_statfs}};
 }
 
 }  // namespace
@@ -87,8 +91,9 @@ std::string FormatStats(const amq_mount_tree* tree) {
   ++dw;
   std::string out = Col("What", dw) + " Uid   Getattr Lookup RdDir   RdLnk   Statfs Mounted@\n";
   Walk(tree, [&](const amq_mount_tree* t) {
-    out += Col(Dir(t), dw) + Printf(" %-5d %-7d %-6d %-7d %-7d %-6d ", t->mt_mountuid, t->mt_getattr,
-                                    t->mt_lookup, t->mt_readdir, t->mt_readlink, t->mt_statfs) +
+    out += Col(Dir(t), dw) +
+           Printf(" %-5d %-7d %-6d %-7d %-7d %-6d ", t->mt_mountuid, t->mt_getattr, t->mt_lookup,
+                  t->mt_readdir, t->mt_readlink, t->mt_statfs) +
            FormatTime(t->mt_mounttime) + "\n";
   });
   return out;
@@ -108,7 +113,9 @@ std::string FormatMounts(const amq_mount_info_list& list) {
     const amq_mount_info& m = list.amq_mount_info_list_val[i];
     out += Col(m.mi_mountinfo, mw) + " " + Col(m.mi_mountpt, dw) + " " + Col(m.mi_type, tw) + " " +
            Printf("%-3d %s is %s ", m.mi_refc, m.mi_fserver,
-                  m.mi_up > 0 ? "up" : m.mi_up < 0 ? "starting" : "down");
+                  m.mi_up > 0   ? "up"
+                  : m.mi_up < 0 ? "starting"
+                                : "down");
     if (m.mi_error > 0) {
       out += std::string(" (") + std::strerror(m.mi_error) + ")";
     } else if (m.mi_error < 0) {
@@ -122,7 +129,8 @@ std::string FormatMounts(const amq_mount_info_list& list) {
 std::string FormatGlobalStats(const amq_mount_stats& s) {
   return "requests  stale     mount     mount     unmount\n"
          "deferred  fhandles  ok        failed    failed\n" +
-         Printf("%-9d %-9d %-9d %-9d %-9d\n", s.as_drops, s.as_stale, s.as_mok, s.as_merr, s.as_uerr);
+         Printf("%-9d %-9d %-9d %-9d %-9d\n", s.as_drops, s.as_stale, s.as_mok, s.as_merr,
+                s.as_uerr);
 }
 
 std::string FormatMaps(const amq_map_info_list& list) {
@@ -137,15 +145,19 @@ std::string FormatMaps(const amq_map_info_list& list) {
   ++nw;
   if (ww > 0) ++ww;
   std::string out = Col("Name", nw) + " " + Col("Wild", ww) + " " +
-                    Printf("%-8.8s %-7.7s %-7.7s %-7.7s %-s Modified\n", "Flags", "Refcnt", "Entries", "Reloads",
-                           "Stat");
+                    Printf("%-8.8s %-7.7s %-7.7s %-7.7s %-s Modified\n", "Flags", "Refcnt",
+                           "Entries", "Reloads", "Stat");
   for (u_int i = 0; i < list.amq_map_info_list_len; ++i) {
     const amq_map_info& m = list.amq_map_info_list_val[i];
     std::string wild(m.mi_wildcard ? m.mi_wildcard : "");
     if (static_cast<int>(wild.size()) > ww) wild.resize(static_cast<size_t>(ww));
-    out += Col(m.mi_name, nw) + " " + std::string(static_cast<size_t>(ww) - wild.size(), ' ') + wild + " " +
-           Printf("%-8x %-7d %-7d %-7d %s ", static_cast<unsigned>(m.mi_flags), m.mi_refc, m.mi_nentries,
-                  m.mi_reloads, m.mi_up == -1 ? "root" : m.mi_up ? "  up" : "down") +
+    out += Col(m.mi_name, nw) + " " + std::string(static_cast<size_t>(ww) - wild.size(), ' ') +
+           wild + " " +
+           Printf("%-8x %-7d %-7d %-7d %s ", static_cast<unsigned>(m.mi_flags), m.mi_refc,
+                  m.mi_nentries, m.mi_reloads,
+                  m.mi_up == -1 ? "root"
+                  : m.mi_up     ? "  up"
+                                : "down") +
            FormatTime(m.mi_modify) + "\n";
   }
   return out;
@@ -192,9 +204,13 @@ std::string MountStatsJson(const amq2_mount_stats_list& list) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
     const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
-    out.push_back({{"path", m.ms_path}, {"type", m.ms_type}, {"mountinfo", m.ms_mountinfo},
-                   {"server", m.ms_server}, {"mounted_at", m.ms_mounted_at},
-                   {"mount_usec", m.ms_mount_usec}, {"requests", m.ms_requests}});
+    out.push_back({{"path", m.ms_path},
+                   {"type", m.ms_type},
+                   {"mountinfo", m.ms_mountinfo},
+                   {"server", m.ms_server},
+                   {"mounted_at", m.ms_mounted_at},
+                   {"mount_usec", m.ms_mount_usec},
+                   {"requests", m.ms_requests}});
   }
   return out.dump(2) + "\n";
 }
@@ -202,7 +218,8 @@ std::string MountStatsJson(const amq2_mount_stats_list& list) {
 std::string TreeJson(const amq_mount_tree_list& list) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq_mount_tree_list_len; ++i) {
-    Walk(list.amq_mount_tree_list_val[i], [&](const amq_mount_tree* t) { out.push_back(NodeJson(t)); });
+    Walk(list.amq_mount_tree_list_val[i],
+         [&](const amq_mount_tree* t) { out.push_back(NodeJson(t)); });
   }
   return out.dump(2) + "\n";
 }
@@ -217,15 +234,22 @@ std::string MountsJson(const amq_mount_info_list& list) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq_mount_info_list_len; ++i) {
     const amq_mount_info& m = list.amq_mount_info_list_val[i];
-    out.push_back({{"mountinfo", m.mi_mountinfo}, {"mountpoint", m.mi_mountpt}, {"type", m.mi_type},
-                   {"refc", m.mi_refc}, {"fserver", m.mi_fserver}, {"up", m.mi_up}, {"error", m.mi_error}});
+    out.push_back({{"mountinfo", m.mi_mountinfo},
+                   {"mountpoint", m.mi_mountpt},
+                   {"type", m.mi_type},
+                   {"refc", m.mi_refc},
+                   {"fserver", m.mi_fserver},
+                   {"up", m.mi_up},
+                   {"error", m.mi_error}});
   }
   return out.dump(2) + "\n";
 }
 
 std::string GlobalStatsJson(const amq_mount_stats& s) {
-  nlohmann::json out = {{"requests_deferred", s.as_drops}, {"stale_fhandles", s.as_stale},
-                        {"mount_ok", s.as_mok},            {"mount_failed", s.as_merr},
+  nlohmann::json out = {{"requests_deferred", s.as_drops},
+                        {"stale_fhandles", s.as_stale},
+                        {"mount_ok", s.as_mok},
+                        {"mount_failed", s.as_merr},
                         {"unmount_failed", s.as_uerr}};
   return out.dump(2) + "\n";
 }
@@ -234,9 +258,14 @@ std::string MapsJson(const amq_map_info_list& list) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq_map_info_list_len; ++i) {
     const amq_map_info& m = list.amq_map_info_list_val[i];
-    out.push_back({{"name", m.mi_name}, {"wildcard", m.mi_wildcard}, {"flags", m.mi_flags},
-                   {"refc", m.mi_refc}, {"entries", m.mi_nentries}, {"reloads", m.mi_reloads},
-                   {"up", m.mi_up}, {"modified", m.mi_modify}});
+    out.push_back({{"name", m.mi_name},
+                   {"wildcard", m.mi_wildcard},
+                   {"flags", m.mi_flags},
+                   {"refc", m.mi_refc},
+                   {"entries", m.mi_nentries},
+                   {"reloads", m.mi_reloads},
+                   {"up", m.mi_up},
+                   {"modified", m.mi_modify}});
   }
   return out.dump(2) + "\n";
 }

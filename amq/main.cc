@@ -45,9 +45,9 @@ int SetOpt(amd::amq::Client& c, amq_opt opt, const std::string& value, int* rc) 
 }
 
 int Run(int argc, char** argv) {
-  bool flush = false, minfo = false, mapinfo = false, getpid_flag = false, stats = false, vers = false,
-       pwd = false, quiet = false, use_tcp = false, use_udp = false, json = false, nodefault = false,
-       mount_stats = false;
+  bool flush = false, minfo = false, mapinfo = false, getpid_flag = false, stats = false,
+       vers = false, pwd = false, quiet = false, use_tcp = false, use_udp = false, json = false,
+       nodefault = false, mount_stats = false;
   int unmount = 0;
   std::string server = "localhost";
   std::optional<std::string> debug_opts, logfile, xlog;
@@ -85,24 +85,75 @@ int Run(int argc, char** argv) {
         return std::nullopt;
       };
       switch (c) {
-        case 'H': std::cerr << kUsage; return 1;
-        case 'f': flush = nodefault = true; break;
-        case 'i': mapinfo = nodefault = true; break;
-        case 'm': minfo = nodefault = true; break;
-        case 'p': getpid_flag = nodefault = true; break;
-        case 'q': quiet = true; break;
-        case 's': stats = nodefault = true; break;
-        case 'u': ++unmount; nodefault = true; break;
-        case 'v': vers = nodefault = true; break;
-        case 'w': pwd = true; break;
-        case 'T': use_tcp = true; break;
-        case 'U': use_udp = true; break;
-        case 'h': if (auto v = value()) server = *v; else errs = true; break;
-        case 'l': if ((logfile = value())) nodefault = true; else errs = true; break;
-        case 'x': if ((xlog = value())) nodefault = true; else errs = true; break;
-        case 'D': if ((debug_opts = value())) nodefault = true; else errs = true; break;
-        case 'P': if (auto v = value()) prog = static_cast<uint32_t>(std::atol(v->c_str())); else errs = true; break;
-        default: errs = true;
+        case 'H':
+          std::cerr << kUsage;
+          return 1;
+        case 'f':
+          flush = nodefault = true;
+          break;
+        case 'i':
+          mapinfo = nodefault = true;
+          break;
+        case 'm':
+          minfo = nodefault = true;
+          break;
+        case 'p':
+          getpid_flag = nodefault = true;
+          break;
+        case 'q':
+          quiet = true;
+          break;
+        case 's':
+          stats = nodefault = true;
+          break;
+        case 'u':
+          ++unmount;
+          nodefault = true;
+          break;
+        case 'v':
+          vers = nodefault = true;
+          break;
+        case 'w':
+          pwd = true;
+          break;
+        case 'T':
+          use_tcp = true;
+          break;
+        case 'U':
+          use_udp = true;
+          break;
+        case 'h':
+          if (auto v = value())
+            server = *v;
+          else
+            errs = true;
+          break;
+        case 'l':
+          if ((logfile = value()))
+            nodefault = true;
+          else
+            errs = true;
+          break;
+        case 'x':
+          if ((xlog = value()))
+            nodefault = true;
+          else
+            errs = true;
+          break;
+        case 'D':
+          if ((debug_opts = value()))
+            nodefault = true;
+          else
+            errs = true;
+          break;
+        case 'P':
+          if (auto v = value())
+            prog = static_cast<uint32_t>(std::atol(v->c_str()));
+          else
+            errs = true;
+          break;
+        default:
+          errs = true;
       }
     }
   }
@@ -237,7 +288,8 @@ int Run(int argc, char** argv) {
           if (!quiet) std::cout << "unmount failed: " << std::strerror(f[1]) << "\n";
           status = f[0];
         } else if (f[0] == AMQ_UMNT_FORK) {
-          if (!quiet) std::cout << "falling back to asynchronous unmount: " << std::strerror(f[1]) << "\n";
+          if (!quiet)
+            std::cout << "falling back to asynchronous unmount: " << std::strerror(f[1]) << "\n";
           status = f[0];
         } else if (f[0] != AMQ_UMNT_OK) {
           status = f[0];
@@ -259,7 +311,8 @@ int Run(int argc, char** argv) {
     auto r = client.Call(AMQPROC_STATS, {});
     amd::rpc::XdrValue<amq_mount_stats> s(P(xdr_amq_mount_stats));
     if (r.ok() && s.Decode(*r).ok()) {
-      std::cout << (json ? amd::amq::GlobalStatsJson(s.get()) : amd::amq::FormatGlobalStats(s.get()));
+      std::cout << (json ? amd::amq::GlobalStatsJson(s.get())
+                         : amd::amq::FormatGlobalStats(s.get()));
     } else {
       RpcError(server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
       status = 1;

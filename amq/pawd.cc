@@ -7,9 +7,9 @@
 
 #include <climits>
 #include <cstdio>
-#include <optional>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 

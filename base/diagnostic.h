@@ -39,8 +39,7 @@ class Diagnostics {
   int line() const { return line_; }
 
   void Add(Severity severity, std::string message, int column = 0);
-  void AddAt(Severity severity, std::string_view file, int line, int column,
-             std::string message);
+  void AddAt(Severity severity, std::string_view file, int line, int column, std::string message);
   void Error(std::string message, int column = 0) {
     Add(Severity::kError, std::move(message), column);
   }

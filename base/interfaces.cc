@@ -10,8 +10,9 @@ namespace amd {
 namespace {
 
 uint32_t HostOrder(const sockaddr* sa) {
-  return sa != nullptr && sa->sa_family == AF_INET ? ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr)
-                                                   : 0;
+  return sa != nullptr && sa->sa_family == AF_INET
+             ? ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr)
+             : 0;
 }
 
 }  // namespace

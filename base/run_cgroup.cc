@@ -73,7 +73,8 @@ std::optional<std::string> DelegatedCgroup() {
 
 Result<RunCgroup> RunCgroup::Create(const std::string& parent) {
   static std::atomic<uint64_t> serial{0};
-  std::string path = parent + "/amd-run-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
+  std::string path =
+      parent + "/amd-run-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
   if (::mkdir(path.c_str(), 0755) != 0) return Status::FromErrno("mkdir " + path, errno);
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {

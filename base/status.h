@@ -17,8 +17,7 @@ namespace amd {
 class Status {
  public:
   Status() = default;  // OK
-  Status(std::error_code code, std::string context)
-      : code_(code), context_(std::move(context)) {}
+  Status(std::error_code code, std::string context) : code_(code), context_(std::move(context)) {}
 
   // From an errno value, e.g. Status::FromErrno("mount(/a)", errno).
   static Status FromErrno(std::string context, int err) {
@@ -62,7 +61,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }

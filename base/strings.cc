@@ -87,7 +87,8 @@ size_t Utf8Length(std::string_view s, size_t i) {
   unsigned char c = b(i);
   if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) return c == 0xc2 && b(i + 1) < 0xa0 ? 0 : 2;  // C1
   if (c >= 0xe0 && c <= 0xef && cont(i + 1) && cont(i + 2)) {
-    if ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0)) return 0;  // overlong, surrogate
+    if ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0))
+      return 0;  // overlong, surrogate
     return 3;
   }
   if (c >= 0xf0 && c <= 0xf4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {

@@ -43,7 +43,8 @@ constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
 // output into `out`, error into `out` or /dev/null, an empty signal mask,
 // a process group of its own when asked. The child makes only
 // async-signal-safe calls. The pid, or -errno.
-pid_t SpawnInCgroup(int cgroup_fd, const SubprocessSpec& spec, int out, char* const argv[], char* const envp[]) {
+pid_t SpawnInCgroup(int cgroup_fd, const SubprocessSpec& spec, int out, char* const argv[],
+                    char* const envp[]) {
   CloneArgs args;
   args.flags = kCloneIntoCgroup;
   args.exit_signal = SIGCHLD;
@@ -103,9 +104,11 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
     }
   }
   if (cgroup) {
-    pid = SpawnInCgroup(cgroup->fd(), spec, fds[1], argv.data(), spec.empty_environment ? no_env : environ);
+    pid = SpawnInCgroup(cgroup->fd(), spec, fds[1], argv.data(),
+                        spec.empty_environment ? no_env : environ);
     rc = pid < 0 ? -pid : 0;
-    if (rc == ENOSYS || rc == EINVAL || rc == EOPNOTSUPP || rc == EPERM) cgroup.reset();  // an older kernel
+    if (rc == ENOSYS || rc == EINVAL || rc == EOPNOTSUPP || rc == EPERM)
+      cgroup.reset();  // an older kernel
   }
   if (!cgroup) {
     rc = ::posix_spawn(&pid, spec.path.c_str(), &actions, &attr, argv.data(),
@@ -129,7 +132,8 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
       break;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now()).count();
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       timed_out = true;
       break;

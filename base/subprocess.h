@@ -15,8 +15,8 @@
 namespace amd {
 
 struct SubprocessSpec {
-  std::string path;               // the program
-  std::vector<std::string> argv;  // its argument vector, argv[0] included
+  std::string path;                // the program
+  std::vector<std::string> argv;   // its argument vector, argv[0] included
   bool empty_environment = false;  // else this process's environment
   bool capture_stderr = false;     // else standard error goes to /dev/null
   bool new_process_group = false;

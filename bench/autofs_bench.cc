@@ -94,7 +94,8 @@ long RssKiB(pid_t pid) {
   while (std::getline(f, line)) {
     if (line.rfind("VmRSS:", 0) == 0) total += std::stol(line.substr(6));
   }
-  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
   for (pid_t child; children >> child;) total += RssKiB(child);
   return total;
 }
@@ -157,7 +158,8 @@ AmdInstance StartAmd(const Options& o, const std::string& root, const std::strin
   ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   AmdInstance a;
   auto t0 = Clock::now();
-  a.pid = Spawn({o.amd, "-F", conf, "--foreground"}, {"NOTIFY_SOCKET=" + sock, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
+  a.pid = Spawn({o.amd, "-F", conf, "--foreground"},
+                {"NOTIFY_SOCKET=" + sock, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
                 root + "/amd-" + name + ".log", false);
   char buf[256];
   timeval tv{30, 0};
@@ -235,13 +237,16 @@ double TimeToUnmount(const std::string& dir, Clock::time_point last_use, int bas
 }
 
 void PrintLatency(const char* name, const Latency& l, int errors) {
-  std::printf("  %-14s %9.1f %9.1f %9.1f %9.1f   %d\n", name, l.min, l.median, l.p90, l.p99, errors);
+  std::printf("  %-14s %9.1f %9.1f %9.1f %9.1f   %d\n", name, l.min, l.median, l.p90, l.p99,
+              errors);
 }
 
 int Main(int argc, char** argv) {
   Options o;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: autofs_bench AMD_BINARY [--no-autofs] [--keys N] [--repeat N] [--storm N] [--threads N]\n");
+    std::fprintf(stderr,
+                 "usage: autofs_bench AMD_BINARY [--no-autofs] [--keys N] [--repeat N] [--storm N] "
+                 "[--threads N]\n");
     return 2;
   }
   o.amd = argv[1];
@@ -254,7 +259,9 @@ int Main(int argc, char** argv) {
     if (a == "--threads" && i + 1 < argc) o.threads = std::stoi(argv[++i]);
   }
   if (o.autofs && ::access("/usr/sbin/automount", X_OK) != 0) {
-    std::fprintf(stderr, "autofs_bench: /usr/sbin/automount missing (apt-get install autofs); use --no-autofs\n");
+    std::fprintf(
+        stderr,
+        "autofs_bench: /usr/sbin/automount missing (apt-get install autofs); use --no-autofs\n");
     return 2;
   }
   char tmpl[] = "/tmp/amd-bench-XXXXXX";
@@ -296,7 +303,9 @@ int Main(int argc, char** argv) {
   auto start = [&](Subject& s) {
     if (s.name == "floor") s.pid = StartFloor(s.dir, root + "/src");
     if (s.name == "amd") {
-      s.pid = StartAmd(o, root, "wild", s.dir, "* type:=lofs;rfs:=" + root + "/src/${key};opts:=unmount\n").pid;
+      s.pid = StartAmd(o, root, "wild", s.dir,
+                       "* type:=lofs;rfs:=" + root + "/src/${key};opts:=unmount\n")
+                  .pid;
     }
     if (s.name == "autofs") s.pid = StartAutofs(root, s.dir);
     if (s.pid <= 0) std::printf("  %s did not start\n", s.name.c_str());
@@ -331,14 +340,16 @@ int Main(int argc, char** argv) {
     Stop(s.pid);
   }
 
-  std::printf("trigger latency (us): %d keys; floor and amd %d rounds of them, interleaved\n", o.keys,
-              o.repeat);
+  std::printf("trigger latency (us): %d keys; floor and amd %d rounds of them, interleaved\n",
+              o.keys, o.repeat);
   std::printf("                        min    median       p90       p99   errors\n");
   PrintLatency("bare mount(2)", Summarize(bare), 0);
   for (auto& s : subjects) PrintLatency(s.name.c_str(), Summarize(s.latency), s.latency_errors);
-  std::printf("\nstorm: %d keys from %d threads    wall ms   mounts/s   errors\n", o.storm, o.threads);
+  std::printf("\nstorm: %d keys from %d threads    wall ms   mounts/s   errors\n", o.storm,
+              o.threads);
   for (auto& s : subjects) {
-    std::printf("  %-14s %18.1f %10.0f   %d\n", s.name.c_str(), s.storm.wall_ms, s.storm.per_s, s.storm.errors);
+    std::printf("  %-14s %18.1f %10.0f   %d\n", s.name.c_str(), s.storm.wall_ms, s.storm.per_s,
+                s.storm.errors);
   }
   std::printf("\nidle mounts gone, s after expirable (cache 1 s)\n");
   for (auto& s : subjects) {
@@ -351,13 +362,17 @@ int Main(int argc, char** argv) {
   }
 
   // amd with maps of 10, 100,000 and 1,000,000 entries.
-  std::printf("\namd with large maps        entries   ready ms   trigger median us   RSS MiB   (%d keys each)\n",
-              o.keys);
+  std::printf(
+      "\namd with large maps        entries   ready ms   trigger median us   RSS MiB   (%d keys "
+      "each)\n",
+      o.keys);
   std::vector<double> medians;
   for (int n : {10, 100000, 1000000}) {
     std::string text = "/defaults type:=lofs\n";
     text.reserve(static_cast<size_t>(n) * 48);
-    for (int i = 0; i < n; ++i) text += "k" + std::to_string(i) + " rfs:=" + root + "/src/k" + std::to_string(i % total) + "\n";
+    for (int i = 0; i < n; ++i)
+      text +=
+          "k" + std::to_string(i) + " rfs:=" + root + "/src/k" + std::to_string(i % total) + "\n";
     std::string dir = root + "/big" + std::to_string(n);
     AmdInstance a = StartAmd(o, root, "big" + std::to_string(n), dir, text);
     if (a.pid <= 0) {
@@ -402,18 +417,26 @@ int Main(int argc, char** argv) {
     return -1.0;
   };
   std::printf("\nratios (targets from DESIGN.md)\n");
-  std::printf("  amd / floor trigger median      %8.2f   (target <= 1.2)\n", med("amd") / med("floor"));
-  if (o.autofs) std::printf("  autofs / amd trigger median     %8.1f   (target >= 100)\n", med("autofs") / med("amd"));
-  std::printf("  amd / floor storm mounts/s      %8.2f   (target >= 0.6)\n", rate("amd") / rate("floor"));
+  std::printf("  amd / floor trigger median      %8.2f   (target <= 1.2)\n",
+              med("amd") / med("floor"));
+  if (o.autofs)
+    std::printf("  autofs / amd trigger median     %8.1f   (target >= 100)\n",
+                med("autofs") / med("amd"));
+  std::printf("  amd / floor storm mounts/s      %8.2f   (target >= 0.6)\n",
+              rate("amd") / rate("floor"));
   if (o.autofs && gone("amd") > 0) {
     if (gone("autofs") < 0) {
-      std::printf("  autofs / amd idle unmount time  > %6.1f   (target >= 10; autofs hit the limit)\n",
-                  120.0 / gone("amd"));
+      std::printf(
+          "  autofs / amd idle unmount time  > %6.1f   (target >= 10; autofs hit the limit)\n",
+          120.0 / gone("amd"));
     } else {
-      std::printf("  autofs / amd idle unmount time  %8.1f   (target >= 10)\n", gone("autofs") / gone("amd"));
+      std::printf("  autofs / amd idle unmount time  %8.1f   (target >= 10)\n",
+                  gone("autofs") / gone("amd"));
     }
   }
-  if (medians.size() == 3) std::printf("  1M / 10-entry map trigger       %8.2f   (target <= 1.2)\n", medians[2] / medians[0]);
+  if (medians.size() == 3)
+    std::printf("  1M / 10-entry map trigger       %8.2f   (target <= 1.2)\n",
+                medians[2] / medians[0]);
   ::umount2(root.c_str(), MNT_DETACH);
   ::rmdir(root.c_str());
   return 0;

@@ -61,9 +61,10 @@ void Run(long n) {
     ns.push_back(std::chrono::duration<double, std::nano>(b - a).count());
   }
   std::sort(ns.begin(), ns.end());
-  std::printf("%9ld entries: ready in %8.1f ms, lookup median %6.0f ns p99 %6.0f ns, RSS +%ld MiB\n",
-              n, std::chrono::duration<double, std::milli>(t1 - t0).count(), ns[ns.size() / 2],
-              ns[ns.size() * 99 / 100], (rss_after - rss_before) / 1024);
+  std::printf(
+      "%9ld entries: ready in %8.1f ms, lookup median %6.0f ns p99 %6.0f ns, RSS +%ld MiB\n", n,
+      std::chrono::duration<double, std::milli>(t1 - t0).count(), ns[ns.size() / 2],
+      ns[ns.size() * 99 / 100], (rss_after - rss_before) / 1024);
   unlink(path.c_str());
 }
 

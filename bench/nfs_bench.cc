@@ -80,7 +80,8 @@ class Conn {
     amd::rpc::AuthSys cred;
     cred.machine = "bench";
     auto msg = amd::rpc::FrameRecord(amd::rpc::CallMessage(++xid_, prog, 3, proc, args, &cred));
-    if (::send(fd_, msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size())) return std::nullopt;
+    if (::send(fd_, msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size()))
+      return std::nullopt;
     while (true) {
       if (auto r = records_.Next()) {
         auto reply = amd::rpc::ParseReply(*r);
@@ -90,7 +91,8 @@ class Conn {
       }
       ssize_t n = ::recv(fd_, buf_, sizeof buf_, 0);
       if (n <= 0) return std::nullopt;
-      if (!records_.Feed(std::span<const uint8_t>(buf_, static_cast<size_t>(n)))) return std::nullopt;
+      if (!records_.Feed(std::span<const uint8_t>(buf_, static_cast<size_t>(n))))
+        return std::nullopt;
     }
   }
 
@@ -226,8 +228,9 @@ std::string ReadAll(const std::string& path) {
 }
 
 void Print(const char* who, const Result& r) {
-  std::printf("%-8s %12.0f %10.1f %10.1f %10.1f %10.1f %8llu\n", who, r.pairs_per_s, r.lookup_med, r.lookup_p99,
-              r.readlink_med, r.readlink_p99, static_cast<unsigned long long>(r.errors));
+  std::printf("%-8s %12.0f %10.1f %10.1f %10.1f %10.1f %8llu\n", who, r.pairs_per_s, r.lookup_med,
+              r.lookup_p99, r.readlink_med, r.readlink_p99,
+              static_cast<unsigned long long>(r.errors));
 }
 
 }  // namespace
@@ -236,14 +239,21 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--keys" && i + 1 < argc) o.keys = std::atoi(argv[++i]);
-    else if (a == "--threads" && i + 1 < argc) o.threads = std::atoi(argv[++i]);
-    else if (a == "--seconds" && i + 1 < argc) o.seconds = std::atoi(argv[++i]);
-    else if (a == "--no-ganesha") o.ganesha = false;
-    else if (o.amd.empty()) o.amd = a;
+    if (a == "--keys" && i + 1 < argc)
+      o.keys = std::atoi(argv[++i]);
+    else if (a == "--threads" && i + 1 < argc)
+      o.threads = std::atoi(argv[++i]);
+    else if (a == "--seconds" && i + 1 < argc)
+      o.seconds = std::atoi(argv[++i]);
+    else if (a == "--no-ganesha")
+      o.ganesha = false;
+    else if (o.amd.empty())
+      o.amd = a;
   }
   if (o.amd.empty() || o.keys < 1 || o.threads < 1 || o.seconds < 1) {
-    std::fprintf(stderr, "usage: nfs_bench AMD_BINARY [--keys N] [--threads T] [--seconds S] [--no-ganesha]\n");
+    std::fprintf(
+        stderr,
+        "usage: nfs_bench AMD_BINARY [--keys N] [--threads T] [--seconds S] [--no-ganesha]\n");
     return 2;
   }
   if (std::system("ip link set lo up") != 0) return 1;
@@ -256,14 +266,17 @@ int main(int argc, char** argv) {
     std::ofstream map(dir + "/maps/amd.bench");
     for (int i = 0; i < o.keys; ++i) {
       map << "k" << i << " type:=link;fs:=/srv/bench/target" << i << "\n";
-      fs::create_symlink("/srv/bench/target" + std::to_string(i), dir + "/links/k" + std::to_string(i));
+      fs::create_symlink("/srv/bench/target" + std::to_string(i),
+                         dir + "/links/k" + std::to_string(i));
     }
     std::ofstream conf(dir + "/amd.conf");
     conf << "[ global ]\nsearch_path = " << dir << "/maps\nauto_dir = " << dir << "/a\nplock = no\n"
-         << "nfs_allow_insecure_port = yes\nlog_file = " << dir << "/amd.log\ncache_duration = 3600\n"
+         << "nfs_allow_insecure_port = yes\nlog_file = " << dir
+         << "/amd.log\ncache_duration = 3600\n"
          << "[ " << dir << "/home ]\nmap_name = amd.bench\nmount_type = nfs\n";
   }
-  pid_t amd = Spawn({o.amd, "-F", dir + "/amd.conf", "--foreground", "--no-self-mount"}, dir + "/amd.out");
+  pid_t amd =
+      Spawn({o.amd, "-F", dir + "/amd.conf", "--foreground", "--no-self-mount"}, dir + "/amd.out");
   std::optional<uint16_t> port;
   for (int i = 0; i < 100 && !port; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -309,10 +322,11 @@ int main(int argc, char** argv) {
         << "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; "
            "Enable_RQUOTA = false; }\n"
         << "EXPORT { Export_Id = 1; Path = " << dir << "/links; Pseudo = /links; Access_Type = RO; "
-        << "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; FSAL { Name = VFS; } }\n"
+        << "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; FSAL { Name = "
+           "VFS; } }\n"
         << "LOG { Default_Log_Level = WARN; }\n";
-    pid_t ganesha = Spawn({"/usr/bin/ganesha.nfsd", "-F", "-f", dir + "/ganesha.conf", "-L", dir + "/ganesha.log",
-                           "-p", "/run/ganesha.pid"},
+    pid_t ganesha = Spawn({"/usr/bin/ganesha.nfsd", "-F", "-f", dir + "/ganesha.conf", "-L",
+                           dir + "/ganesha.log", "-p", "/run/ganesha.pid"},
                           dir + "/ganesha.out");
     std::optional<Bytes> groot;
     for (int i = 0; i < 100 && !groot; ++i) {
@@ -330,19 +344,24 @@ int main(int argc, char** argv) {
     ganesha_note = "ganesha.nfsd or rpcbind is missing (bench/run-nfs.sh installs them)";
   }
 
-  std::printf("LOOKUP+READLINK over loopback TCP: %d keys, %d threads, %d s each\n", o.keys, o.threads, o.seconds);
-  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "server", "pairs/s", "LOOKUP", "LOOKUP", "READLINK", "READLINK",
-              "errors");
-  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "", "", "med us", "p99 us", "med us", "p99 us", "");
+  std::printf("LOOKUP+READLINK over loopback TCP: %d keys, %d threads, %d s each\n", o.keys,
+              o.threads, o.seconds);
+  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "server", "pairs/s", "LOOKUP", "LOOKUP",
+              "READLINK", "READLINK", "errors");
+  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "", "", "med us", "p99 us", "med us", "p99 us",
+              "");
   Print("amd", amd_result);
   if (ganesha_result) {
     Print("ganesha", *ganesha_result);
-    std::printf("amd / ganesha round trips per second: %.2f\n", amd_result.pairs_per_s / ganesha_result->pairs_per_s);
+    std::printf("amd / ganesha round trips per second: %.2f\n",
+                amd_result.pairs_per_s / ganesha_result->pairs_per_s);
   } else {
     std::printf("ganesha: not run: %s\n", ganesha_note.c_str());
   }
-  std::printf("first LOOKUP of a key at amd (resolved by the engine): median %.1f us, p99 %.1f us (%zu keys)\n",
-              Percentile(first, 0.5), Percentile(first, 0.99), first.size());
+  std::printf(
+      "first LOOKUP of a key at amd (resolved by the engine): median %.1f us, p99 %.1f us (%zu "
+      "keys)\n",
+      Percentile(first, 0.5), Percentile(first, 0.99), first.size());
   fs::remove_all(dir);
   return amd_result.errors == 0 ? 0 : 1;
 }

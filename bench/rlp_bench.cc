@@ -64,15 +64,21 @@ int main(int argc, char** argv) {
   }
   for (int tries = 0; tries < 250; ++tries) {
     bool up = true;
-    for (int i = 1; i <= 3; ++i) up = up && Slurp(dir + "/rlpd" + std::to_string(i) + ".log").find("listening") != std::string::npos;
+    for (int i = 1; i <= 3; ++i)
+      up = up &&
+           Slurp(dir + "/rlpd" + std::to_string(i) + ".log").find("listening") != std::string::npos;
     if (up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::printf("RLP in the network lab: client 10.77.0.1; rlpd on 10.77.0.2 and .3 (/export/vol), .4 (/export/other)\n\n");
+  std::printf(
+      "RLP in the network lab: client 10.77.0.1; rlpd on 10.77.0.2 and .3 (/export/vol), .4 "
+      "(/export/other)\n\n");
   std::string out;
   lab.Run(0, {rlpq, "-v", "/export/vol"}, &out);
   std::printf("$ rlpq -v /export/vol\n%s\n", out.c_str());
-  lab.Run(0, {rlpq, "-v", "-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "-H", "10.77.0.4", "/export/vol"}, &out);
+  lab.Run(
+      0, {rlpq, "-v", "-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "-H", "10.77.0.4", "/export/vol"},
+      &out);
   std::printf("$ rlpq -v -n -H 10.77.0.2 -H 10.77.0.3 -H 10.77.0.4 /export/vol\n%s\n", out.c_str());
 
   lab.Spawn(1, {blast, "--echo", "7"});
@@ -82,7 +88,8 @@ int main(int argc, char** argv) {
   std::string rlp, floor;
   for (int round = 0; round < 5; ++round) {
     lab.Run(0, {blast, "--to", "10.77.0.2", "--sequential", queries, "/export/vol"}, &rlp);
-    lab.Run(0, {blast, "--to", "10.77.0.2", "--port", "7", "--sequential", queries, "/export/vol"}, &floor);
+    lab.Run(0, {blast, "--to", "10.77.0.2", "--port", "7", "--sequential", queries, "/export/vol"},
+            &floor);
     rlp_medians.push_back(Field(rlp, "median"));
     floor_medians.push_back(Field(floor, "median"));
     rlp_p99.push_back(Field(rlp, "p99"));
@@ -92,24 +99,30 @@ int main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::printf("Round trip of Do-You-Provide?, one query at a time, client to 10.77.0.2: 5 rounds of %s queries,\n"
-              "rlpd and the floor in turn (the floor: a UDP echo server on the same host, doing nothing else)\n",
-              queries.c_str());
+  std::printf(
+      "Round trip of Do-You-Provide?, one query at a time, client to 10.77.0.2: 5 rounds of %s "
+      "queries,\n"
+      "rlpd and the floor in turn (the floor: a UDP echo server on the same host, doing nothing "
+      "else)\n",
+      queries.c_str());
   std::printf("  last round, rlpd:   %s", rlp.c_str());
   std::printf("  last round, floor:  %s", floor.c_str());
   double r = median(rlp_medians), f = median(floor_medians);
-  std::printf("  median of the rounds' medians: rlpd %.1f us, floor %.1f us, rlpd / floor %.2f\n", r, f, r / f);
-  std::printf("  median of the rounds' p99s:    rlpd %.1f us, floor %.1f us\n", median(rlp_p99), median(floor_p99));
+  std::printf("  median of the rounds' medians: rlpd %.1f us, floor %.1f us, rlpd / floor %.2f\n",
+              r, f, r / f);
+  std::printf("  median of the rounds' p99s:    rlpd %.1f us, floor %.1f us\n", median(rlp_p99),
+              median(floor_p99));
 
   std::printf("\nLoad (rate_limit 0 on 10.77.0.2):\n");
   for (auto [rate, seconds] : {std::pair<const char*, const char*>{"1000", "10"}, {"20000", "3"}}) {
-    lab.Run(0, {blast, "--to", "10.77.0.2", "--rate", rate, "--seconds", seconds, "/export/vol"}, &out,
-            std::chrono::seconds(60));
+    lab.Run(0, {blast, "--to", "10.77.0.2", "--rate", rate, "--seconds", seconds, "/export/vol"},
+            &out, std::chrono::seconds(60));
     std::printf("  %s queries/s for %s s: %s", rate, seconds, out.c_str());
   }
   lab.Run(0, {blast, "--to", "10.77.0.3", "--rate", "1000", "--seconds", "10", "/export/vol"}, &out,
           std::chrono::seconds(60));
-  std::printf("  1000 queries/s for 10 s to 10.77.0.3 (default limit 50/s, burst 100): %s", out.c_str());
+  std::printf("  1000 queries/s for 10 s to 10.77.0.3 (default limit 50/s, burst 100): %s",
+              out.c_str());
   std::string cleanup = "rm -rf " + dir;
   return std::system(cleanup.c_str()) == 0 ? 0 : 1;
 }

@@ -28,7 +28,9 @@ class Parser {
     diag_->AddAt(Severity::kError, file_, line, 0, std::move(msg));
     ++errors_;
   }
-  void Warning(int line, std::string msg) { diag_->AddAt(Severity::kWarning, file_, line, 0, std::move(msg)); }
+  void Warning(int line, std::string msg) {
+    diag_->AddAt(Severity::kWarning, file_, line, 0, std::move(msg));
+  }
   std::string_view TakeLine() {
     size_t eol = text_.find('\n', pos_);
     if (eol == std::string_view::npos) eol = text_.size();
@@ -100,13 +102,17 @@ void Parser::ParseAssignment(std::string_view l, size_t line_start) {
   if (i + 1 < l.size() && l[i] == '"' && l[i + 1] == '"') {
     // An empty quoted value: the original's lexer reads "" as those two
     // characters; it is meant as nothing, and read so.
-    Warning(line, "\"" + key + "\" = \"\": an empty value (the original reads it as the two characters \"\")");
+    Warning(line,
+            "\"" + key +
+                "\" = \"\": an empty value (the original reads it as the two characters \"\")");
     after = i + 2;
-  } else if (i < l.size() && l[i] == '"' && text_.find('"', line_start + i + 1) == std::string_view::npos) {
+  } else if (i < l.size() && l[i] == '"' &&
+             text_.find('"', line_start + i + 1) == std::string_view::npos) {
     // No closing quote anywhere: the original takes the rest of the line,
     // quote included; amd takes the rest of the line.
     value = std::string(TrimSpace(l.substr(i + 1)));
-    Warning(line, "\"" + key + "\": no closing quote; the value is read to the end of the line: \"" +
+    Warning(line, "\"" + key +
+                      "\": no closing quote; the value is read to the end of the line: \"" +
                       Printable(value) + "\"");
     after = l.size();
   } else if (i < l.size() && l[i] == '"') {

@@ -32,8 +32,7 @@ struct ConfSection {
 
 // Returns nullopt when the text has a syntax error (each reported).
 std::optional<std::vector<ConfSection>> ParseAmdConf(std::string_view text,
-                                                     std::string_view file_name,
-                                                     Diagnostics* diag);
+                                                     std::string_view file_name, Diagnostics* diag);
 
 }  // namespace amd::conf
 

@@ -38,26 +38,57 @@ void SetTimeo(ParsedArgs* out, const std::string& v) {
 
 bool ApplyFlag(ParsedArgs* out, char flag, const std::string& arg) {
   switch (flag) {
-    case 'a': SetGlobal(out, "auto_dir", arg); return true;
-    case 'c': SetGlobal(out, "cache_duration", arg); return true;
-    case 'd': SetGlobal(out, "local_domain", arg); return true;
-    case 'k': SetGlobal(out, "karch", arg); return true;
-    case 'l': SetGlobal(out, "log_file", arg); return true;
-    case 'o': SetGlobal(out, "osver", arg); return true;
-    case 'O': SetGlobal(out, "os", arg); return true;
-    case 't': SetTimeo(out, arg); return true;
-    case 'w': SetGlobal(out, "dismount_interval", arg); return true;
-    case 'x': SetGlobal(out, "log_options", arg); return true;
-    case 'y': SetGlobal(out, "nis_domain", arg); return true;
-    case 'A': SetGlobal(out, "arch", arg); return true;
-    case 'C': SetGlobal(out, "cluster", arg); return true;
+    case 'a':
+      SetGlobal(out, "auto_dir", arg);
+      return true;
+    case 'c':
+      SetGlobal(out, "cache_duration", arg);
+      return true;
+    case 'd':
+      SetGlobal(out, "local_domain", arg);
+      return true;
+    case 'k':
+      SetGlobal(out, "karch", arg);
+      return true;
+    case 'l':
+      SetGlobal(out, "log_file", arg);
+      return true;
+    case 'o':
+      SetGlobal(out, "osver", arg);
+      return true;
+    case 'O':
+      SetGlobal(out, "os", arg);
+      return true;
+    case 't':
+      SetTimeo(out, arg);
+      return true;
+    case 'w':
+      SetGlobal(out, "dismount_interval", arg);
+      return true;
+    case 'x':
+      SetGlobal(out, "log_options", arg);
+      return true;
+    case 'y':
+      SetGlobal(out, "nis_domain", arg);
+      return true;
+    case 'A':
+      SetGlobal(out, "arch", arg);
+      return true;
+    case 'C':
+      SetGlobal(out, "cluster", arg);
+      return true;
     case 'D':
       SetGlobal(out, "debug_options", arg);
       if (arg.find("nodaemon") != std::string::npos) out->foreground = true;
       return true;
-    case 'F': out->cmd.conf_file = arg; return true;
-    case 'T': out->cmd.tag = arg; return true;
-    default: return false;
+    case 'F':
+      out->cmd.conf_file = arg;
+      return true;
+    case 'T':
+      out->cmd.tag = arg;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -114,13 +145,26 @@ ParsedArgs ParseAmdArgs(const std::vector<std::string>& args) {
         break;
       }
       switch (f) {
-        case 'n': SetGlobal(&out, "normalize_hostnames", "yes"); break;
-        case 'p': SetGlobal(&out, "print_pid", "yes"); break;
-        case 'r': SetGlobal(&out, "restart_mounts", "yes"); break;
-        case 'v': out.print_version = true; break;
-        case 'S': SetGlobal(&out, "plock", "no"); break;
-        case 'H': out.usage = true; break;
-        default: out.errors.push_back(std::string("unknown option -") + f);
+        case 'n':
+          SetGlobal(&out, "normalize_hostnames", "yes");
+          break;
+        case 'p':
+          SetGlobal(&out, "print_pid", "yes");
+          break;
+        case 'r':
+          SetGlobal(&out, "restart_mounts", "yes");
+          break;
+        case 'v':
+          out.print_version = true;
+          break;
+        case 'S':
+          SetGlobal(&out, "plock", "no");
+          break;
+        case 'H':
+          out.usage = true;
+          break;
+        default:
+          out.errors.push_back(std::string("unknown option -") + f);
       }
     }
   }

@@ -111,7 +111,8 @@ std::optional<long long> LeadingNumber(std::string_view v) {
   if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
   long long n = 0;
   size_t digits = 0;
-  for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && n < (1LL << 40); ++i, ++digits) n = n * 10 + (v[i] - '0');
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && n < (1LL << 40); ++i, ++digits)
+    n = n * 10 + (v[i] - '0');
   if (digits == 0) return std::nullopt;
   return negative ? -n : n;
 }
@@ -120,7 +121,8 @@ std::optional<long long> LeadingNumber(std::string_view v) {
 // is no number is 0. The others it reads with strtol() and refuses when
 // there is no number at all.
 bool ReadWithAtoi(std::string_view name) {
-  return name != "ldap_cache_seconds" && name != "ldap_cache_maxmem" && name != "ldap_proto_version";
+  return name != "ldap_cache_seconds" && name != "ldap_cache_maxmem" &&
+         name != "ldap_proto_version";
 }
 
 // Checks a value; returns the value to store (normalised) or an error.
@@ -151,7 +153,8 @@ std::optional<std::string> Validate(const OptionSpec& spec, const std::string& v
       for (std::string_view w : SplitOn(value, ',')) {
         std::string_view base = w.substr(0, 2) == "no" ? w.substr(2) : w;
         if (!InChoices(spec.choices, w) && !InChoices(spec.choices, base)) {
-          *error = "unknown item \"" + std::string(w) + "\" (known: " + std::string(spec.choices) + ")";
+          *error =
+              "unknown item \"" + std::string(w) + "\" (known: " + std::string(spec.choices) + ")";
           return std::nullopt;
         }
       }
@@ -162,7 +165,8 @@ std::optional<std::string> Validate(const OptionSpec& spec, const std::string& v
         n = LeadingNumber(value);
         if (!n && ReadWithAtoi(spec.name)) n = 0;
         if (n) {
-          *warning = "\"" + value + "\" is not a whole number; read as " + std::to_string(*n) + ", as the original reads it";
+          *warning = "\"" + value + "\" is not a whole number; read as " + std::to_string(*n) +
+                     ", as the original reads it";
         }
       }
       if (!n) {
@@ -206,16 +210,13 @@ std::string Section::Get(std::string_view key) const {
   return spec == nullptr ? std::string() : std::string(spec->default_value);
 }
 
-long long Section::GetInt(std::string_view key) const {
-  return ParseInteger(Get(key)).value_or(0);
-}
+long long Section::GetInt(std::string_view key) const { return ParseInteger(Get(key)).value_or(0); }
 
 class ConfigBuilder {
  public:
   ConfigBuilder(Diagnostics* diag, std::string file) : diag_(diag), file_(std::move(file)) {}
 
-  bool Set(Section* s, bool is_global, const std::string& key, const std::string& value,
-           int line) {
+  bool Set(Section* s, bool is_global, const std::string& key, const std::string& value, int line) {
     const OptionSpec* spec = FindOption(key);
     std::string where = is_global ? "[global]" : "[" + s->name_ + "]";
     if (spec == nullptr) {
@@ -229,7 +230,9 @@ class ConfigBuilder {
     }
     std::string error, warning;
     auto v = Validate(*spec, value, &error, &warning);
-    if (!v) return Fail(line, "bad value \"" + value + "\" for \"" + key + "\" in " + where + ": " + error);
+    if (!v)
+      return Fail(line,
+                  "bad value \"" + value + "\" for \"" + key + "\" in " + where + ": " + error);
     if (!warning.empty()) diag_->AddAt(Severity::kWarning, file_, line, 0, key + ": " + warning);
     std::string name(spec->alias_of.empty() ? spec->name : spec->alias_of);
     // browsable_dirs = no does not clear an earlier "full" (the original).
@@ -286,10 +289,12 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
         continue;
       }
       seen_map = true;
-      auto same = std::find_if(named.begin(), named.end(), [&](const MapSection& m) { return m.dir == cs.name; });
+      auto same = std::find_if(named.begin(), named.end(),
+                               [&](const MapSection& m) { return m.dir == cs.name; });
       if (same != named.end()) {
         diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
-                     "[" + cs.name + "] again (first at line " + std::to_string(same->section.line_) +
+                     "[" + cs.name + "] again (first at line " +
+                         std::to_string(same->section.line_) +
                          "): its keys are added to the first");
         for (const auto& e : cs.entries) Set(&same->section, false, e.key, e.value, e.line);
         continue;
@@ -303,8 +308,9 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
     }
     for (MapSection& ms : named) {
       if (ms.section.Has("map_name") && ms.section.values_["map_name"].empty()) {
-        diag_->AddAt(Severity::kWarning, file_, ms.section.line_, 0,
-                     "map section [" + ms.dir + "] has an empty map_name: it serves nothing, skipped");
+        diag_->AddAt(
+            Severity::kWarning, file_, ms.section.line_, 0,
+            "map section [" + ms.dir + "] has an empty map_name: it serves nothing, skipped");
         continue;
       }
       if (!ms.section.Has("map_name")) {

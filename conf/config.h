@@ -62,7 +62,7 @@ struct MapSection {
 };
 
 struct Config {
-  std::string conf_file;  // "" when no amd.conf was read
+  std::string conf_file;                             // "" when no amd.conf was read
   std::map<std::string, std::string> host_defaults;  // arch, karch, osver...
   Section global;
   std::vector<MapSection> maps;  // in file order, then command-line maps
@@ -70,12 +70,12 @@ struct Config {
 
 // Command-line settings that override or add to amd.conf.
 struct CommandLine {
-  std::optional<std::string> conf_file;                 // -F
+  std::optional<std::string> conf_file;                      // -F
   std::vector<std::pair<std::string, std::string>> globals;  // -a, -c, ... as options
   struct MapArg {
     std::string dir, map, options;
   };
-  std::vector<MapArg> maps;  // dir map [-opts]
+  std::vector<MapArg> maps;        // dir map [-opts]
   std::optional<std::string> tag;  // -T
 };
 

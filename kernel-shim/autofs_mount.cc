@@ -93,8 +93,9 @@ Result<std::unique_ptr<AutofsMount>> AutofsMount::Create(const std::string& path
   if (::fstat(m->ioctl_fd_, &st) == 0) m->dev_ = st.st_dev;
   int proto = 0;
   if (::ioctl(m->ioctl_fd_, AUTOFS_IOC_PROTOVER, &proto) != 0 || proto < 5) {
-    Status s = Status::Error("autofs on " + path + " speaks protocol " + std::to_string(proto) +
-                             ", amd needs 5", std::errc::protocol_not_supported);
+    Status s = Status::Error(
+        "autofs on " + path + " speaks protocol " + std::to_string(proto) + ", amd needs 5",
+        std::errc::protocol_not_supported);
     m->Unmount(true);
     return s;
   }
@@ -175,12 +176,14 @@ Status AutofsMount::SetKeyTimeout(const std::string& name, unsigned long seconds
   // timeout of the whole mount.
   int sub = 0;
   if (::ioctl(ioctl_fd_, AUTOFS_IOC_PROTOSUBVER, &sub) != 0 || sub < 6) {
-    return Status::Error("per-key timeouts need autofs protocol 5.06 (Linux 6.13); this kernel has 5.0" +
-                             std::to_string(sub),
-                         std::errc::not_supported);
+    return Status::Error(
+        "per-key timeouts need autofs protocol 5.06 (Linux 6.13); this kernel has 5.0" +
+            std::to_string(sub),
+        std::errc::not_supported);
   }
   if (kind_ != AutofsKind::kIndirect || name.empty() || name.find('/') != std::string::npos) {
-    return Status::Error("a key timeout needs a key of an indirect mount", std::errc::invalid_argument);
+    return Status::Error("a key timeout needs a key of an indirect mount",
+                         std::errc::invalid_argument);
   }
   int control = ::open("/dev/autofs", O_RDONLY | O_CLOEXEC);
   if (control < 0) return Status::FromErrno("open /dev/autofs", errno);

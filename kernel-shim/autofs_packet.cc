@@ -24,7 +24,8 @@ constexpr size_t kNameMax = 255;
 Result<AutofsPacket> DecodeAutofsPacket(std::span<const uint8_t> b) {
   if (b.size() < kAutofsPacketMinSize || b.size() > kAutofsPacketSize) {
     return Status::Error("autofs packet of " + std::to_string(b.size()) + " bytes (want " +
-                         std::to_string(kAutofsPacketSize) + ")", std::errc::bad_message);
+                             std::to_string(kAutofsPacketSize) + ")",
+                         std::errc::bad_message);
   }
   AutofsPacket p;
   p.proto_version = Read<int32_t>(b, 0);
@@ -34,8 +35,9 @@ Result<AutofsPacket> DecodeAutofsPacket(std::span<const uint8_t> b) {
                          std::errc::bad_message);
   }
   if (p.proto_version != 5) {
-    return Status::Error("autofs packet of protocol " + std::to_string(p.proto_version) +
-                         " (want 5)", std::errc::protocol_not_supported);
+    return Status::Error(
+        "autofs packet of protocol " + std::to_string(p.proto_version) + " (want 5)",
+        std::errc::protocol_not_supported);
   }
   p.type = static_cast<AutofsPacketType>(type);
   p.token = Read<uint32_t>(b, 8);

@@ -20,8 +20,8 @@
 namespace amd::kernel {
 
 struct ProgramResult {
-  int exit_status = 0;   // exit code, or 128+signal
-  std::string output;    // standard output and error, at most 64 KiB
+  int exit_status = 0;  // exit code, or 128+signal
+  std::string output;   // standard output and error, at most 64 KiB
 };
 
 class Kernel {

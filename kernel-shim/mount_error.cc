@@ -20,7 +20,8 @@ std::string MissingFileSystemHint(const std::string& fstype) {
 
 Status MountError(std::string context, const std::string& fstype, int err) {
   Status st = Status::FromErrno(std::move(context), err);
-  if (err == ENODEV && !fstype.empty()) return std::move(st).WithHint(MissingFileSystemHint(fstype));
+  if (err == ENODEV && !fstype.empty())
+    return std::move(st).WithHint(MissingFileSystemHint(fstype));
   return st;
 }
 

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "base/strings.h"
 #include "base/files.h"
+#include "base/strings.h"
 
 namespace amd::kernel {
 namespace {
@@ -12,8 +12,8 @@ namespace {
 std::string Unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' &&
-        s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+        s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
       out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
       i += 3;
     } else {
@@ -86,7 +86,8 @@ std::vector<MountInfoEntry> MountsUnder(const std::vector<MountInfoEntry>& table
   }
   // Deepest first; among equals, the later (upper) mount first.
   std::stable_sort(out.begin(), out.end(), [](const MountInfoEntry& a, const MountInfoEntry& b) {
-    if (a.mount_point.size() != b.mount_point.size()) return a.mount_point.size() > b.mount_point.size();
+    if (a.mount_point.size() != b.mount_point.size())
+      return a.mount_point.size() > b.mount_point.size();
     return a.id > b.id;
   });
   return out;

@@ -13,7 +13,8 @@ namespace amd::kernel {
 namespace {
 
 // One exact look-up: the socket whose local end is src and remote dst.
-std::optional<uid_t> Lookup(int proto, const sockaddr_in& src, const sockaddr_in& dst, uint16_t want_port) {
+std::optional<uid_t> Lookup(int proto, const sockaddr_in& src, const sockaddr_in& dst,
+                            uint16_t want_port) {
   int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return std::nullopt;
   struct {
@@ -43,7 +44,8 @@ std::optional<uid_t> Lookup(int proto, const sockaddr_in& src, const sockaddr_in
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     // An exact look-up answers with one message: the socket, or an error.
     auto* h = reinterpret_cast<nlmsghdr*>(buf);
-    if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(inet_diag_msg))) && h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+    if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(inet_diag_msg))) &&
+        h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
       inet_diag_msg d;
       std::memcpy(&d, buf + NLMSG_HDRLEN, sizeof d);
       if (d.id.idiag_sport == want_port) uid = d.idiag_uid;

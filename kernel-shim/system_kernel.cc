@@ -19,14 +19,16 @@ Status SystemKernel::Mount(const std::string& source, const std::string& target,
                            const std::string& data) {
   if (::mount(source.c_str(), target.c_str(), fstype.empty() ? nullptr : fstype.c_str(), flags,
               data.empty() ? nullptr : data.c_str()) != 0) {
-    return MountError("mount(" + source + " on " + target + (fstype.empty() ? "" : ", " + fstype) + ")",
-                      fstype, errno);
+    return MountError(
+        "mount(" + source + " on " + target + (fstype.empty() ? "" : ", " + fstype) + ")", fstype,
+        errno);
   }
   return {};
 }
 
 Status SystemKernel::Unmount(const std::string& target, int flags) {
-  if (::umount2(target.c_str(), flags) != 0) return Status::FromErrno("umount(" + target + ")", errno);
+  if (::umount2(target.c_str(), flags) != 0)
+    return Status::FromErrno("umount(" + target + ")", errno);
   return {};
 }
 

@@ -28,8 +28,8 @@ void Replace(std::string* s, std::string_view from, std::string_view to) {
 }  // namespace
 
 bool KeyFitsTemplate(std::string_view key) {
-  if (key.empty() || key.size() > 64 || key.front() == '.' || key.front() == '_' || key.front() == '+' ||
-      key.front() == '-') {
+  if (key.empty() || key.size() > 64 || key.front() == '.' || key.front() == '_' ||
+      key.front() == '+' || key.front() == '-') {
     return false;
   }
   for (char c : key) {
@@ -38,11 +38,13 @@ bool KeyFitsTemplate(std::string_view key) {
   return true;
 }
 
-std::shared_ptr<const EntryTemplate> EntryTemplate::Make(std::string_view value, std::string_view defaults,
+std::shared_ptr<const EntryTemplate> EntryTemplate::Make(std::string_view value,
+                                                         std::string_view defaults,
                                                          const EvalContext& ctx) {
   EvalContext probe = ctx;
   size_t slash = probe.path.rfind('/');
-  if (slash == std::string::npos || std::string_view(probe.path).substr(slash + 1) != ctx.key) return nullptr;
+  if (slash == std::string::npos || std::string_view(probe.path).substr(slash + 1) != ctx.key)
+    return nullptr;
   probe.path.replace(slash + 1, std::string::npos, kKeyStandIn);
   probe.key = std::string(kKeyStandIn);
   KeyTaint taint;
@@ -56,7 +58,8 @@ std::shared_ptr<const EntryTemplate> EntryTemplate::Make(std::string_view value,
     const OptionTable& o = step.location->options;
     std::string_view type = o.Value(Option::kType);
     // (No type: its selectors failed before any check of the type.)
-    if ((!type.empty() && !PureType(type)) || type.find(kKeyStandIn) != std::string_view::npos) return nullptr;
+    if ((!type.empty() && !PureType(type)) || type.find(kKeyStandIn) != std::string_view::npos)
+      return nullptr;
     bool too_long = false;
     o.ForEachSet([&](Option, std::string_view v) { too_long = too_long || v.size() > 2048; });
     if (too_long) return nullptr;  // a long key could reach kMaxExpansion

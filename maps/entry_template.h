@@ -31,7 +31,8 @@ class EntryTemplate {
   // `ctx` is the context of a key's evaluation; its key and path are
   // replaced by the stand-in (the path's last component is the key).
   // nullptr when the entry cannot be templated.
-  static std::shared_ptr<const EntryTemplate> Make(std::string_view value, std::string_view defaults,
+  static std::shared_ptr<const EntryTemplate> Make(std::string_view value,
+                                                   std::string_view defaults,
                                                    const EvalContext& ctx);
 
   // EvaluateEntry(value, defaults, ctx) for a ctx with this key (which

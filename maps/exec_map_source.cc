@@ -28,7 +28,8 @@ std::optional<std::string> CheckExecMapProgram(const std::string& path) {
 bool HasCompleteEntry(const std::string& output) {
   bool continued = false;  // the line before ended with '\'
   size_t start = 0;
-  for (size_t nl = output.find('\n'); nl != std::string::npos; start = nl + 1, nl = output.find('\n', start)) {
+  for (size_t nl = output.find('\n'); nl != std::string::npos;
+       start = nl + 1, nl = output.find('\n', start)) {
     std::string_view line = TrimSpace(std::string_view(output).substr(start, nl - start));
     bool blank = !continued && (line.empty() || line.front() == '#');
     continued = !line.empty() && line.back() == '\\';

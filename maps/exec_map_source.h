@@ -1,12 +1,11 @@
 // Exec (program) maps: `prog KEY` prints the entry for KEY on its standard
 // output (amd/info_exec.c). Run with an empty environment, standard input
 // and error on /dev/null, in a process group of its own, and killed after
-// exec_map_timeout seconds, or as soon as the lookup is abandoned. Its output is read until it holds a whole
-// entry (or ends); then every process left in the group is killed, so a
-// background child can neither hold the answer back nor outlive it. Where
-// systemd delegated a cgroup to amd (Delegate=yes), the program also runs
-// in a cgroup of its own, killed whole when the run ends: a child that
-// left the process group (setsid) goes too.
+// exec_map_timeout seconds, or as soon as the lookup is abandoned. Its output is read until it
+// holds a whole entry (or ends); then every process left in the group is killed, so a background
+// child can neither hold the answer back nor outlive it. Where systemd delegated a cgroup to amd
+// (Delegate=yes), the program also runs in a cgroup of its own, killed whole when the run ends: a
+// child that left the process group (setsid) goes too.
 //
 // The first non-blank line of the output (comments removed, '\'
 // continuations joined) is the entry. If its first word is KEY it is

@@ -98,7 +98,8 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
         ((s == Selector::kKey || s == Selector::kPath) && part != Part::kAll)) {
       scope.taint->unsafe = true;  // a part of the key
     }
-    if (s == Selector::kUid || s == Selector::kGid) scope.taint->unsafe = true;  // the caller's, per request
+    if (s == Selector::kUid || s == Selector::kGid)
+      scope.taint->unsafe = true;  // the caller's, per request
   }
   switch (var->kind) {
     case VariableKind::kSelector:
@@ -121,8 +122,8 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
 
 }  // namespace
 
-std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
-                                  const ExpandScope& scope, Diagnostics* diag, size_t limit) {
+std::optional<std::string> Expand(std::string_view text, ExpandPass pass, const ExpandScope& scope,
+                                  Diagnostics* diag, size_t limit) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -154,8 +155,8 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
       pos = close + 1;
     } else {
       if (diag) {
-        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" + std::string(text) +
-                      "\" dropped");
+        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" +
+                      std::string(text) + "\" dropped");
       }
       pos = dollar + 2;
     }
@@ -169,7 +170,8 @@ std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
     return std::nullopt;
   }
   // Most values have nothing to normalize: keep them as they are.
-  if (scope.normalize_slashes && (out.find("//") != std::string::npos || out.find("\\/") != std::string::npos)) {
+  if (scope.normalize_slashes &&
+      (out.find("//") != std::string::npos || out.find("\\/") != std::string::npos)) {
     return NormalizeSlashes(out);
   }
   return out;

@@ -49,9 +49,8 @@ struct ExpandScope {
 // an unknown $ sequence) are reported to `diag` and the text is kept as
 // described in amd-maps(5). Returns nullopt when the result would be longer
 // than `limit` (an error is reported).
-std::optional<std::string> Expand(std::string_view text, ExpandPass pass,
-                                  const ExpandScope& scope, Diagnostics* diag,
-                                  size_t limit = kMaxExpansion);
+std::optional<std::string> Expand(std::string_view text, ExpandPass pass, const ExpandScope& scope,
+                                  Diagnostics* diag, size_t limit = kMaxExpansion);
 
 // Collapses runs of '/' to one, except that the first run of the string
 // keeps two slashes when it has two or more; "\/" becomes "/" (after the

@@ -164,7 +164,7 @@ bool LocationEvaluator::CallFunction(SelectorFunction fn, const std::string& arg
     case SelectorFunction::kNetgrpd: {
       size_t comma = arg.find(',');
       std::string group = arg.substr(0, comma);
-      std::string host = comma != std::string::npos ? arg.substr(comma + 1)
+      std::string host = comma != std::string::npos        ? arg.substr(comma + 1)
                          : fn == SelectorFunction::kNetgrp ? ctx_.facts->host
                                                            : ctx_.facts->hostd;
       return w != nullptr && w->InNetgroup(group, host);
@@ -226,7 +226,8 @@ bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) 
   const VariableInfo* var = FindVariable(p.name);
   if (var == nullptr || var->kind == VariableKind::kOption || var->kind == VariableKind::kDollar) {
     c.passed = true;
-    c.note = var == nullptr ? "ignored: unrecognized selector" : "ignored: an option, not a selector";
+    c.note =
+        var == nullptr ? "ignored: unrecognized selector" : "ignored: an option, not a selector";
     result_.checks.push_back(c);
     return true;
   }
@@ -242,8 +243,8 @@ bool LocationEvaluator::CheckOne(const ParsedField& p, const std::string& text) 
   c.passed = negate ? !match : match;
   result_.checks.push_back(c);
   if (!c.passed) {
-    return Fail("selector " + text + " is false (" + std::string(var->name) + " is \"" +
-                c.actual + "\")");
+    return Fail("selector " + text + " is false (" + std::string(var->name) + " is \"" + c.actual +
+                "\")");
   }
   return true;
 }
@@ -475,7 +476,8 @@ std::string ComputeMapDefaults(std::string_view parent_defaults,
                     " (only the first is used without selectors_in_defaults)");
     }
   }
-  if (!parent_defaults.empty() && !chosen.empty()) return chosen + ";" + std::string(parent_defaults);
+  if (!parent_defaults.empty() && !chosen.empty())
+    return chosen + ";" + std::string(parent_defaults);
   if (!chosen.empty()) return chosen;
   return std::string(parent_defaults);
 }

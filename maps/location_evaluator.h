@@ -43,14 +43,14 @@ struct SelectorCheck {
   std::string actual;    // the variable's value ("" for functions)
   std::string expected;  // the expanded right-hand side or argument
   bool passed = false;
-  std::string note;      // why it was ignored, when it was
+  std::string note;  // why it was ignored, when it was
 };
 
 struct LocationResult {
   std::string text;      // the location as written
   std::string defaults;  // the defaults string it was evaluated with
   bool selected = false;
-  std::string reason;    // "selected", or why not
+  std::string reason;  // "selected", or why not
   std::vector<SelectorCheck> checks;
   OptionTable options;         // after expansion, addopts merge, sublink fix-up
   std::string mount_info;      // e.g. "charm:/home/charm" when selected

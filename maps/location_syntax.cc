@@ -127,7 +127,7 @@ std::vector<Field> SplitFields(std::string_view location) {
           }
         }
         if (i < location.size()) ++i;  // closing quote
-      } else {  // a run of plain characters at once
+      } else {                         // a run of plain characters at once
         size_t end = i;
         while (end < location.size() && location[end] != ';' && location[end] != '"') ++end;
         f.text.append(location.substr(i, end - i));
@@ -208,7 +208,8 @@ int ValidateField(std::string_view text, int column, Diagnostics* diag) {
   // Where amd differs from the original on purpose (amd-maps(5)).
   for (std::string_view crash : {"${wire}", "${network}", "${netnumber}"}) {
     if (text.find(crash) != std::string_view::npos) {
-      return report(std::string(crash) + " expands to nothing and fails the location (the original crashed on it)");
+      return report(std::string(crash) +
+                    " expands to nothing and fails the location (the original crashed on it)");
     }
   }
 
@@ -227,14 +228,16 @@ int ValidateField(std::string_view text, int column, Diagnostics* diag) {
       }
       if (p.value.empty() && (p.name == "true" || p.name == "false")) {
         return report(Printable(p.name) +
-                      "() with an empty argument: amd evaluates it; the original passed any call with an empty "
+                      "() with an empty argument: amd evaluates it; the original passed any call "
+                      "with an empty "
                       "argument, false() too");
       }
       return 0;
     case ParsedField::Kind::kAssign:
     case ParsedField::Kind::kOldAssign:
       var = FindVariable(p.name);
-      if (var == nullptr) return report("unrecognized option \"" + Printable(p.name) + "\" (ignored)");
+      if (var == nullptr)
+        return report("unrecognized option \"" + Printable(p.name) + "\" (ignored)");
       if (var->kind != VariableKind::kOption) {
         return report("cannot assign to selector \"" + Printable(p.name) +
                       "\" (the location will never be selected)");
@@ -258,14 +261,18 @@ int ValidateLocation(std::string_view text, int column, Diagnostics* diag) {
     while (pos <= text.size()) {
       size_t end = text.find(';', pos);
       if (end == std::string_view::npos) end = text.size();
-      if (end > pos) problems += ValidateField(text.substr(pos, end - pos), column + static_cast<int>(pos), diag);
+      if (end > pos)
+        problems +=
+            ValidateField(text.substr(pos, end - pos), column + static_cast<int>(pos), diag);
       pos = end + 1;
     }
     return problems;
   }
   if (size_t empty = text.find("\"\""); empty != std::string_view::npos) {
-    diag->Warning("an empty quoted string \"\" is empty here; the original also dropped the character after it",
-                  column + static_cast<int>(empty));
+    diag->Warning(
+        "an empty quoted string \"\" is empty here; the original also dropped the character after "
+        "it",
+        column + static_cast<int>(empty));
     ++problems;
   }
   if (HasUnbalancedQuote(text)) {
@@ -286,9 +293,10 @@ int ValidateEntry(std::string_view value, Diagnostics* diag, int first_column) {
   for (size_t i = value.find('$'); i != std::string_view::npos; i = value.find('$', i)) {
     int column = first_column + static_cast<int>(i);
     if (i + 1 >= value.size()) {
-      diag->Warning("'$' at the end is not an expansion; it is dropped, as the original drops it "
-                    "(write $$ for a '$')",
-                    column);
+      diag->Warning(
+          "'$' at the end is not an expansion; it is dropped, as the original drops it "
+          "(write $$ for a '$')",
+          column);
       ++problems;
       break;
     }
@@ -298,18 +306,21 @@ int ValidateEntry(std::string_view value, Diagnostics* diag, int first_column) {
     } else if (next == '{') {
       size_t close = value.find('}', i + 2);
       if (close == std::string_view::npos) {
-        diag->Warning("\"${\" without a closing '}' is not an expansion; the \"${\" is dropped and the rest kept, "
-                      "as the original does",
-                      column);
+        diag->Warning(
+            "\"${\" without a closing '}' is not an expansion; the \"${\" is dropped and the rest "
+            "kept, "
+            "as the original does",
+            column);
         ++problems;
         break;
       }
       i = close + 1;
     } else {
-      diag->Warning("\"$" + Printable(value.substr(i + 1, 1)) +
-                        "\" is not an expansion; both characters are dropped, as the original drops them "
-                        "(write $$ for a '$')",
-                    column);
+      diag->Warning(
+          "\"$" + Printable(value.substr(i + 1, 1)) +
+              "\" is not an expansion; both characters are dropped, as the original drops them "
+              "(write $$ for a '$')",
+          column);
       ++problems;
       i += 2;
     }

@@ -40,14 +40,14 @@ std::vector<Field> SplitFields(std::string_view location);
 
 struct ParsedField {
   enum class Kind {
-    kAssign,        // name:=value
-    kOldAssign,     // name=value (old style, still accepted)
-    kEqual,         // name==value
-    kNotEqual,      // name!=value or name=!value
-    kFunction,      // name(arg)
-    kNotFunction,   // !name(arg)
-    kNoValue,       // no '=' and not a call
-    kBadFunction,   // name( without ')' or "(arg)" without a name
+    kAssign,       // name:=value
+    kOldAssign,    // name=value (old style, still accepted)
+    kEqual,        // name==value
+    kNotEqual,     // name!=value or name=!value
+    kFunction,     // name(arg)
+    kNotFunction,  // !name(arg)
+    kNoValue,      // no '=' and not a call
+    kBadFunction,  // name( without ')' or "(arg)" without a name
   };
   Kind kind = Kind::kNoValue;
   std::string name;

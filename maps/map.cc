@@ -118,8 +118,7 @@ Map::Map(std::unique_ptr<MapSource> source, std::optional<std::string> cache_opt
       !source_->CanReadAll()) {
     if (diag) {
       diag->Warning("map " + source_->name() + ": a " + std::string(source_->type()) +
-                    " map cannot be read whole; cache:=" + CacheSpecName(cache_) +
-                    " becomes inc");
+                    " map cannot be read whole; cache:=" + CacheSpecName(cache_) + " becomes inc");
     }
     cache_.mode = CacheMode::kInc;
   }
@@ -194,7 +193,8 @@ void Map::CheckSync(Diagnostics* diag) {
   if (source_->Stamp() != stamp_) Reload(false, diag);
 }
 
-SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
+SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag,
+                               const LookupControl& ctl) {
   if (!ctl.lock || !source_->ConcurrentSearch()) {
     return ctl.cancel ? source_->SearchUntil(key, diag, *ctl.cancel) : source_->Search(key, diag);
   }
@@ -221,7 +221,8 @@ SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag, const 
   return r;
 }
 
-LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag, const LookupControl& ctl) {
+LookupResult Map::FindInSource(const std::string& key, Diagnostics* diag,
+                               const LookupControl& ctl) {
   LookupResult r;
   r.matched_key = key;
   SearchResult s = SearchSource(key, diag, ctl);
@@ -279,8 +280,8 @@ LookupResult Map::FindRegexp(const std::string& key, Diagnostics* diag) {
       if (regcomp(re, pattern.c_str(), REG_ICASE | REG_NOSUB) != 0) {
         delete re;
         if (diag) {
-          diag->AddAt(Severity::kWarning, source_->Describe(), static_cast<int>(entries[i].line),
-                      0, "bad regular expression key \"" + std::string(entries[i].key) + "\"");
+          diag->AddAt(Severity::kWarning, source_->Describe(), static_cast<int>(entries[i].line), 0,
+                      "bad regular expression key \"" + std::string(entries[i].key) + "\"");
         }
         continue;
       }

@@ -77,8 +77,8 @@ struct LookupControl {
 
 class Map {
  public:
-  Map(std::unique_ptr<MapSource> source, std::optional<std::string> cache_option,
-      bool sun_syntax, Diagnostics* diag);
+  Map(std::unique_ptr<MapSource> source, std::optional<std::string> cache_option, bool sun_syntax,
+      Diagnostics* diag);
   ~Map();
   Map(const Map&) = delete;
   Map& operator=(const Map&) = delete;
@@ -119,9 +119,9 @@ class Map {
   std::unique_ptr<MapSource> source_;
   CacheSpec cache_;
   bool sun_syntax_;
-  std::shared_ptr<const MapText> text_;  // all / regexp
-  std::unique_ptr<Index> index_;         // all
-  std::vector<void*> regexes_;           // regexp: compiled lazily (regex_t*)
+  std::shared_ptr<const MapText> text_;                  // all / regexp
+  std::unique_ptr<Index> index_;                         // all
+  std::vector<void*> regexes_;                           // regexp: compiled lazily (regex_t*)
   std::unordered_map<std::string, LookupResult> found_;  // inc
   // Searches in progress with the lock released, by key.
   struct Searching {

@@ -11,7 +11,7 @@
 namespace amd::maps {
 
 namespace {
-constexpr std::string_view kKnownTypes[] = {"file",   "exec", "passwd", "union", "nis",
+constexpr std::string_view kKnownTypes[] = {"file",    "exec", "passwd", "union", "nis",
                                             "nisplus", "ldap", "hesiod", "ndbm"};
 constexpr std::string_view kSupportedTypes[] = {"file", "exec", "passwd", "union"};
 

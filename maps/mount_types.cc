@@ -54,8 +54,10 @@ std::string LinkTarget(const OptionTable& o) {
 }
 
 TypeMatch MatchNfs(const OptionTable& o, std::string_view type) {
-  if (o.Value(Option::kRhost).empty()) return Fail(std::string(type) + ": no remote host specified (rhost:=)");
-  if (o.Value(Option::kRfs).empty()) return Fail(std::string(type) + ": no remote path specified (rfs:=)");
+  if (o.Value(Option::kRhost).empty())
+    return Fail(std::string(type) + ": no remote host specified (rhost:=)");
+  if (o.Value(Option::kRfs).empty())
+    return Fail(std::string(type) + ": no remote path specified (rfs:=)");
   return Ok(std::string(o.Value(Option::kRhost)) + ":" + std::string(o.Value(Option::kRfs)), type);
 }
 
@@ -72,7 +74,8 @@ MountOptionsChoice ChooseMountOptions(const OptionTable& o, std::string_view eff
     return c;
   }
   std::string rhost(o.Value(Option::kRhost));
-  std::vector<uint32_t> addrs = world != nullptr ? world->HostAddresses(rhost) : std::vector<uint32_t>{};
+  std::vector<uint32_t> addrs =
+      world != nullptr ? world->HostAddresses(rhost) : std::vector<uint32_t>{};
   if (addrs.empty()) {
     c.reason = "rhost " + rhost + " does not resolve";
     return c;
@@ -119,7 +122,8 @@ TypeMatch MatchMountType(const OptionTable& o, const HostFacts& facts, World* wo
   }
   if (type == "host") {
     if (o.Value(Option::kRhost).empty()) return Fail("host: no remote host specified (rhost:=)");
-    return Ok(std::string(o.Value(Option::kRhost)) + ":" + std::string(o.Value(Option::kRfs)), type);
+    return Ok(std::string(o.Value(Option::kRhost)) + ":" + std::string(o.Value(Option::kRfs)),
+              type);
   }
   if (type == "link" || type == "linkx") {
     if (o.Value(Option::kFs).empty()) return Fail(std::string(type) + ": no fs specified (fs:=)");
@@ -134,18 +138,21 @@ TypeMatch MatchMountType(const OptionTable& o, const HostFacts& facts, World* wo
     return Ok(std::string(o.Value(Option::kRfs)), type);
   }
   if (info->flags & kTypeDevice) {
-    if (o.Value(Option::kDev).empty()) return Fail(std::string(type) + ": no device specified (dev:=)");
+    if (o.Value(Option::kDev).empty())
+      return Fail(std::string(type) + ": no device specified (dev:=)");
     return Ok(std::string(o.Value(Option::kDev)), type);
   }
   if (type == "program") {
-    if (o.Value(Option::kMount).empty()) return Fail("program: no mount command specified (mount:=)");
+    if (o.Value(Option::kMount).empty())
+      return Fail("program: no mount command specified (mount:=)");
     if (o.Has(Option::kUnmount) && o.Has(Option::kUmount)) {
       return Fail("program: cannot give both unmount:= and umount:=");
     }
     return Ok(std::string(o.Value(Option::kMount)), type);
   }
   if (info->flags & kTypeAutomount) {
-    if (o.Value(Option::kRfs).empty()) return Fail(std::string(type) + ": no mount point named (rfs:=)");
+    if (o.Value(Option::kRfs).empty())
+      return Fail(std::string(type) + ": no mount point named (rfs:=)");
     if (o.Value(Option::kFs).empty()) return Fail(std::string(type) + ": no map named (fs:=)");
     return Ok(std::string(o.Value(Option::kFs)), type);
   }

@@ -18,11 +18,11 @@
 namespace amd::maps {
 
 enum MountTypeFlags : unsigned {
-  kTypeNoTimeout = 1u << 0,   // never expires unless unmount/utimeout given
-  kTypeNetwork = 1u << 1,     // talks to a file server (rhost)
-  kTypeAutomount = 1u << 2,   // auto, toplvl, direct: a map, not a mount
-  kTypeLinkLike = 1u << 3,    // link, linkx: nothing is mounted
-  kTypeDevice = 1u << 4,      // needs dev:=
+  kTypeNoTimeout = 1u << 0,  // never expires unless unmount/utimeout given
+  kTypeNetwork = 1u << 1,    // talks to a file server (rhost)
+  kTypeAutomount = 1u << 2,  // auto, toplvl, direct: a map, not a mount
+  kTypeLinkLike = 1u << 3,   // link, linkx: nothing is mounted
+  kTypeDevice = 1u << 4,     // needs dev:=
 };
 
 struct MountTypeInfo {

@@ -50,9 +50,9 @@ SearchResult PasswdMapSource::Search(const std::string& key, Diagnostics* diag) 
     }
     return SearchResult::NotFound();
   }
-  std::string value = "var0:=" + std::string(parts.front()) + ";var1:=" +
-                      std::string(parts[parts.size() - 2]) + ";var2:=" +
-                      std::string(parts.back()) + ";var3:=" + *home + ";" + template_;
+  std::string value = "var0:=" + std::string(parts.front()) +
+                      ";var1:=" + std::string(parts[parts.size() - 2]) +
+                      ";var2:=" + std::string(parts.back()) + ";var3:=" + *home + ";" + template_;
   return SearchResult::Found(std::move(value));
 }
 

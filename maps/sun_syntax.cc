@@ -24,7 +24,7 @@ std::vector<std::string> Words(std::string_view s) {
 
 std::string Substitute(std::string_view s, std::string_view key) {
   static const std::pair<std::string_view, std::string_view> kVars[] = {
-      {"ARCH", "${arch}"},  {"CPU", "${karch}"},   {"HOST", "${host}"},  {"OSNAME", "${os}"},
+      {"ARCH", "${arch}"},   {"CPU", "${karch}"},    {"HOST", "${host}"},    {"OSNAME", "${os}"},
       {"OSREL", "${osver}"}, {"OSVERS", "${osver}"}, {"NATISA", "${karch}"},
   };
   std::string out;

@@ -64,18 +64,16 @@ constexpr VariableInfo kVariables[] = {
 };
 
 constexpr std::string_view kOptionNames[] = {
-    "type",  "rhost",   "rfs",  "fs",      "sublink",    "dev",      "opts",
-    "remopts", "addopts", "mount", "unmount", "umount",  "delay",    "pref",
-    "cache", "maptype", "mount_type", "cachedir", "user", "group",   "var0",
-    "var1",  "var2",    "var3", "var4",    "var5",       "var6",     "var7",
+    "type",    "rhost",   "rfs",        "fs",       "sublink", "dev",   "opts",
+    "remopts", "addopts", "mount",      "unmount",  "umount",  "delay", "pref",
+    "cache",   "maptype", "mount_type", "cachedir", "user",    "group", "var0",
+    "var1",    "var2",    "var3",       "var4",     "var5",    "var6",  "var7",
 };
 static_assert(std::size(kOptionNames) == kOptionCount);
 
 }  // namespace
 
-std::string_view OptionName(Option option) {
-  return kOptionNames[static_cast<size_t>(option)];
-}
+std::string_view OptionName(Option option) { return kOptionNames[static_cast<size_t>(option)]; }
 
 const VariableInfo* FindVariable(std::string_view name) {
   for (const auto& v : kVariables) {

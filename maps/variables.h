@@ -77,10 +77,10 @@ enum class Selector {
 constexpr size_t kSelectorCount = static_cast<size_t>(Selector::kCount);
 
 enum class VariableKind {
-  kOption,     // assignable with := (and readable as ${name})
-  kSelector,   // comparable with == / != (and readable as ${name})
-  kNetwork,    // wire, network, netnumber: X==N means in_network(N)
-  kDollar,     // ${dollar}: a literal '$', read-only
+  kOption,    // assignable with := (and readable as ${name})
+  kSelector,  // comparable with == / != (and readable as ${name})
+  kNetwork,   // wire, network, netnumber: X==N means in_network(N)
+  kDollar,    // ${dollar}: a literal '$', read-only
 };
 
 struct VariableInfo {

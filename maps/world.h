@@ -41,7 +41,8 @@ class World {
   // The directories a file server exports (MOUNT EXPORT), asked of its
   // MOUNT service at `mountport` when given (else through rpcbind), over
   // `proto` ("tcp", "udp") when given; `address` is host byte order.
-  virtual Result<std::vector<std::string>> ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+  virtual Result<std::vector<std::string>> ServerExports(uint32_t address,
+                                                         std::optional<uint16_t> mountport,
                                                          std::string_view proto) = 0;
   // getenv(name).
   virtual std::optional<std::string> Getenv(const std::string& name) = 0;

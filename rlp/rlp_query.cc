@@ -15,7 +15,9 @@
 namespace amd::rlp {
 namespace {
 
-bool SameResource(const Resource& a, const Resource& b) { return a.protocol == b.protocol && a.id == b.id; }
+bool SameResource(const Resource& a, const Resource& b) {
+  return a.protocol == b.protocol && a.id == b.id;
+}
 
 void AddResource(std::vector<Resource>& to, const Resource& r) {
   for (const auto& have : to) {
@@ -30,9 +32,11 @@ double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 
 }  // namespace
 
-Query::Query(QueryOptions options, std::vector<uint32_t> broadcasts, Clock::time_point start, uint16_t first_id)
+Query::Query(QueryOptions options, std::vector<uint32_t> broadcasts, Clock::time_point start,
+             uint16_t first_id)
     : options_(std::move(options)), start_(start), next_id_(first_id) {
-  if (options_.resources.empty()) status_ = Status::Error("RLP: a query names at least one resource");
+  if (options_.resources.empty())
+    status_ = Status::Error("RLP: a query names at least one resource");
   Message probe;
   probe.resources = options_.resources;
   if (auto e = Encode(probe); !e.ok()) status_ = e.status();
@@ -50,8 +54,9 @@ std::vector<Query::Datagram> Query::Due(Clock::time_point now) {
     Target& target = targets_[t];
     if (target.answered || target.sends > options_.retries || now < target.next_send) continue;
     Message m;
-    m.type = target.broadcast ? (options_.anywhere ? Type::kWhoAnywhereProvides : Type::kWhoProvides)
-                              : (options_.anywhere ? Type::kDoesAnyoneProvide : Type::kDoYouProvide);
+    m.type = target.broadcast
+                 ? (options_.anywhere ? Type::kWhoAnywhereProvides : Type::kWhoProvides)
+                 : (options_.anywhere ? Type::kDoesAnyoneProvide : Type::kDoYouProvide);
     m.local_only = target.broadcast && options_.local_only;
     m.id = next_id_++;
     m.resources = options_.resources;
@@ -125,8 +130,10 @@ bool Query::Done(Clock::time_point now) const {
   if (targets_.empty() || now >= start_ + options_.max_wait) return true;
   bool broadcasts = false;
   for (const auto& t : targets_) {
-    if (t.broadcast) broadcasts = true;
-    else if (!t.answered) return false;
+    if (t.broadcast)
+      broadcasts = true;
+    else if (!t.answered)
+      return false;
   }
   if (!broadcasts) return true;
   // The broadcasts are over once one was answered and neither a reply
@@ -140,17 +147,19 @@ Clock::time_point Query::NextWake() const {
   for (const auto& t : targets_) {
     if (!t.answered && t.sends <= options_.retries) wake = std::min(wake, t.next_send);
   }
-  if (broadcast_answered_) wake = std::min(wake, std::max(last_broadcast_reply_, last_broadcast_send_) + options_.quiet);
+  if (broadcast_answered_)
+    wake = std::min(wake, std::max(last_broadcast_reply_, last_broadcast_send_) + options_.quiet);
   return wake;
 }
 
 QueryResult Query::Result(Clock::time_point now) const {
   QueryResult r;
   r.providers = providers_;
-  std::stable_sort(r.providers.begin(), r.providers.end(), [](const Provider& a, const Provider& b) {
-    if (a.rtt_ms.has_value() != b.rtt_ms.has_value()) return a.rtt_ms.has_value();
-    return a.rtt_ms.value_or(0) < b.rtt_ms.value_or(0);
-  });
+  std::stable_sort(r.providers.begin(), r.providers.end(),
+                   [](const Provider& a, const Provider& b) {
+                     if (a.rtt_ms.has_value() != b.rtt_ms.has_value()) return a.rtt_ms.has_value();
+                     return a.rtt_ms.value_or(0) < b.rtt_ms.value_or(0);
+                   });
   for (const auto& t : targets_) {
     if (!t.broadcast && !t.answered) r.no_answer.push_back(t.address);
   }
@@ -181,7 +190,9 @@ Result<std::vector<uint32_t>> BroadcastAddresses(const QueryOptions& options) {
         found = true;
       }
     }
-    if (!found) return Status::Error("RLP: no IPv4 broadcast address on interface " + name, std::errc::no_such_device);
+    if (!found)
+      return Status::Error("RLP: no IPv4 broadcast address on interface " + name,
+                           std::errc::no_such_device);
   }
   for (uint32_t b : options.broadcasts) add(b);
   return out;
@@ -191,7 +202,8 @@ Result<QueryResult> Ask(const QueryOptions& options) {
   auto broadcasts = BroadcastAddresses(options);
   if (!broadcasts.ok()) return broadcasts.status();
   if (broadcasts->empty() && options.hosts.empty()) {
-    return Status::Error("RLP: nowhere to ask: no broadcast interface and no host named", std::errc::network_unreachable);
+    return Status::Error("RLP: nowhere to ask: no broadcast interface and no host named",
+                         std::errc::network_unreachable);
   }
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Status::FromErrno("RLP: socket", errno);
@@ -218,7 +230,8 @@ Result<QueryResult> Ask(const QueryOptions& options) {
       to.sin_family = AF_INET;
       to.sin_port = htons(options.port);
       to.sin_addr.s_addr = htonl(d.to);
-      if (::sendto(fd, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+      if (::sendto(fd, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                   sizeof to) < 0) {
         send_error = Status::FromErrno("RLP: send to " + Ipv4ToString(d.to), errno);
       } else {
         ++send_ok;
@@ -234,7 +247,8 @@ Result<QueryResult> Ask(const QueryOptions& options) {
       ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 0) break;
       if (ntohs(from.sin_port) != options.port) continue;  // not from an RLP responder
-      q.OnDatagram(ntohl(from.sin_addr.s_addr), std::span<const uint8_t>(buf, static_cast<size_t>(n)), Clock::now());
+      q.OnDatagram(ntohl(from.sin_addr.s_addr),
+                   std::span<const uint8_t>(buf, static_cast<size_t>(n)), Clock::now());
     }
   }
   ::close(fd);

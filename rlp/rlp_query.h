@@ -46,9 +46,9 @@ using std::chrono::milliseconds;
 
 struct QueryOptions {
   std::vector<Resource> resources;
-  bool anywhere = false;    // Who-Anywhere-Provides? / Does-Anyone-Provide?
-  bool local_only = true;   // L on the broadcasts
-  bool broadcast = true;    // broadcast at all
+  bool anywhere = false;   // Who-Anywhere-Provides? / Does-Anyone-Provide?
+  bool local_only = true;  // L on the broadcasts
+  bool broadcast = true;   // broadcast at all
   // Broadcast on these interfaces (empty: every IPv4 interface that is up,
   // not loopback and has a broadcast address).
   std::vector<std::string> interfaces;
@@ -62,11 +62,11 @@ struct QueryOptions {
 };
 
 struct Provider {
-  uint32_t address = 0;              // host order
-  std::vector<Resource> resources;   // what it provides, of those asked
-  std::optional<double> rtt_ms;      // its first answer's round trip (absent: only named by others)
-  bool asked_directly = false;       // one of QueryOptions::hosts
-  std::vector<uint32_t> named_by;    // hosts whose They-Provide named it
+  uint32_t address = 0;             // host order
+  std::vector<Resource> resources;  // what it provides, of those asked
+  std::optional<double> rtt_ms;     // its first answer's round trip (absent: only named by others)
+  bool asked_directly = false;      // one of QueryOptions::hosts
+  std::vector<uint32_t> named_by;   // hosts whose They-Provide named it
 };
 
 struct QueryResult {
@@ -87,7 +87,8 @@ class Query {
 
   // `broadcasts` are the addresses to broadcast to (resolved by the
   // caller); `first_id` the first Message-ID to use.
-  Query(QueryOptions options, std::vector<uint32_t> broadcasts, Clock::time_point start, uint16_t first_id);
+  Query(QueryOptions options, std::vector<uint32_t> broadcasts, Clock::time_point start,
+        uint16_t first_id);
 
   // Whether the request can be encoded at all (too many resources for one
   // datagram, say).

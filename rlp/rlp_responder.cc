@@ -70,8 +70,9 @@ bool Responder::Admit(uint32_t from, uint16_t port, Clock::time_point now) {
   return r->bucket.Take(reserve_rate, reserve_burst, now);
 }
 
-Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_t from, bool from_local,
-                                      const Provided& provided, Clock::time_point now, uint16_t from_port) {
+Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_t from,
+                                      bool from_local, const Provided& provided,
+                                      Clock::time_point now, uint16_t from_port) {
   ++stats_.received;
   Decision d;
   auto m = Decode(datagram);
@@ -127,10 +128,11 @@ Responder::Decision Responder::Handle(std::span<const uint8_t> datagram, uint32_
 }
 
 std::string Responder::StatsLine() const {
-  return "received " + std::to_string(stats_.received) + ", answered " + std::to_string(stats_.answered) +
-         ", silent " + std::to_string(stats_.silent) + ", not local " + std::to_string(stats_.not_local) +
-         ", rate-limited " + std::to_string(stats_.rate_limited) + ", malformed " +
-         std::to_string(stats_.malformed) + ", not requests " + std::to_string(stats_.not_request);
+  return "received " + std::to_string(stats_.received) + ", answered " +
+         std::to_string(stats_.answered) + ", silent " + std::to_string(stats_.silent) +
+         ", not local " + std::to_string(stats_.not_local) + ", rate-limited " +
+         std::to_string(stats_.rate_limited) + ", malformed " + std::to_string(stats_.malformed) +
+         ", not requests " + std::to_string(stats_.not_request);
 }
 
 }  // namespace amd::rlp

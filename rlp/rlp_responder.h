@@ -69,8 +69,8 @@ class Responder {
   enum class Outcome { kAnswer, kSilent, kNotLocal, kRateLimited, kMalformed, kNotRequest };
   struct Decision {
     Outcome outcome = Outcome::kSilent;
-    std::vector<uint8_t> reply;  // kAnswer: the datagram to send back
-    std::string why;             // kMalformed: the decoder's reason
+    std::vector<uint8_t> reply;      // kAnswer: the datagram to send back
+    std::string why;                 // kMalformed: the decoder's reason
     std::optional<Message> request;  // what was decoded (for logs: Describe)
   };
 
@@ -82,8 +82,8 @@ class Responder {
 
   // `from` is the requester's address (host order) and `from_port` its
   // port; `from_local` whether it is on one of this host's networks.
-  Decision Handle(std::span<const uint8_t> datagram, uint32_t from, bool from_local, const Provided& provided,
-                  Clock::time_point now, uint16_t from_port = 0);
+  Decision Handle(std::span<const uint8_t> datagram, uint32_t from, bool from_local,
+                  const Provided& provided, Clock::time_point now, uint16_t from_port = 0);
 
   const Stats& stats() const { return stats_; }
   std::string StatsLine() const;  // "received 10, answered 8, ..."

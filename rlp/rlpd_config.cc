@@ -20,7 +20,9 @@ struct ConfigError {
   std::string message;
 };
 
-[[noreturn]] void Fail(const YAML::Node& n, std::string message) { throw ConfigError{n.Mark(), std::move(message)}; }
+[[noreturn]] void Fail(const YAML::Node& n, std::string message) {
+  throw ConfigError{n.Mark(), std::move(message)};
+}
 
 std::string Scalar(const YAML::Node& n, const std::string& key) {
   if (!n.IsScalar()) Fail(n, key + ": expected a single value");
@@ -43,7 +45,8 @@ double Number(const YAML::Node& n, const std::string& key, double lo, double hi)
   } catch (...) {
     used = 0;
   }
-  if (used != v.size() || v.empty() || !std::isfinite(d)) Fail(n, key + ": \"" + v + "\" is not a number");
+  if (used != v.size() || v.empty() || !std::isfinite(d))
+    Fail(n, key + ": \"" + v + "\" is not a number");
   if (d < lo || d > hi) {
     Fail(n, key + ": " + v + " is out of range (" + std::to_string(static_cast<long>(lo)) + " to " +
                 std::to_string(static_cast<long>(hi)) + ")");
@@ -69,7 +72,8 @@ std::vector<std::string> List(const YAML::Node& n, const std::string& key) {
 std::string Ipv4(const YAML::Node& n, const std::string& key) {
   std::string v = Scalar(n, key);
   in_addr a{};
-  if (::inet_pton(AF_INET, v.c_str(), &a) != 1) Fail(n, key + ": \"" + v + "\" is not an IPv4 address");
+  if (::inet_pton(AF_INET, v.c_str(), &a) != 1)
+    Fail(n, key + ": \"" + v + "\" is not an IPv4 address");
   return v;
 }
 
@@ -78,7 +82,8 @@ std::string Ipv4(const YAML::Node& n, const std::string& key) {
 Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file) {
   RlpdConfig c;
   auto where = [&](const YAML::Mark& m) {
-    return std::string(file) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
+    return std::string(file) + ":" + std::to_string(m.line + 1) + ":" +
+           std::to_string(m.column + 1) + ": ";
   };
   try {
     YAML::Node root = YAML::Load(std::string(text));
@@ -92,7 +97,8 @@ Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file)
       if (key == "volumes") {
         for (auto& p : List(v, key)) {
           if (!p.starts_with('/')) Fail(v, key + ": \"" + p + "\" is not an absolute export path");
-          if (p.size() > 253) Fail(v, key + ": \"" + p.substr(0, 40) + "...\" is longer than 253 octets");
+          if (p.size() > 253)
+            Fail(v, key + ": \"" + p.substr(0, 40) + "...\" is longer than 253 octets");
           c.volumes.push_back(p);
         }
       } else if (key == "resources") {
@@ -118,16 +124,17 @@ Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file)
       } else if (key == "burst") {
         c.limits.burst = Number(v, key, 1, 1e9);
       } else {
-        Fail(entry.first,
-             "unknown setting \"" + key +
-                 "\" (known: volumes, mount_exports, mount_host, mount_port, refresh, resources, listen, port, "
-                 "rate_limit, burst)");
+        Fail(entry.first, "unknown setting \"" + key +
+                              "\" (known: volumes, mount_exports, mount_host, mount_port, refresh, "
+                              "resources, listen, port, "
+                              "rate_limit, burst)");
       }
     }
     if (c.volumes.empty() && c.resources.empty() && !c.mount_exports) {
-      c.warnings.push_back(std::string(file) +
-                           ": provides nothing (no volumes, no resources, mount_exports false): rlpd will answer "
-                           "Do-You-Provide? with empty lists and stay silent on broadcasts");
+      c.warnings.push_back(
+          std::string(file) +
+          ": provides nothing (no volumes, no resources, mount_exports false): rlpd will answer "
+          "Do-You-Provide? with empty lists and stay silent on broadcasts");
     }
   } catch (const ConfigError& e) {
     return Status::Error(where(e.mark) + e.message);
@@ -141,7 +148,8 @@ Result<RlpdConfig> ReadRlpdConfig(const std::string& path, bool must_exist) {
   struct stat st;
   if (!must_exist && ::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
     RlpdConfig c;
-    c.warnings.push_back(path + ": not found; answering for the local MOUNT service's exports only");
+    c.warnings.push_back(path +
+                         ": not found; answering for the local MOUNT service's exports only");
     return c;
   }
   std::string error;

@@ -51,7 +51,8 @@ class Exports {
       reread_ = true;
       Rebuild();
     }
-    if (start_reader && c.mount_exports && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    if (start_reader && c.mount_exports && !thread_.joinable())
+      thread_ = std::thread([this] { Run(); });
     wake_.notify_all();
   }
 
@@ -76,7 +77,8 @@ class Exports {
   void Rebuild() {
     auto p = std::make_shared<Provided>();
     p->volumes = config_.volumes;
-    if (config_.mount_exports) p->volumes.insert(p->volumes.end(), exported_.begin(), exported_.end());
+    if (config_.mount_exports)
+      p->volumes.insert(p->volumes.end(), exported_.begin(), exported_.end());
     p->resources = config_.resources;
     provided_ = std::move(p);
   }
@@ -261,7 +263,8 @@ int Main(int argc, char** argv) {
         config = std::move(fresh);
         exports.Configure(*config);
         responder.set_limits(config->limits);
-        Log("configuration reloaded: " + std::to_string(config->volumes.size()) + " configured volume(s)");
+        Log("configuration reloaded: " + std::to_string(config->volumes.size()) +
+            " configured volume(s)");
       } else {
         Log("stopping: " + responder.StatsLine());
         return 0;
@@ -281,11 +284,14 @@ int Main(int argc, char** argv) {
       if (n < 0) break;
       in_pktinfo arrived{};
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) std::memcpy(&arrived, CMSG_DATA(c), sizeof arrived);
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+          std::memcpy(&arrived, CMSG_DATA(c), sizeof arrived);
       }
       uint32_t source = ntohl(from.sin_addr.s_addr);
       auto peer = [&] { return Ipv4ToString(source) + ":" + std::to_string(ntohs(from.sin_port)); };
-      auto request = [&](const Responder::Decision& d) { return d.request ? Describe(*d.request) : std::string(); };
+      auto request = [&](const Responder::Decision& d) {
+        return d.request ? Describe(*d.request) : std::string();
+      };
       // The address to answer from. A request sent to one of our
       // addresses is answered from that address. A broadcast is answered
       // from our address on the requester's network, so that a server on
@@ -301,26 +307,28 @@ int Main(int argc, char** argv) {
         if (i.address == to) reply_from = to;
       }
       auto now = std::chrono::steady_clock::now();
-      auto d = responder.Handle(std::span<const uint8_t>(buf, static_cast<size_t>(n)), source, from_local,
-                                *exports.Current(), now, ntohs(from.sin_port));
+      auto d = responder.Handle(std::span<const uint8_t>(buf, static_cast<size_t>(n)), source,
+                                from_local, *exports.Current(), now, ntohs(from.sin_port));
       const auto& st = responder.stats();
       switch (d.outcome) {
         case Responder::Outcome::kMalformed:
           if (st.malformed <= 10 || st.malformed % 1000 == 0) {
-            Log("dropped malformed datagram #" + std::to_string(st.malformed) + " from " + peer() + ": " + d.why);
+            Log("dropped malformed datagram #" + std::to_string(st.malformed) + " from " + peer() +
+                ": " + d.why);
           }
           break;
         case Responder::Outcome::kNotRequest:
           if (st.not_request <= 10 || st.not_request % 1000 == 0) {
-            Log("dropped #" + std::to_string(st.not_request) + " from " + peer() + ", a reply, not a request: " +
-                request(d));
+            Log("dropped #" + std::to_string(st.not_request) + " from " + peer() +
+                ", a reply, not a request: " + request(d));
           }
           break;
         case Responder::Outcome::kRateLimited:
           if (now - last_limit_log > std::chrono::seconds(10)) {
             last_limit_log = now;
-            Log("over the rate limit (" + std::to_string(static_cast<long>(config->limits.rate)) + "/s): " + peer() +
-                "; " + std::to_string(st.rate_limited) + " datagrams dropped so far");
+            Log("over the rate limit (" + std::to_string(static_cast<long>(config->limits.rate)) +
+                "/s): " + peer() + "; " + std::to_string(st.rate_limited) +
+                " datagrams dropped so far");
           }
           break;
         case Responder::Outcome::kNotLocal:
@@ -349,7 +357,8 @@ int Main(int argc, char** argv) {
           if (::sendmsg(fd, &reply, 0) < 0) {
             // A forged source (port 0, say) must not flood the log either.
             if (++send_failures <= 10 || send_failures % 1000 == 0) {
-              Log("answer #" + std::to_string(send_failures) + " to " + peer() + " not sent: " + std::strerror(errno));
+              Log("answer #" + std::to_string(send_failures) + " to " + peer() +
+                  " not sent: " + std::strerror(errno));
             }
           } else if (verbose) {
             Log("answered " + peer() + ": " + request(d));

@@ -119,7 +119,8 @@ int Main(int argc, char** argv) {
     any = any || !p.resources.empty();
     std::printf("%-15s  %10s  %s\n", Ipv4ToString(p.address).c_str(), rtt, what.c_str());
   }
-  for (uint32_t h : result->no_answer) std::printf("%-15s  %10s  no answer\n", Ipv4ToString(h).c_str(), "-");
+  for (uint32_t h : result->no_answer)
+    std::printf("%-15s  %10s  no answer\n", Ipv4ToString(h).c_str(), "-");
   if (verbose) {
     std::fprintf(stderr, "rlpq: %d datagrams sent, %d replies, %d ignored, %.1f ms\n", result->sent,
                  result->replies, result->ignored, result->elapsed_ms);

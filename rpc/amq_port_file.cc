@@ -16,7 +16,9 @@ std::string RuntimeDir() {
   return d != nullptr && *d != '\0' ? d : "/run/amd";
 }
 
-std::string AmqPortFile(uint32_t program) { return RuntimeDir() + "/amq-" + std::to_string(program); }
+std::string AmqPortFile(uint32_t program) {
+  return RuntimeDir() + "/amq-" + std::to_string(program);
+}
 
 Status WriteAmqPortFile(uint32_t program, const AmqEndpoint& endpoint) {
   std::string dir = RuntimeDir();

@@ -18,7 +18,8 @@ Result<std::vector<ExportEntry>> DecodeExports(std::span<const uint8_t> bytes) {
   bool more;
   if (!r.Bool(&more)) return bad("truncated");
   while (more) {
-    if (out.size() == kMaxExports) return bad("more than " + std::to_string(kMaxExports) + " exports");
+    if (out.size() == kMaxExports)
+      return bad("more than " + std::to_string(kMaxExports) + " exports");
     ExportEntry e;
     std::string_view dir;
     if (!r.String(kMntPathLen, &dir)) return bad("directory truncated or longer than MNTPATHLEN");
@@ -26,7 +27,8 @@ Result<std::vector<ExportEntry>> DecodeExports(std::span<const uint8_t> bytes) {
     bool group;
     if (!r.Bool(&group)) return bad("truncated group list");
     while (group) {
-      if (e.groups.size() == kMaxGroups) return bad("more than " + std::to_string(kMaxGroups) + " groups");
+      if (e.groups.size() == kMaxGroups)
+        return bad("more than " + std::to_string(kMaxGroups) + " groups");
       std::string_view name;
       if (!r.String(kMntNamLen, &name)) return bad("group name truncated or longer than MNTNAMLEN");
       e.groups.emplace_back(name);
@@ -56,7 +58,8 @@ std::vector<uint8_t> EncodeExports(const std::vector<ExportEntry>& exports) {
 }
 
 Result<std::vector<ExportEntry>> FetchExports(sockaddr_in host, std::optional<uint16_t> port,
-                                              std::string_view proto, std::chrono::milliseconds timeout) {
+                                              std::string_view proto,
+                                              std::chrono::milliseconds timeout) {
   Client::Options o;
   o.tcp = proto != "udp";
   o.udp = proto != "tcp";

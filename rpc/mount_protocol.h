@@ -22,8 +22,8 @@ namespace amd::rpc {
 constexpr uint32_t kMountProgram = 100005;
 constexpr uint32_t kMountVersion3 = 3;
 constexpr uint32_t kMountProcExport = 5;
-constexpr size_t kMntPathLen = 1024;  // MNTPATHLEN
-constexpr size_t kMntNamLen = 255;    // MNTNAMLEN
+constexpr size_t kMntPathLen = 1024;   // MNTPATHLEN
+constexpr size_t kMntNamLen = 255;     // MNTNAMLEN
 constexpr size_t kMaxExports = 65536;  // amd's own bound on the list
 constexpr size_t kMaxGroups = 4096;    // and on each export's groups
 
@@ -41,7 +41,8 @@ std::vector<uint8_t> EncodeExports(const std::vector<ExportEntry>& exports);
 // exports: over TCP, then UDP; or only over `proto` ("tcp"/"udp") when
 // given. From a reserved port when this process may bind one.
 Result<std::vector<ExportEntry>> FetchExports(sockaddr_in host, std::optional<uint16_t> port,
-                                              std::string_view proto, std::chrono::milliseconds timeout);
+                                              std::string_view proto,
+                                              std::chrono::milliseconds timeout);
 
 }  // namespace amd::rpc
 

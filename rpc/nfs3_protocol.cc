@@ -9,27 +9,48 @@ namespace amd::rpc::nfs3 {
 
 Stat StatFromErrno(int err) {
   switch (err) {
-    case 0: return kOk;
-    case EPERM: return kPerm;
-    case ENOENT: return kNoent;
-    case ENXIO: return kNxio;
-    case EACCES: return kAcces;
-    case EEXIST: return kExist;
-    case EXDEV: return kXdev;
-    case ENODEV: return kNodev;
-    case ENOTDIR: return kNotdir;
-    case EISDIR: return kIsdir;
-    case EINVAL: return kInval;
-    case EFBIG: return kFbig;
-    case ENOSPC: return kNospc;
-    case EROFS: return kRofs;
-    case EMLINK: return kMlink;
-    case ENAMETOOLONG: return kNametoolong;
-    case ENOTEMPTY: return kNotempty;
-    case EDQUOT: return kDquot;
-    case ESTALE: return kStale;
-    case ENOTSUP: return kNotsupp;
-    default: return kIo;
+    case 0:
+      return kOk;
+    case EPERM:
+      return kPerm;
+    case ENOENT:
+      return kNoent;
+    case ENXIO:
+      return kNxio;
+    case EACCES:
+      return kAcces;
+    case EEXIST:
+      return kExist;
+    case EXDEV:
+      return kXdev;
+    case ENODEV:
+      return kNodev;
+    case ENOTDIR:
+      return kNotdir;
+    case EISDIR:
+      return kIsdir;
+    case EINVAL:
+      return kInval;
+    case EFBIG:
+      return kFbig;
+    case ENOSPC:
+      return kNospc;
+    case EROFS:
+      return kRofs;
+    case EMLINK:
+      return kMlink;
+    case ENAMETOOLONG:
+      return kNametoolong;
+    case ENOTEMPTY:
+      return kNotempty;
+    case EDQUOT:
+      return kDquot;
+    case ESTALE:
+      return kStale;
+    case ENOTSUP:
+      return kNotsupp;
+    default:
+      return kIo;
   }
 }
 
@@ -86,7 +107,8 @@ std::optional<AccessArgs> ReadAccessArgs(std::span<const uint8_t> args) {
 std::optional<ReaddirArgs> ReadReaddirArgs(std::span<const uint8_t> args, bool plus) {
   XdrReader r(args);
   ReaddirArgs a;
-  if (!ReadFh(r, &a.dir) || !r.U64(&a.cookie) || !r.Fixed(kCookieVerfSize, &a.verifier)) return std::nullopt;
+  if (!ReadFh(r, &a.dir) || !r.U64(&a.cookie) || !r.Fixed(kCookieVerfSize, &a.verifier))
+    return std::nullopt;
   if (plus && !r.U32(&a.dircount)) return std::nullopt;
   if (!r.U32(&a.maxcount) || !r.AtEnd()) return std::nullopt;
   return a;
@@ -98,12 +120,26 @@ void PutFailure(XdrWriter& w, uint32_t proc, Stat stat, const Fattr* obj) {
   switch (proc) {
     case kGetattr:
       return;
-    case kLookup: case kAccess: case kReadlink: case kRead: case kReaddir: case kReaddirplus:
-    case kFsstat: case kFsinfo: case kPathconf:
+    case kLookup:
+    case kAccess:
+    case kReadlink:
+    case kRead:
+    case kReaddir:
+    case kReaddirplus:
+    case kFsstat:
+    case kFsinfo:
+    case kPathconf:
       PutPostOpAttr(w, obj);
       return;
-    case kSetattr: case kWrite: case kCreate: case kMkdir: case kSymlink: case kMknod:
-    case kRemove: case kRmdir: case kCommit:
+    case kSetattr:
+    case kWrite:
+    case kCreate:
+    case kMkdir:
+    case kSymlink:
+    case kMknod:
+    case kRemove:
+    case kRmdir:
+    case kCommit:
       w.Bool(false);  // pre_op_attr
       PutPostOpAttr(w, obj);
       return;

@@ -19,30 +19,80 @@ namespace amd::rpc::nfs3 {
 
 constexpr uint32_t kProgram = 100003;
 constexpr uint32_t kVersion = 3;
-constexpr size_t kFhSize = 64;        // NFS3_FHSIZE
-constexpr size_t kMaxName = 255;      // amd's bound on a LOOKUP name
+constexpr size_t kFhSize = 64;    // NFS3_FHSIZE
+constexpr size_t kMaxName = 255;  // amd's bound on a LOOKUP name
 constexpr size_t kCookieVerfSize = 8;
 
 enum Proc : uint32_t {
-  kNull = 0, kGetattr = 1, kSetattr = 2, kLookup = 3, kAccess = 4, kReadlink = 5, kRead = 6,
-  kWrite = 7, kCreate = 8, kMkdir = 9, kSymlink = 10, kMknod = 11, kRemove = 12, kRmdir = 13,
-  kRename = 14, kLink = 15, kReaddir = 16, kReaddirplus = 17, kFsstat = 18, kFsinfo = 19,
-  kPathconf = 20, kCommit = 21,
+  kNull = 0,
+  kGetattr = 1,
+  kSetattr = 2,
+  kLookup = 3,
+  kAccess = 4,
+  kReadlink = 5,
+  kRead = 6,
+  kWrite = 7,
+  kCreate = 8,
+  kMkdir = 9,
+  kSymlink = 10,
+  kMknod = 11,
+  kRemove = 12,
+  kRmdir = 13,
+  kRename = 14,
+  kLink = 15,
+  kReaddir = 16,
+  kReaddirplus = 17,
+  kFsstat = 18,
+  kFsinfo = 19,
+  kPathconf = 20,
+  kCommit = 21,
 };
 constexpr uint32_t kLastProc = kCommit;
 
 enum Stat : uint32_t {
-  kOk = 0, kPerm = 1, kNoent = 2, kIo = 5, kNxio = 6, kAcces = 13, kExist = 17, kXdev = 18,
-  kNodev = 19, kNotdir = 20, kIsdir = 21, kInval = 22, kFbig = 27, kNospc = 28, kRofs = 30,
-  kMlink = 31, kNametoolong = 63, kNotempty = 66, kDquot = 69, kStale = 70, kRemote = 71,
-  kBadhandle = 10001, kNotSync = 10002, kBadCookie = 10003, kNotsupp = 10004, kToosmall = 10005,
-  kServerfault = 10006, kBadtype = 10007, kJukebox = 10008,
+  kOk = 0,
+  kPerm = 1,
+  kNoent = 2,
+  kIo = 5,
+  kNxio = 6,
+  kAcces = 13,
+  kExist = 17,
+  kXdev = 18,
+  kNodev = 19,
+  kNotdir = 20,
+  kIsdir = 21,
+  kInval = 22,
+  kFbig = 27,
+  kNospc = 28,
+  kRofs = 30,
+  kMlink = 31,
+  kNametoolong = 63,
+  kNotempty = 66,
+  kDquot = 69,
+  kStale = 70,
+  kRemote = 71,
+  kBadhandle = 10001,
+  kNotSync = 10002,
+  kBadCookie = 10003,
+  kNotsupp = 10004,
+  kToosmall = 10005,
+  kServerfault = 10006,
+  kBadtype = 10007,
+  kJukebox = 10008,
 };
 
 // An errno as the nearest NFS3 status.
 Stat StatFromErrno(int err);
 
-enum class Ftype : uint32_t { kReg = 1, kDir = 2, kBlk = 3, kChr = 4, kLnk = 5, kSock = 6, kFifo = 7 };
+enum class Ftype : uint32_t {
+  kReg = 1,
+  kDir = 2,
+  kBlk = 3,
+  kChr = 4,
+  kLnk = 5,
+  kSock = 6,
+  kFifo = 7
+};
 
 struct Time {
   uint32_t seconds = 0;
@@ -89,8 +139,8 @@ struct ReaddirArgs {  // READDIR and READDIRPLUS
   std::span<const uint8_t> dir;
   uint64_t cookie = 0;
   std::span<const uint8_t> verifier;  // 8 bytes
-  uint32_t dircount = 0;  // READDIRPLUS only
-  uint32_t maxcount = 0;  // READDIR: count
+  uint32_t dircount = 0;              // READDIRPLUS only
+  uint32_t maxcount = 0;              // READDIR: count
 };
 std::optional<FhArgs> ReadFhArgs(std::span<const uint8_t> args);
 std::optional<LookupArgs> ReadLookupArgs(std::span<const uint8_t> args);
@@ -107,8 +157,18 @@ namespace mount {
 constexpr uint32_t kProgram = 100005;
 constexpr uint32_t kVersion = 3;
 enum Proc : uint32_t { kNull = 0, kMnt = 1, kDump = 2, kUmnt = 3, kUmntall = 4, kExport = 5 };
-enum Stat : uint32_t { kOk = 0, kPerm = 1, kNoent = 2, kIo = 5, kAcces = 13, kNotdir = 20,
-                       kInval = 22, kNametoolong = 63, kNotsupp = 10004, kServerfault = 10006 };
+enum Stat : uint32_t {
+  kOk = 0,
+  kPerm = 1,
+  kNoent = 2,
+  kIo = 5,
+  kAcces = 13,
+  kNotdir = 20,
+  kInval = 22,
+  kNametoolong = 63,
+  kNotsupp = 10004,
+  kServerfault = 10006
+};
 // MNT's and UMNT's argument: a dirpath.
 std::optional<std::string_view> ReadDirpath(std::span<const uint8_t> args);
 // MNT's result: the handle and AUTH_SYS as the one flavour; or a failure.

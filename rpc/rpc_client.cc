@@ -65,8 +65,8 @@ bool WaitReadable(int fd, int timeout_ms) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> Client::Call(uint32_t proc, std::span<const uint8_t> args, milliseconds timeout,
-                                          uint32_t vers) {
+Result<std::vector<uint8_t>> Client::Call(uint32_t proc, std::span<const uint8_t> args,
+                                          milliseconds timeout, uint32_t vers) {
   Status last = Status::Error("no transport", std::errc::invalid_argument);
   for (bool tcp : {!o_.udp_first, o_.udp_first}) {
     if ((tcp && !o_.tcp) || (!tcp && !o_.udp)) continue;
@@ -75,8 +75,9 @@ Result<std::vector<uint8_t>> Client::Call(uint32_t proc, std::span<const uint8_t
     last = r.status();
     // The other transport is tried when this one was refused or cut off
     // (a server at its connection limit closes new connections at once).
-    static const std::errc kTryOther[] = {std::errc::connection_refused, std::errc::host_unreachable,
-                                          std::errc::connection_reset, std::errc::broken_pipe};
+    static const std::errc kTryOther[] = {std::errc::connection_refused,
+                                          std::errc::host_unreachable, std::errc::connection_reset,
+                                          std::errc::broken_pipe};
     if (std::none_of(std::begin(kTryOther), std::end(kTryOther),
                      [&](std::errc e) { return last.code() == std::make_error_code(e); })) {
       return last;
@@ -92,7 +93,8 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<c
   if (o_.port) {
     a.sin_port = htons(*o_.port);
   } else {
-    auto p = GetPort(addr_, prog_, vers, tcp, std::min<milliseconds>(timeout, std::chrono::seconds(10)));
+    auto p =
+        GetPort(addr_, prog_, vers, tcp, std::min<milliseconds>(timeout, std::chrono::seconds(10)));
     if (p.ok() && *p != 0) {
       a.sin_port = htons(*p);
     } else if (auto other = o_.fallback ? o_.fallback() : std::nullopt) {
@@ -110,24 +112,27 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<c
   if (o_.reserved_port) {
     Status s = BindReserved(fd.get(), o_.local ? o_.local->sin_addr.s_addr : htonl(INADDR_ANY));
     if (!s.ok()) return s;
-  } else if (o_.local && ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*o_.local), sizeof *o_.local) != 0) {
+  } else if (o_.local && ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*o_.local),
+                                sizeof *o_.local) != 0) {
     return Status::FromErrno("bind", errno);
   }
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     int err = errno;
     return Status::FromErrno("connect", err == EINPROGRESS || err == EAGAIN ? ETIMEDOUT : err);
   }
-  uint32_t xid = static_cast<uint32_t>(::getpid()) * 65536u + ++calls_ * 7919u + static_cast<uint32_t>(
-      Clock::now().time_since_epoch().count());
+  uint32_t xid = static_cast<uint32_t>(::getpid()) * 65536u + ++calls_ * 7919u +
+                 static_cast<uint32_t>(Clock::now().time_since_epoch().count());
   auto msg = CallMessage(xid, prog_, vers, proc, args);
   if (tcp) msg = FrameRecord(msg);
   std::vector<uint8_t> reply;
   std::vector<uint8_t> buf(65536);
   int err = 0;
   if (tcp) {
-    if (::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size())) {
+    if (::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(msg.size())) {
       return Status::FromErrno("send", errno ? errno : EPIPE);
     }
     RecordAssembler records(16 << 20);
@@ -180,13 +185,15 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<c
       if (r.U32(&got) && got == xid) reply.assign(buf.data(), buf.data() + n);
     }
   }
-  if (reply.empty()) return Status::FromErrno("no answer", err == EAGAIN ? ETIMEDOUT : err ? err : EPIPE);
+  if (reply.empty())
+    return Status::FromErrno("no answer", err == EAGAIN ? ETIMEDOUT : err ? err : EPIPE);
   auto parsed = ParseReply(reply);
   if (!parsed.ok()) return parsed.status();
   return std::vector<uint8_t>(parsed->results.begin(), parsed->results.end());
 }
 
-Result<uint16_t> GetPort(sockaddr_in host, uint32_t prog, uint32_t vers, bool tcp, milliseconds timeout) {
+Result<uint16_t> GetPort(sockaddr_in host, uint32_t prog, uint32_t vers, bool tcp,
+                         milliseconds timeout) {
   Client::Options o;
   o.tcp = false;
   o.port = kRpcbindPort;

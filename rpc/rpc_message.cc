@@ -19,15 +19,17 @@ constexpr size_t kMaxAuthBody = 400;
 
 void PutU32(std::vector<uint8_t>* out, uint32_t v) { XdrWriter(out).U32(v); }
 
-void PutOpaque(std::vector<uint8_t>* out, std::span<const uint8_t> data) { XdrWriter(out).Opaque(data); }
+void PutOpaque(std::vector<uint8_t>* out, std::span<const uint8_t> data) {
+  XdrWriter(out).Opaque(data);
+}
 
 std::optional<AuthSys> ParseAuthSys(std::span<const uint8_t> body) {
   XdrReader r(body);
   AuthSys a;
   std::span<const uint8_t> machine;
   uint32_t n;
-  if (!r.U32(&a.stamp) || !r.Opaque(255, &machine) || !r.U32(&a.uid) || !r.U32(&a.gid) || !r.U32(&n) ||
-      n > 16) {
+  if (!r.U32(&a.stamp) || !r.Opaque(255, &machine) || !r.U32(&a.uid) || !r.U32(&a.gid) ||
+      !r.U32(&n) || n > 16) {
     return std::nullopt;
   }
   a.machine.assign(machine.begin(), machine.end());
@@ -137,8 +139,9 @@ std::vector<uint8_t> CallMessage(uint32_t xid, uint32_t prog, uint32_t vers, uin
   if (cred != nullptr) {
     std::vector<uint8_t> body;
     PutU32(&body, cred->stamp);
-    PutOpaque(&body, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cred->machine.data()),
-                                              cred->machine.size()));
+    PutOpaque(&body,
+              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cred->machine.data()),
+                                       cred->machine.size()));
     PutU32(&body, cred->uid);
     PutU32(&body, cred->gid);
     PutU32(&body, static_cast<uint32_t>(cred->gids.size()));
@@ -168,12 +171,14 @@ Result<Reply> ParseReply(std::span<const uint8_t> msg) {
     uint32_t why, a = 0, b = 0;
     if (!r.U32(&why)) return bad("truncated denial");
     if (why == kRpcMismatch && r.U32(&a) && r.U32(&b)) {
-      return Status::Error("the server speaks RPC versions " + std::to_string(a) + " to " + std::to_string(b),
-                           std::errc::protocol_not_supported);
+      return Status::Error(
+          "the server speaks RPC versions " + std::to_string(a) + " to " + std::to_string(b),
+          std::errc::protocol_not_supported);
     }
     if (why == kAuthError && r.U32(&a)) {
-      return Status::Error("the server refused our credentials (auth_stat " + std::to_string(a) + ")",
-                           std::errc::permission_denied);
+      return Status::Error(
+          "the server refused our credentials (auth_stat " + std::to_string(a) + ")",
+          std::errc::permission_denied);
     }
     return bad("unknown denial " + std::to_string(why));
   }
@@ -194,7 +199,8 @@ Result<Reply> ParseReply(std::span<const uint8_t> msg) {
     case AcceptStat::kProcUnavail:
       return Status::Error("procedure unavailable", std::errc::function_not_supported);
     case AcceptStat::kGarbageArgs:
-      return Status::Error("the server could not decode the arguments", std::errc::invalid_argument);
+      return Status::Error("the server could not decode the arguments",
+                           std::errc::invalid_argument);
     case AcceptStat::kSystemErr:
       return Status::Error("system error on the server", std::errc::io_error);
   }

@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <optional>
-#include <variant>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
@@ -64,12 +64,20 @@ enum class AcceptStat : uint32_t {
   kGarbageArgs = 4,
   kSystemErr = 5,
 };
-enum class AuthStat : uint32_t { kOk = 0, kBadCred = 1, kRejectedCred = 2, kBadVerf = 3, kRejectedVerf = 4, kTooWeak = 5 };
+enum class AuthStat : uint32_t {
+  kOk = 0,
+  kBadCred = 1,
+  kRejectedCred = 2,
+  kBadVerf = 3,
+  kRejectedVerf = 4,
+  kTooWeak = 5
+};
 
 // A MSG_ACCEPTED reply with an AUTH_NONE verifier; `results` follow a
 // SUCCESS; PROG_MISMATCH carries the supported version range.
-std::vector<uint8_t> AcceptedReply(uint32_t xid, AcceptStat stat, std::span<const uint8_t> results = {},
-                                   uint32_t low = 0, uint32_t high = 0);
+std::vector<uint8_t> AcceptedReply(uint32_t xid, AcceptStat stat,
+                                   std::span<const uint8_t> results = {}, uint32_t low = 0,
+                                   uint32_t high = 0);
 // MSG_DENIED: RPC_MISMATCH (we speak version 2 only) or AUTH_ERROR.
 std::vector<uint8_t> RpcMismatchReply(uint32_t xid);
 std::vector<uint8_t> AuthErrorReply(uint32_t xid, AuthStat why);

@@ -18,15 +18,18 @@ sockaddr_in ToSockaddr(const boost::asio::ip::address& a, uint16_t port) {
   return s;
 }
 
-std::optional<uid_t> UidOf(const RpcServer::Limits& limits, bool tcp, const boost::asio::ip::address& local,
-                           uint16_t local_port, const boost::asio::ip::address& peer, uint16_t peer_port) {
+std::optional<uid_t> UidOf(const RpcServer::Limits& limits, bool tcp,
+                           const boost::asio::ip::address& local, uint16_t local_port,
+                           const boost::asio::ip::address& peer, uint16_t peer_port) {
   if (!limits.peer_uid || !peer.is_v4() || !peer.is_loopback()) return std::nullopt;
   return limits.peer_uid(tcp, ToSockaddr(local, local_port), ToSockaddr(peer, peer_port));
 }
 
 // Whom a connection counts against: a local process's uid, or a remote
 // address.
-std::string PeerKey(const Peer& p) { return p.uid ? "uid " + std::to_string(*p.uid) : p.address.to_string(); }
+std::string PeerKey(const Peer& p) {
+  return p.uid ? "uid " + std::to_string(*p.uid) : p.address.to_string();
+}
 
 }  // namespace
 
@@ -40,7 +43,9 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
   static constexpr size_t kMaxQueued = 64;  // replies waiting for a slow reader
   Connection(RpcServer* server, boost::asio::ip::tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()),
+      : server_(server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
         records_(server->limits_.max_record) {
     boost::system::error_code ec;
     auto remote = socket_.remote_endpoint(ec);
@@ -48,7 +53,8 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     peer_.address = remote.address();
     peer_.port = remote.port();
     peer_.tcp = true;
-    peer_.uid = UidOf(server_->limits_, true, local.address(), local.port(), remote.address(), remote.port());
+    peer_.uid = UidOf(server_->limits_, true, local.address(), local.port(), remote.address(),
+                      remote.port());
   }
   void Start() {
     peer_.connected = [weak = weak_from_this()] {
@@ -77,8 +83,9 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec) return;
       if (auto n = self->server_->idle_log_.Count()) {
-        self->server_->log_->info("{}: {} idle for {} s; closing (idle connection #{})", self->server_->limits_.service,
-                                  self->peer_.ToString(), self->server_->limits_.idle.count(), *n);
+        self->server_->log_->info("{}: {} idle for {} s; closing (idle connection #{})",
+                                  self->server_->limits_.service, self->peer_.ToString(),
+                                  self->server_->limits_.idle.count(), *n);
       }
       self->Finish();
     });
@@ -86,11 +93,12 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
   void Read() {
     if (reading_ || !socket_.is_open()) return;
     reading_ = true;
-    socket_.async_read_some(boost::asio::buffer(buffer_),
-                            [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                              self->reading_ = false;
-                              self->OnRead(ec, n);
-                            });
+    socket_.async_read_some(
+        boost::asio::buffer(buffer_),
+        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+          self->reading_ = false;
+          self->OnRead(ec, n);
+        });
   }
   void OnRead(const boost::system::error_code& ec, size_t n) {
     if (ec) {
@@ -100,8 +108,8 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     if (!records_.Feed(std::span<const uint8_t>(buffer_.data(), n))) {
       ++server_->garbage_;
       if (auto count = server_->bad_record_log_.Count()) {
-        server_->log_->warn("{}: {}: {}; closing (bad record #{})", server_->limits_.service, peer_.ToString(),
-                            records_.error(), *count);
+        server_->log_->warn("{}: {}: {}; closing (bad record #{})", server_->limits_.service,
+                            peer_.ToString(), records_.error(), *count);
       }
       Finish();
       return;
@@ -120,16 +128,17 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
     writing_ = true;
     auto data = std::make_shared<std::vector<uint8_t>>(std::move(out_.front()));
     out_.erase(out_.begin());
-    boost::asio::async_write(socket_, boost::asio::buffer(*data),
-                             [self = shared_from_this(), data](const boost::system::error_code& ec, size_t) {
-                               self->writing_ = false;
-                               if (ec) {
-                                 self->Finish();
-                                 return;
-                               }
-                               self->Write();
-                               if (self->out_.size() < kMaxQueued) self->Read();
-                             });
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(*data),
+        [self = shared_from_this(), data](const boost::system::error_code& ec, size_t) {
+          self->writing_ = false;
+          if (ec) {
+            self->Finish();
+            return;
+          }
+          self->Write();
+          if (self->out_.size() < kMaxQueued) self->Read();
+        });
   }
   void Finish() {
     Stop();
@@ -150,10 +159,14 @@ class RpcServer::Connection : public std::enable_shared_from_this<Connection> {
   Peer peer_;
 };
 
-RpcServer::RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,
-                     Limits limits)
-    : handler_(std::move(handler)), log_(std::move(log)), limits_(limits), acceptor_(io),
-      udp_(io), udp_buffer_(limits.max_record) {}
+RpcServer::RpcServer(boost::asio::io_context& io, Handler handler,
+                     std::shared_ptr<spdlog::logger> log, Limits limits)
+    : handler_(std::move(handler)),
+      log_(std::move(log)),
+      limits_(limits),
+      acceptor_(io),
+      udp_(io),
+      udp_buffer_(limits.max_record) {}
 
 RpcServer::~RpcServer() { Close(); }
 
@@ -164,15 +177,18 @@ Status RpcServer::Listen(const boost::asio::ip::address& address, uint16_t port)
   if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(tep, ec);
   if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::Error(limits_.service + " TCP " + address.to_string() + ":" + std::to_string(port) + ": " + ec.message(),
-                               std::errc::address_in_use);
+  if (ec)
+    return Status::Error(limits_.service + " TCP " + address.to_string() + ":" +
+                             std::to_string(port) + ": " + ec.message(),
+                         std::errc::address_in_use);
   port_ = acceptor_.local_endpoint().port();
   boost::asio::ip::udp::endpoint uep(address, port_);
   udp_.open(uep.protocol(), ec);
   if (!ec) udp_.bind(uep, ec);
   if (ec) {
     acceptor_.close();
-    return Status::Error(limits_.service + " UDP " + address.to_string() + ":" + std::to_string(port_) + ": " + ec.message(),
+    return Status::Error(limits_.service + " UDP " + address.to_string() + ":" +
+                             std::to_string(port_) + ": " + ec.message(),
                          std::errc::address_in_use);
   }
   Accept();
@@ -186,8 +202,9 @@ Status RpcServer::Adopt(int tcp_fd, int udp_fd) {
   if (!ec) udp_.assign(boost::asio::ip::udp::v4(), udp_fd, ec);
   if (ec) {
     acceptor_.close();
-    return Status::Error(limits_.service + ": cannot take over the earlier sockets: " + ec.message(),
-                         std::errc::bad_file_descriptor);
+    return Status::Error(
+        limits_.service + ": cannot take over the earlier sockets: " + ec.message(),
+        std::errc::bad_file_descriptor);
   }
   port_ = acceptor_.local_endpoint(ec).port();
   Accept();
@@ -206,11 +223,12 @@ void RpcServer::Close() {
 }
 
 void RpcServer::Accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
-    if (ec == boost::asio::error::operation_aborted || closed_) return;
-    if (!ec) Admit(std::make_shared<Connection>(this, std::move(socket)));
-    Accept();
-  });
+  acceptor_.async_accept(
+      [this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+        if (ec == boost::asio::error::operation_aborted || closed_) return;
+        if (!ec) Admit(std::make_shared<Connection>(this, std::move(socket)));
+        Accept();
+      });
 }
 
 void RpcServer::Admit(std::shared_ptr<Connection> c) {
@@ -229,8 +247,8 @@ void RpcServer::Admit(std::shared_ptr<Connection> c) {
   }
   if (why != nullptr) {
     if (auto n = refused_log_.Count()) {
-      log_->warn("{}: closed a connection from {} at once: {} ({} open; refusal #{})", limits_.service,
-                 peer.ToString(), why, connections_.size(), *n);
+      log_->warn("{}: closed a connection from {} at once: {} ({} open; refusal #{})",
+                 limits_.service, peer.ToString(), why, connections_.size(), *n);
     }
     c->Stop();
     return;
@@ -250,7 +268,8 @@ void RpcServer::ReceiveUdp() {
                               peer.port = udp_from_.port();
                               boost::system::error_code e2;
                               auto local = udp_.local_endpoint(e2);
-                              peer.uid = UidOf(limits_, false, local.address(), local.port(), peer.address, peer.port);
+                              peer.uid = UidOf(limits_, false, local.address(), local.port(),
+                                               peer.address, peer.port);
                               auto to = udp_from_;
                               Answer(peer, std::span<const uint8_t>(udp_buffer_.data(), n),
                                      [this, to](std::vector<uint8_t> reply) {
@@ -268,7 +287,8 @@ void RpcServer::Answer(const Peer& peer, std::span<const uint8_t> record, Respon
   if (auto* err = std::get_if<CallParseError>(&parsed)) {
     ++garbage_;
     if (auto n = bad_message_log_.Count()) {
-      log_->warn("{}: {}: dropped bad message #{}: {}", limits_.service, peer.ToString(), *n, err->reason);
+      log_->warn("{}: {}: dropped bad message #{}: {}", limits_.service, peer.ToString(), *n,
+                 err->reason);
     }
     if (err->kind == CallError::kBadRpcVersion) respond(RpcMismatchReply(err->xid));
     if (err->kind == CallError::kBadAuth) respond(AuthErrorReply(err->xid, AuthStat::kBadCred));

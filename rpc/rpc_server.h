@@ -8,8 +8,8 @@
 #ifndef AMD_RPC_RPC_SERVER_H_
 #define AMD_RPC_RPC_SERVER_H_
 
-#include <spdlog/logger.h>
 #include <netinet/in.h>
+#include <spdlog/logger.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -67,7 +67,8 @@ class RpcServer {
     // The uid owning a loopback peer's socket (kernel::LocalPeerUid):
     // whether the caller is root, and whose share of connections it
     // takes. Unset: no peer's uid is known.
-    std::function<std::optional<uid_t>(bool tcp, const sockaddr_in& local, const sockaddr_in& peer)> peer_uid;
+    std::function<std::optional<uid_t>(bool tcp, const sockaddr_in& local, const sockaddr_in& peer)>
+        peer_uid;
   };
 
   RpcServer(boost::asio::io_context& io, Handler handler, std::shared_ptr<spdlog::logger> log,

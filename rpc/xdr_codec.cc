@@ -8,12 +8,15 @@ namespace amd::rpc {
 Result<std::vector<uint8_t>> XdrEncode(xdrproc_t proc, const void* value, size_t max) {
   std::vector<uint8_t> buf(max);
   XDR xdrs;
-  xdrmem_create(&xdrs, reinterpret_cast<char*>(buf.data()), static_cast<u_int>(buf.size()), XDR_ENCODE);
+  xdrmem_create(&xdrs, reinterpret_cast<char*>(buf.data()), static_cast<u_int>(buf.size()),
+                XDR_ENCODE);
   bool ok = proc(&xdrs, const_cast<void*>(value)) != 0;
   size_t used = xdr_getpos(&xdrs);
   xdr_destroy(&xdrs);
-  if (!ok) return Status::Error("XDR: the value does not fit its type or " + std::to_string(max) + " bytes",
-                                std::errc::value_too_large);
+  if (!ok)
+    return Status::Error(
+        "XDR: the value does not fit its type or " + std::to_string(max) + " bytes",
+        std::errc::value_too_large);
   buf.resize(used);
   return buf;
 }

@@ -18,8 +18,8 @@ class XdrReader {
   explicit XdrReader(std::span<const uint8_t> b) : b_(b) {}
   bool U32(uint32_t* v) {
     if (b_.size() - pos_ < 4) return false;
-    *v = (uint32_t{b_[pos_]} << 24) | (uint32_t{b_[pos_ + 1]} << 16) | (uint32_t{b_[pos_ + 2]} << 8) |
-         uint32_t{b_[pos_ + 3]};
+    *v = (uint32_t{b_[pos_]} << 24) | (uint32_t{b_[pos_ + 1]} << 16) |
+         (uint32_t{b_[pos_ + 2]} << 8) | uint32_t{b_[pos_ + 3]};
     pos_ += 4;
     return true;
   }

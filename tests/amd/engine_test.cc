@@ -25,21 +25,22 @@ using testing::FakeKernel;
 
 struct Fixture {
   explicit Fixture(const std::string& map, const std::string& global_extra = "",
-                   Engine::Options opts = Default(), const std::string& section = "map_name = amd.home\n") {
+                   Engine::Options opts = Default(),
+                   const std::string& section = "map_name = amd.home\n") {
     dir.Write("maps/amd.home", map);
     std::string text = "[global]\nsearch_path = " + dir.path() +
-                       "/maps\nauto_dir = /a\nplock = no\n" + global_extra +
-                       "\n[/home]\n" + section;
+                       "/maps\nauto_dir = /a\nplock = no\n" + global_extra + "\n[/home]\n" +
+                       section;
     Diagnostics d;
     config = conf::BuildConfig(text, "amd.conf", {}, {}, &d);
     REQUIRE(config);
-    log = std::make_shared<spdlog::logger>("test",
-                                           std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
+    log = std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text));
     kernel.existing.insert("/home");
     Engine::Watcher watcher{[this](int id, int, const std::string&) { points.push_back(id); },
                             [](int) {}};
-    engine = std::make_unique<Engine>(io, kernel, pool, world, testing::SkyFacts(), config, log, opts,
-                                      watcher);
+    engine = std::make_unique<Engine>(io, kernel, pool, world, testing::SkyFacts(), config, log,
+                                      opts, watcher);
     REQUIRE(engine->Start().ok());
     autofs = kernel.autofs.at("/home").get();
   }
@@ -140,7 +141,8 @@ TEST_CASE("engine: each failing step of a mount fails the request and undoes the
   }
 }
 
-TEST_CASE("engine: an unmount asked for while the key is still mounting waits for the mount", "[engine]") {
+TEST_CASE("engine: an unmount asked for while the key is still mounting waits for the mount",
+          "[engine]") {
   // The kernel is answered by the worker before the engine takes the
   // result in: a caller that saw the mount may ask for its unmount first.
   Fixture f(kLofs);
@@ -246,8 +248,7 @@ TEST_CASE("engine: EIO failures are remembered longer", "[engine]") {
   CHECK(f.kernel.calls().size() == calls);
 }
 
-TEST_CASE("engine: a mount that takes too long fails, and its late result is undone",
-          "[engine]") {
+TEST_CASE("engine: a mount that takes too long fails, and its late result is undone", "[engine]") {
   Engine::Options o = Fixture::Default();
   o.mount_timeout = std::chrono::milliseconds(100);
   Fixture f(kLofs, "", o);
@@ -258,15 +259,18 @@ TEST_CASE("engine: a mount that takes too long fails, and its late result is und
   CHECK(f.Count("rmdir /home/k") == 1);
 }
 
-TEST_CASE("engine: lookups abandoned when their mount times out stop their map program, or never start",
-          "[engine]") {
+TEST_CASE(
+    "engine: lookups abandoned when their mount times out stop their map program, or never start",
+    "[engine]") {
   testing::TempDir progs;
   std::string runs_file = progs.path() + "/runs";
   std::string prog = progs.Write("prog",
                                  "#!/bin/sh\n"
                                  "case \"$1\" in /defaults) exit 0;; esac\n"
-                                 "echo \"$1 $$\" >> " + runs_file + "\n"
-                                 "exec sleep 1000\n",
+                                 "echo \"$1 $$\" >> " +
+                                     runs_file +
+                                     "\n"
+                                     "exec sleep 1000\n",
                                  0755);
   Engine::Options o = Fixture::Default();
   o.mount_timeout = std::chrono::milliseconds(300);
@@ -275,7 +279,9 @@ TEST_CASE("engine: lookups abandoned when their mount times out stop their map p
     Fixture f("", "exec_map_timeout = 30\n", o, "map_type = exec\nmap_name = " + prog + "\n");
     // Six keys; the map's lane runs two at a time (the pool has four
     // workers: map programs get two of them).
-    for (uint32_t t = 1; t <= 6; ++t) f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k" + std::to_string(t), t);
+    for (uint32_t t = 1; t <= 6; ++t)
+      f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k" + std::to_string(t),
+             t);
     REQUIRE(f.RunUntil([&] {
       for (uint32_t t = 1; t <= 6; ++t) {
         if (f.autofs->AnswerFor(t).empty()) return false;
@@ -362,7 +368,8 @@ TEST_CASE("engine: utimeout= sets the key's own kernel timeout", "[engine]") {
   CHECK(f.autofs->told() == std::vector<std::string>{"timeout a 7"});
 }
 
-TEST_CASE("engine: requests stay recorded until answered, and a new engine serves them", "[engine]") {
+TEST_CASE("engine: requests stay recorded until answered, and a new engine serves them",
+          "[engine]") {
   auto table = InflightTable::Create(16);
   Engine::Options opts = Fixture::Default();
   opts.inflight = table.get();
@@ -386,7 +393,8 @@ TEST_CASE("engine: requests stay recorded until answered, and a new engine serve
   g.RunUntil([&] { return !g.autofs->AnswerFor(2).empty() && !g.engine->Busy(); });
   CHECK(g.autofs->AnswerFor(2) == "ready");
   CHECK(g.Count("mount /slow /home/slow") == 1);
-  CHECK(g.log_text.str().find("/gone: a request for \"slow\" left by the previous engine has no automount point") !=
+  CHECK(g.log_text.str().find(
+            "/gone: a request for \"slow\" left by the previous engine has no automount point") !=
         std::string::npos);
   CHECK(table->TakeAll().empty());
 }
@@ -394,10 +402,11 @@ TEST_CASE("engine: requests stay recorded until answered, and a new engine serve
 TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]") {
   // Four workers, two per server. Four mounts from a hanging server must
   // leave room for another server and for local mounts.
-  Fixture f("/defaults type:=nfs;rfs:=/x\n"
-            "d1 rhost:=dead\nd2 rhost:=dead\nd3 rhost:=dead\nd4 rhost:=dead\n"
-            "alive rhost:=alive\n"
-            "local type:=lofs;rfs:=/src\n");
+  Fixture f(
+      "/defaults type:=nfs;rfs:=/x\n"
+      "d1 rhost:=dead\nd2 rhost:=dead\nd3 rhost:=dead\nd4 rhost:=dead\n"
+      "alive rhost:=alive\n"
+      "local type:=lofs;rfs:=/src\n");
   f.world.addresses["dead"] = {0x0a000001};
   f.world.addresses["alive"] = {0x0a000002};
   f.kernel.DelayPrefix("mount dead:", std::chrono::seconds(2));
@@ -417,10 +426,12 @@ TEST_CASE("engine: a slow server holds at most its lane of workers", "[engine]")
   for (uint32_t t = 1; t <= 4; ++t) CHECK(f.autofs->AnswerFor(t) == "ready");
 }
 
-TEST_CASE("engine: type:=host mounts every export of the server below the key, parents first", "[engine]") {
-  Fixture f("h type:=host;rhost:=srv;opts:=ro,soft,mountport=20048,proto=udp\n"
-            "none type:=host;rhost:=empty\n"
-            "down type:=host;rhost:=down\n");
+TEST_CASE("engine: type:=host mounts every export of the server below the key, parents first",
+          "[engine]") {
+  Fixture f(
+      "h type:=host;rhost:=srv;opts:=ro,soft,mountport=20048,proto=udp\n"
+      "none type:=host;rhost:=empty\n"
+      "down type:=host;rhost:=down\n");
   f.world.addresses["srv"] = {0x0a000003};
   f.world.addresses["empty"] = {0x0a000004};
   f.world.addresses["down"] = {0x0a000005};
@@ -432,11 +443,13 @@ TEST_CASE("engine: type:=host mounts every export of the server below the key, p
   CHECK(f.world.asked_exports[0] == "167772163 20048 udp");
   std::vector<std::string> mounts;
   for (const auto& c : f.kernel.calls()) {
-    if (c.rfind("mount srv:", 0) == 0 || c.rfind("mkdir /home/h", 0) == 0) mounts.push_back(c.substr(0, c.find(" nfs")));
+    if (c.rfind("mount srv:", 0) == 0 || c.rfind("mkdir /home/h", 0) == 0)
+      mounts.push_back(c.substr(0, c.find(" nfs")));
   }
-  CHECK(mounts == std::vector<std::string>{"mkdir /home/h", "mkdir /home/h/a", "mount srv:/a /home/h/a",
-                                           "mkdir /home/h/a/sub", "mount srv:/a/sub /home/h/a/sub",
-                                           "mkdir /home/h/b", "mount srv:/b /home/h/b"});
+  CHECK(mounts == std::vector<std::string>{"mkdir /home/h", "mkdir /home/h/a",
+                                           "mount srv:/a /home/h/a", "mkdir /home/h/a/sub",
+                                           "mount srv:/a/sub /home/h/a/sub", "mkdir /home/h/b",
+                                           "mount srv:/b /home/h/b"});
   CHECK(f.log_text.str().find("/home/h: host srv: export /b not mounted") != std::string::npos);
   // Each export is an NFS mount with the location's options.
   bool found = false;

@@ -70,7 +70,9 @@ TEST_CASE("explain: opts on a local network, remopts beyond it", "[unit]") {
   CHECK(far["locations"][0]["mount_options_from"] == "remopts");
   auto loc = nlohmann::json::parse(ExplanationJson(f.Run("/home/loc")));
   CHECK(loc["locations"][0]["mount_options_from"] == "opts");
-  CHECK(ExplanationText(f.Run("/home/far")).find("mount options: ro (remopts: rhost far is not on a local network)") != std::string::npos);
+  CHECK(ExplanationText(f.Run("/home/far"))
+            .find("mount options: ro (remopts: rhost far is not on a local network)") !=
+        std::string::npos);
 }
 
 TEST_CASE("explain: wildcard, replicas, and the selector trace", "[unit]") {
@@ -141,7 +143,8 @@ TEST_CASE("explain: direct maps are looked up by the path", "[unit]") {
   REQUIRE(e.selected);
   CHECK(e.mount_point == "/usr/share/stuff");
   CHECK(e.steps.at(0).key == "/usr/share/stuff");
-  CHECK(e.outcome == "mount link /opt/stuff on /usr/share/stuff (the rest of the path is inside it)");
+  CHECK(e.outcome ==
+        "mount link /opt/stuff on /usr/share/stuff (the rest of the path is inside it)");
   CHECK(Explain(*config, f.facts, &f.world, "/home/jsp").selected);
 }
 

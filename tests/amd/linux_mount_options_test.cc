@@ -8,7 +8,8 @@ namespace amd {
 namespace {
 
 TEST_CASE("opts become MS_ flags and a data string, amd's own options are dropped", "[unit]") {
-  auto k = SplitMountOptions("rw,nosuid,nodev,grpid,ping=30,utimeout=60,size=10m,defaults,browsable");
+  auto k =
+      SplitMountOptions("rw,nosuid,nodev,grpid,ping=30,utimeout=60,size=10m,defaults,browsable");
   CHECK(k.flags == (MS_NOSUID | MS_NODEV));
   CHECK(k.data == "grpid,size=10m");
   auto ro = SplitMountOptions("ro,noexec,sync,noatime");

@@ -8,9 +8,11 @@
 namespace amd {
 namespace {
 
-TEST_CASE("nfs front end: the port of an earlier amd's NFS mount comes from its port= option", "[nfs]") {
+TEST_CASE("nfs front end: the port of an earlier amd's NFS mount comes from its port= option",
+          "[nfs]") {
   auto table = kernel::ParseMountInfo(
-      "40 1 0:50 / /home rw - nfs amd:/home rw,vers=3,mountport=711,port=40123,timeo=600,addr=127.0.0.1\n"
+      "40 1 0:50 / /home rw - nfs amd:/home "
+      "rw,vers=3,mountport=711,port=40123,timeo=600,addr=127.0.0.1\n"
       "41 1 0:51 / /other rw - nfs amd:/other rw,vers=3,mountport=712,addr=127.0.0.1\n"
       "42 1 0:52 / /srv rw - nfs server:/srv rw,vers=3,port=2049\n");
   CHECK(EarlierNfsPort(table, "/home") == uint16_t{40123});  // not mountport=

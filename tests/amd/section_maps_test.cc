@@ -17,8 +17,9 @@ std::shared_ptr<const conf::Config> Config(const std::string& text) {
 TEST_CASE("map_options assignments, direct sections, map_defaults", "[unit]") {
   CHECK(AssignedOption("cache:=inc;type:=direct;cache=all", "cache") == "all");
   CHECK_FALSE(AssignedOption("cache==inc", "cache"));
-  auto c = Config("[global]\nmap_defaults = opts:=ro\n[/a]\nmap_name = a\nmap_options = type:=direct\n"
-                  "[/b]\nmap_name = b\n");
+  auto c = Config(
+      "[global]\nmap_defaults = opts:=ro\n[/a]\nmap_name = a\nmap_options = type:=direct\n"
+      "[/b]\nmap_name = b\n");
   CHECK(IsDirectSection(c->maps[0].section));
   CHECK_FALSE(IsDirectSection(c->maps[1].section));
   CHECK(MapDefaultsOverride(*c, c->maps[1].section) == "opts:=ro");
@@ -29,8 +30,10 @@ TEST_CASE("map_options assignments, direct sections, map_defaults", "[unit]") {
 TEST_CASE("a section's map honours map_type, maptype:= and cache:=", "[unit]") {
   testing::TempDir t;
   t.Write("m", "k type:=link;fs:=/x\n");
-  auto c = Config("[global]\nsearch_path = " + t.path() + "\n[/a]\nmap_name = m\n"
-                  "map_options = cache:=inc;maptype:=file\n[/b]\nmap_name = m\nmap_options = maptype:=ldap\n");
+  auto c = Config(
+      "[global]\nsearch_path = " + t.path() +
+      "\n[/a]\nmap_name = m\n"
+      "map_options = cache:=inc;maptype:=file\n[/b]\nmap_name = m\nmap_options = maptype:=ldap\n");
   Diagnostics d;
   auto a = LoadSectionMap(c->maps[0].section, &d);
   REQUIRE(a);

@@ -72,7 +72,8 @@ TEST_CASE("worker pool: map sources that hang hold at most half the workers, lan
   };
   // Five hanging map programs, 40 lookups each.
   for (int i = 0; i < 40; ++i) {
-    for (std::string lane : {"a", "b", "c", "d", "e"}) pool.Submit(lane, hang(lane), Kind::kMapSource);
+    for (std::string lane : {"a", "b", "c", "d", "e"})
+      pool.Submit(lane, hang(lane), Kind::kMapSource);
   }
   // What other maps and mounts need still runs, at once.
   for (int i = 0; i < 4; ++i) pool.Submit(i % 2 ? "" : "server", [&] { ++other; });
@@ -124,7 +125,8 @@ TEST_CASE("worker pool: a task after an idle spell runs", "[worker_pool]") {
     std::atomic<bool> done{false};
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // workers asleep
     pool.Submit("", [&] { done = true; });
-    for (int t = 0; t < 2000 && !done; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int t = 0; t < 2000 && !done; ++t)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     CHECK(done);
   }
 }
@@ -148,7 +150,9 @@ TEST_CASE("worker pool: tasks submitted while a worker spins do not wait behind 
   for (int i = 0; i < 3; ++i) {
     pool.Submit("", [&] {
       ++quick;
-      last_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      last_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
     });
   }
   while (quick < 3 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {

@@ -45,10 +45,10 @@ TEST_CASE("amq format: the tree in the original's order and widths", "[amq]") {
 }
 
 TEST_CASE("amq format: -m, -s and -i", "[amq]") {
-  amq_mount_info mi[2] = {{const_cast<char*>("nfs"), const_cast<char*>("/a/x"), const_cast<char*>("charm:/h"),
-                           const_cast<char*>("charm"), ENOENT, 1, 0},
-                          {const_cast<char*>("toplvl"), const_cast<char*>("/a"), const_cast<char*>("amd.a"),
-                           const_cast<char*>("localhost"), -1, 2, -1}};
+  amq_mount_info mi[2] = {{const_cast<char*>("nfs"), const_cast<char*>("/a/x"),
+                           const_cast<char*>("charm:/h"), const_cast<char*>("charm"), ENOENT, 1, 0},
+                          {const_cast<char*>("toplvl"), const_cast<char*>("/a"),
+                           const_cast<char*>("amd.a"), const_cast<char*>("localhost"), -1, 2, -1}};
   amq_mount_info_list ml{2, mi};
   CHECK(FormatMounts(ml) ==
         // widths: mount info 8+1, mount point 4+1, type 6+1; the
@@ -61,7 +61,8 @@ TEST_CASE("amq format: -m, -s and -i", "[amq]") {
         "requests  stale     mount     mount     unmount\n"
         "deferred  fhandles  ok        failed    failed\n"
         "1         2         3         4         5        \n");
-  amq_map_info maps[1] = {{const_cast<char*>("amd.a"), const_cast<char*>(""), 0, 0x100, 3, 1, 2, -1}};
+  amq_map_info maps[1] = {
+      {const_cast<char*>("amd.a"), const_cast<char*>(""), 0, 0x100, 3, 1, 2, -1}};
   amq_map_info_list mapl{1, maps};
   std::string out = FormatMaps(mapl);
   // No wildcard anywhere: the Wild column is empty (its header cut to

@@ -7,7 +7,8 @@
 namespace amd {
 namespace {
 
-TEST_CASE("interfaces: lo is listed with its network, and loopback addresses are local", "[unit][base]") {
+TEST_CASE("interfaces: lo is listed with its network, and loopback addresses are local",
+          "[unit][base]") {
   bool lo = false;
   for (const auto& i : Ipv4Interfaces()) {
     if (i.address != 0x7f000001) continue;
@@ -19,7 +20,7 @@ TEST_CASE("interfaces: lo is listed with its network, and loopback addresses are
   }
   CHECK(lo);
   CHECK(IsLocalAddress(0x7f000001));
-  CHECK(IsLocalAddress(0x7f123456));  // all of 127/8
+  CHECK(IsLocalAddress(0x7f123456));        // all of 127/8
   CHECK_FALSE(IsLocalAddress(0xc0000201));  // 192.0.2.1, TEST-NET-1
   CHECK(Ipv4ToString(0x0a4d0001) == "10.77.0.1");
   Ipv4Interface none;

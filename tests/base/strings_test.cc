@@ -14,12 +14,15 @@ TEST_CASE("TrimSpace and SplitOn", "[unit]") {
 
 TEST_CASE("LogSafe escapes every control character and keeps UTF-8 text", "[unit]") {
   CHECK(LogSafe("plain key") == "plain key");
-  CHECK(LogSafe("a\rb\x1b[2Jc\x07" "d\ne\tf\x7f") == "a\\rb\\x1b[2Jc\\x07d\\ne\\tf\\x7f");
+  CHECK(LogSafe("a\rb\x1b[2Jc\x07"
+                "d\ne\tf\x7f") == "a\\rb\\x1b[2Jc\\x07d\\ne\\tf\\x7f");
   CHECK(LogSafe(std::string("nul\0x", 5)) == "nul\\x00x");
-  CHECK(LogSafe("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-  CHECK(LogSafe("c1 \xc2\x9b csi") == "c1 \\xc2\\x9b csi");       // U+009B, a terminal's CSI
-  CHECK(LogSafe("bad \xff\xc3 end") == "bad \\xff\\xc3 end");     // not UTF-8
-  CHECK(LogSafe("\xe0\x80\x80 \xed\xa0\x80") == "\\xe0\\x80\\x80 \\xed\\xa0\\x80");  // overlong, surrogate
+  CHECK(LogSafe("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  CHECK(LogSafe("c1 \xc2\x9b csi") == "c1 \\xc2\\x9b csi");    // U+009B, a terminal's CSI
+  CHECK(LogSafe("bad \xff\xc3 end") == "bad \\xff\\xc3 end");  // not UTF-8
+  CHECK(LogSafe("\xe0\x80\x80 \xed\xa0\x80") ==
+        "\\xe0\\x80\\x80 \\xed\\xa0\\x80");  // overlong, surrogate
 }
 
 TEST_CASE("Printable escapes control characters", "[unit]") {

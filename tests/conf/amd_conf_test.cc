@@ -6,8 +6,7 @@
 namespace amd::conf {
 namespace {
 
-std::shared_ptr<const Config> Build(const std::string& text, Diagnostics* d,
-                                    CommandLine cmd = {}) {
+std::shared_ptr<const Config> Build(const std::string& text, Diagnostics* d, CommandLine cmd = {}) {
   return BuildConfig(text, "amd.conf", cmd, {{"arch", "x86_64"}}, d);
 }
 
@@ -28,8 +27,7 @@ TEST_CASE("the original's grammar", "[unit]") {
   CHECK(c->maps[0].section.Get("map_options") == "cache:=all");  // inherited from [global]
 }
 
-TEST_CASE("extensions: key=value without spaces, trailing comments, no final newline",
-          "[unit]") {
+TEST_CASE("extensions: key=value without spaces, trailing comments, no final newline", "[unit]") {
   Diagnostics d;
   auto c = Build("[global]\nauto_dir=/n # where mounts go\nplock =no\n[/x]\nmap_name= m", &d);
   REQUIRE(c);
@@ -40,7 +38,8 @@ TEST_CASE("extensions: key=value without spaces, trailing comments, no final new
 
 TEST_CASE("quoted values may hold spaces and run over lines", "[unit]") {
   Diagnostics d;
-  auto c = Build("[global]\nmap_defaults = \"opts:=rw type:=nfs\"\nsearch_path = \"/a:\n/b\"\n", &d);
+  auto c =
+      Build("[global]\nmap_defaults = \"opts:=rw type:=nfs\"\nsearch_path = \"/a:\n/b\"\n", &d);
   REQUIRE(c);
   CHECK(c->global.Get("map_defaults") == "opts:=rw type:=nfs");
   CHECK(c->global.Get("search_path") == "/a:\n/b");
@@ -64,7 +63,8 @@ TEST_CASE("errors name the file, the line and the key", "[unit]") {
       {"[global]\nmap_name = m\n", 2, "belongs in a map section"},
       {"[global]\nlog_options = all,bogus\n", 2, "unknown item \"bogus\""},
       {"[global\n", 1, "without ']'"},
-      {"[global]\nldap_hostports = ldap.example.org:389\n", 1, "must specify both ldap_hostports and ldap_base"},
+      {"[global]\nldap_hostports = ldap.example.org:389\n", 1,
+       "must specify both ldap_hostports and ldap_base"},
       {"[global]\nauto_dir =\n", 2, "empty value"},
       {"[global]\nmount_type = smb\n", 2, "nfs autofs"},
   };
@@ -104,9 +104,10 @@ TEST_CASE("tagged sections are used only with -T", "[unit]") {
 
 TEST_CASE("a section named twice is one section, the later keys adding to the earlier", "[unit]") {
   Diagnostics d;
-  auto c = Build("[global]\nauto_dir = /n\n[/a]\nmap_name = a\nmap_type = file\n[global]\nplock = no\n"
-                 "[/a]\nmap_name = b\n",
-                 &d);
+  auto c = Build(
+      "[global]\nauto_dir = /n\n[/a]\nmap_name = a\nmap_type = file\n[global]\nplock = no\n"
+      "[/a]\nmap_name = b\n",
+      &d);
   REQUIRE(c);
   REQUIRE(c->maps.size() == 1);
   CHECK(c->maps[0].section.Get("map_name") == "b");
@@ -117,21 +118,26 @@ TEST_CASE("a section named twice is one section, the later keys adding to the ea
   for (const auto& i : d.items()) all += i.ToString(false) + "\n";
   INFO(all);
   CHECK_FALSE(d.HasErrors());
-  CHECK(all.find("amd.conf:6: [global] again (first at line 1): its keys are added to the first") != std::string::npos);
-  CHECK(all.find("amd.conf:8: [/a] again (first at line 3): its keys are added to the first") != std::string::npos);
+  CHECK(all.find("amd.conf:6: [global] again (first at line 1): its keys are added to the first") !=
+        std::string::npos);
+  CHECK(all.find("amd.conf:8: [/a] again (first at line 3): its keys are added to the first") !=
+        std::string::npos);
 }
 
-TEST_CASE("files the original accepts are accepted, with a warning naming file, line and key", "[unit]") {
+TEST_CASE("files the original accepts are accepted, with a warning naming file, line and key",
+          "[unit]") {
   struct Case {
     const char* text;
     const char* key;
     const char* value;  // what the key holds
     const char* warning;
   } cases[] = {
-      {"[global]\nlog_file = \"\"\n", "log_file", "", "amd.conf:2: \"log_file\" = \"\": an empty value"},
+      {"[global]\nlog_file = \"\"\n", "log_file", "",
+       "amd.conf:2: \"log_file\" = \"\": an empty value"},
       {"[global]\nlog_file = \"/tmp/x\n", "log_file", "/tmp/x",
        "amd.conf:2: \"log_file\": no closing quote; the value is read to the end of the line"},
-      {"[global]\ncache_duration = ten\n", "cache_duration", "300",  // atoi: 0, and 0 means the default
+      {"[global]\ncache_duration = ten\n", "cache_duration",
+       "300",  // atoi: 0, and 0 means the default
        "amd.conf:2: cache_duration: \"ten\" is not a whole number; read as 0"},
       {"[global]\nexec_map_timeout = 7s\n", "exec_map_timeout", "7",
        "amd.conf:2: exec_map_timeout: \"7s\" is not a whole number; read as 7"},
@@ -154,8 +160,9 @@ TEST_CASE("files the original accepts are accepted, with a warning naming file, 
   CHECK(c->maps[0].dir == "/b");
   std::string all;
   for (const auto& i : d.items()) all += i.ToString(false) + "\n";
-  CHECK(all.find("amd.conf:2: map section [/a] has an empty map_name: it serves nothing, skipped") !=
-        std::string::npos);
+  CHECK(
+      all.find("amd.conf:2: map section [/a] has an empty map_name: it serves nothing, skipped") !=
+      std::string::npos);
 }
 
 TEST_CASE("command line flags, maps and precedence", "[unit]") {

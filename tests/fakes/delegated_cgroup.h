@@ -51,7 +51,8 @@ class DelegatedCgroupForTest {
       return;
     }
     if (::setxattr(path_.c_str(), "trusted.delegate", "1", 1, 0) != 0) {
-      why_ = "cannot mark a cgroup delegated (trusted.delegate): " + std::string(std::strerror(errno));
+      why_ =
+          "cannot mark a cgroup delegated (trusted.delegate): " + std::string(std::strerror(errno));
       return;
     }
     if (!Move(path_)) {

@@ -146,8 +146,8 @@ class FakeKernel : public kernel::Kernel {
   }
 
   Result<std::unique_ptr<kernel::AutofsEndpoint>> AdoptAutofs(const std::string& path,
-                                                              kernel::AutofsKind,
-                                                              dev_t, int pipe_fd) override {
+                                                              kernel::AutofsKind, dev_t,
+                                                              int pipe_fd) override {
     Status s = Call("adopt " + path + (pipe_fd >= 0 ? " with its pipe" : ""));
     if (!s.ok()) return s;
     auto state = std::make_shared<FakeAutofsState>();
@@ -195,7 +195,7 @@ class FakeKernel : public kernel::Kernel {
 
   std::set<std::string> existing;
   std::map<std::string, std::shared_ptr<FakeAutofsState>> autofs;  // by path
-  std::vector<kernel::MountInfoEntry> table;  // what MountTable returns
+  std::vector<kernel::MountInfoEntry> table;                       // what MountTable returns
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> symlinks;
 
  private:

@@ -27,9 +27,11 @@ class FakeWorld : public maps::World {
     auto it = addresses.find(name);
     return it == addresses.end() ? std::vector<uint32_t>{} : it->second;
   }
-  Result<std::vector<std::string>> ServerExports(uint32_t address, std::optional<uint16_t> mountport,
+  Result<std::vector<std::string>> ServerExports(uint32_t address,
+                                                 std::optional<uint16_t> mountport,
                                                  std::string_view proto) override {
-    asked_exports.push_back(std::to_string(address) + " " + (mountport ? std::to_string(*mountport) : "-") + " " +
+    asked_exports.push_back(std::to_string(address) + " " +
+                            (mountport ? std::to_string(*mountport) : "-") + " " +
                             std::string(proto.empty() ? "-" : proto));
     auto it = exports.find(address);
     if (it == exports.end()) return Status::Error("MOUNT EXPORT: no answer", std::errc::timed_out);
@@ -49,7 +51,7 @@ class FakeWorld : public maps::World {
   std::map<std::string, std::string> env;
   std::vector<maps::LocalNetwork> networks;
   std::map<uint32_t, std::vector<std::string>> exports;  // by address
-  std::vector<std::string> asked_exports;  // "address mountport proto"
+  std::vector<std::string> asked_exports;                // "address mountport proto"
 };
 
 // The facts used across the golden tests: host "sky" in "doc.ic.ac.uk".

@@ -6,10 +6,10 @@
 
 #include <iostream>
 
-#define AMD_SKIP(reason)                                     \
-  do {                                                       \
-    std::cout << "AMD-SKIP: " << (reason) << std::endl;      \
-    return;                                                  \
+#define AMD_SKIP(reason)                                \
+  do {                                                  \
+    std::cout << "AMD-SKIP: " << (reason) << std::endl; \
+    return;                                             \
   } while (0)
 
 #endif  // AMD_TESTS_FAKES_SKIP_H_

@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto d = responder.Handle(in, size > 0 ? data[0] : 0, size % 2 == 0, provided, now);
   if (d.outcome == Responder::Outcome::kAnswer) {
     auto reply = Decode(d.reply);
-    if (!reply.ok() || reply->type != Type::kIProvide || reply->id != ((data[2] << 8) | data[3])) std::abort();
+    if (!reply.ok() || reply->type != Type::kIProvide || reply->id != ((data[2] << 8) | data[3]))
+      std::abort();
   }
 
   QueryOptions o;

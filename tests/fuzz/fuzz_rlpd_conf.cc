@@ -8,7 +8,8 @@
 #include "rlp/rlpd_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto c = amd::rlp::ParseRlpdConfig(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
+  auto c = amd::rlp::ParseRlpdConfig(std::string_view(reinterpret_cast<const char*>(data), size),
+                                     "fuzz.yaml");
   if (!c.ok() && !c.status().context().starts_with("fuzz.yaml:")) std::abort();
   return 0;
 }

@@ -43,7 +43,8 @@ AmdDaemon::~AmdDaemon() {
   }
   // Whatever is left below the test directory goes, deepest first.
   if (auto table = kernel::ReadMountInfo(); table.ok()) {
-    for (const auto& m : kernel::MountsUnder(*table, root_)) ::umount2(m.mount_point.c_str(), MNT_DETACH);
+    for (const auto& m : kernel::MountsUnder(*table, root_))
+      ::umount2(m.mount_point.c_str(), MNT_DETACH);
   }
   if (notify_fd_ >= 0) ::close(notify_fd_);
 }
@@ -51,7 +52,8 @@ AmdDaemon::~AmdDaemon() {
 void AmdDaemon::WriteConf(const std::string& global_extra, const std::string& sections) {
   std::ofstream(root_ + "/amd.conf") << "[ global ]\nsearch_path = " << root_
                                      << "/maps\nauto_dir = " << root_ << "/a\nplock = no\n"
-                                     << global_extra << "\n" << sections;
+                                     << global_extra << "\n"
+                                     << sections;
 }
 
 void AmdDaemon::WriteMap(const std::string& name, const std::string& text) {
@@ -74,7 +76,8 @@ bool AmdDaemon::WaitReady(std::chrono::milliseconds timeout) {
       continue;
     }
     ssize_t n = ::recv(notify_fd_, buf, sizeof buf - 1, 0);
-    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("READY=1") != std::string::npos) return true;
+    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("READY=1") != std::string::npos)
+      return true;
   }
   return false;
 }
@@ -92,7 +95,8 @@ bool AmdDaemon::Start(std::chrono::milliseconds timeout) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings = {"NOTIFY_SOCKET=" + socket_path_, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::vector<std::string> env_strings = {"NOTIFY_SOCKET=" + socket_path_,
+                                          "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -119,7 +123,8 @@ void AmdDaemon::KillAll() {
 
 pid_t AmdDaemon::EnginePid() const {
   if (pid_ <= 0) return -1;
-  std::string children = ReadText("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
+  std::string children =
+      ReadText("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
   return children.empty() ? -1 : static_cast<pid_t>(std::stol(children));
 }
 
@@ -159,7 +164,8 @@ bool ProcessGone(pid_t pid) {
   std::string proc = "/proc/" + std::to_string(pid);
   std::string stat = ReadText(proc + "/stat");
   size_t paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z') return false;
+  if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z')
+    return false;
   std::error_code ec;
   size_t threads = 0;
   for (auto it = std::filesystem::directory_iterator(proc + "/task", ec);

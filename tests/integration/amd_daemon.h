@@ -62,9 +62,9 @@ bool ProcessGone(pid_t pid);
 bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit);
 
 // Helpers for assertions.
-std::string ReadText(const std::string& path);              // "" when unreadable
-int ErrnoOfStat(const std::string& path);                   // 0 or errno
-bool IsMountPoint(const std::string& path);                 // per /proc/self/mountinfo
+std::string ReadText(const std::string& path);  // "" when unreadable
+int ErrnoOfStat(const std::string& path);       // 0 or errno
+bool IsMountPoint(const std::string& path);     // per /proc/self/mountinfo
 int MountCountUnder(const std::string& dir);
 
 }  // namespace amd::testing

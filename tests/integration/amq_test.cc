@@ -2,16 +2,16 @@
 // the AMQ protocol's own XDR: every procedure, the refusal of changes to a
 // non-root caller, and bad arguments.
 #include <arpa/inet.h>
-#include <sched.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "amq/amq_client.h"
@@ -44,7 +44,8 @@ using amq::StringArg;
 
 // One AMQ call (version 1) to amd's port over TCP or UDP, from loopback or
 // from the local address `from`: its results, or why there are none.
-Result<std::vector<uint8_t>> Call(uint16_t port, bool tcp, uint32_t proc, const std::vector<uint8_t>& args = {},
+Result<std::vector<uint8_t>> Call(uint16_t port, bool tcp, uint32_t proc,
+                                  const std::vector<uint8_t>& args = {},
                                   const char* from = "127.0.0.1") {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -126,7 +127,8 @@ TEST_CASE("AMQ answers every query over TCP and UDP", "[root]") {
     Decode(Call(f.port, tcp, AMQPROC_GETMAPINFO), &maps);
     REQUIRE(maps.get().amq_map_info_list_len == 1);
     // The map's name is its full path, as search_path found it (${map}).
-    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_name) == f.amd.root() + "/maps/amd.home");
+    CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_name) ==
+          f.amd.root() + "/maps/amd.home");
     CHECK(std::string(maps.get().amq_map_info_list_val[0].mi_wildcard).find("type:=lofs") == 0);
     rpc::XdrValue<amq_mount_stats> stats(P(xdr_amq_mount_stats));
     Decode(Call(f.port, tcp, AMQPROC_STATS), &stats);
@@ -151,7 +153,10 @@ TEST_CASE("AMQ: root unmounts and sets options, anyone else is refused", "[root]
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
     auto r = Call(f.port, true, AMQPROC_UMNT, StringArg(f.home + "/alice"));
     auto q = Call(f.port, true, AMQPROC_GETPID);
-    ::_exit(!r.ok() && r.status().code() == std::make_error_code(std::errc::permission_denied) && q.ok() ? 0 : 1);
+    ::_exit(!r.ok() && r.status().code() == std::make_error_code(std::errc::permission_denied) &&
+                    q.ok()
+                ? 0
+                : 1);
   }
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -204,7 +209,8 @@ struct AmqRun {
 
 // Runs the amq command against the fixture's amd (stderr captured too when
 // `with_stderr`), from `cwd`.
-AmqRun AmqCommand(const std::vector<std::string>& args, bool with_stderr = false, const std::string& cwd = "/") {
+AmqRun AmqCommand(const std::vector<std::string>& args, bool with_stderr = false,
+                  const std::string& cwd = "/") {
   std::string cmd = "cd '" + cwd + "' && exec " + std::string(AMQ_BINARY);
   for (const auto& a : args) cmd += " '" + a + "'";
   SubprocessSpec spec;
@@ -217,7 +223,8 @@ AmqRun AmqCommand(const std::vector<std::string>& args, bool with_stderr = false
   return {r->exit_status, r->output};
 }
 
-AmqRun Amq(const Fixture& f, std::vector<std::string> args, bool with_stderr = false, const std::string& cwd = "/") {
+AmqRun Amq(const Fixture& f, std::vector<std::string> args, bool with_stderr = false,
+           const std::string& cwd = "/") {
   args.insert(args.begin(), {"--port", std::to_string(f.port)});
   return AmqCommand(args, with_stderr, cwd);
 }
@@ -266,17 +273,18 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     std::string src = f.dir.path() + "/src/alice";
     size_t dw = dir.size() + 1, mw = std::max(src.size(), f.amd.root().size() + 14) + 1;
     auto pad = [](std::string s, size_t w) { return s + std::string(w - s.size(), ' '); };
-    CHECK(tree.out.find(pad("/", dw) + " " + pad("root", 7) + " " + pad("\"root\"", mw) + " ") == 0);
+    CHECK(tree.out.find(pad("/", dw) + " " + pad("root", 7) + " " + pad("\"root\"", mw) + " ") ==
+          0);
     std::string map = f.amd.root() + "/maps/amd.home";  // as search_path found it
-    CHECK(tree.out.find(pad(f.home, dw) + " " + pad("toplvl", 7) + " " + pad(map, mw) + " " + f.home + "\n") !=
-          std::string::npos);
-    CHECK(tree.out.find(pad(dir, dw) + " " + pad("lofs", 7) + " " + pad(src, mw) + " " + dir + "\n") !=
-          std::string::npos);
+    CHECK(tree.out.find(pad(f.home, dw) + " " + pad("toplvl", 7) + " " + pad(map, mw) + " " +
+                        f.home + "\n") != std::string::npos);
+    CHECK(tree.out.find(pad(dir, dw) + " " + pad("lofs", 7) + " " + pad(src, mw) + " " + dir +
+                        "\n") != std::string::npos);
 
     AmqRun mounts = Amq(f, {transport, "-m"});
     CHECK(mounts.status == 0);
-    CHECK(mounts.out.find(pad(src, mw) + " " + pad(dir, dw) + " " + pad("lofs", 7) + " 1   localhost is up \n") !=
-          std::string::npos);
+    CHECK(mounts.out.find(pad(src, mw) + " " + pad(dir, dw) + " " + pad("lofs", 7) +
+                          " 1   localhost is up \n") != std::string::npos);
 
     AmqRun stats = Amq(f, {transport, "-s"});
     CHECK(stats.out.rfind("requests  stale     mount     mount     unmount\n"
@@ -293,7 +301,8 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     CHECK(Amq(f, {transport, "-v"}).out.rfind("amd 0.1.0: ", 0) == 0);
 
     AmqRun node = Amq(f, {transport, dir});
-    CHECK(node.out.rfind(pad("What", dw) + " Uid   Getattr Lookup RdDir   RdLnk   Statfs Mounted@\n" +
+    CHECK(node.out.rfind(pad("What", dw) +
+                             " Uid   Getattr Lookup RdDir   RdLnk   Statfs Mounted@\n" +
                              pad(dir, dw) + " 0     0       0      0       0       0      ",
                          0) == 0);
     AmqRun unknown = Amq(f, {transport, "/nowhere"}, true);
@@ -303,8 +312,10 @@ TEST_CASE("amq prints every listing of the original, over TCP and over UDP", "[r
     CHECK(json.out.find("\"mountpoint\": \"" + dir + "\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json"}).out.find("\"type\": \"toplvl\"") != std::string::npos);
     CHECK(Amq(f, {transport, "--json", "-s"}).out.find("\"mount_ok\": 2") != std::string::npos);
-    CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"" + map + "\"") != std::string::npos);
-    CHECK(Amq(f, {transport, "--json", dir}).out.find("\"directory\": \"" + dir + "\"") != std::string::npos);
+    CHECK(Amq(f, {transport, "--json", "-i"}).out.find("\"name\": \"" + map + "\"") !=
+          std::string::npos);
+    CHECK(Amq(f, {transport, "--json", dir}).out.find("\"directory\": \"" + dir + "\"") !=
+          std::string::npos);
   }
   // Version 2: per-mount statistics; replicas and switching answer
   // PROC_UNAVAIL until failover; other versions PROG_MISMATCH.
@@ -326,7 +337,8 @@ TEST_CASE("pawd and amq -w turn a link's target back into the map's name", "[roo
   REQUIRE(ReadText(f.home + "/link/file") == "bob\n");
   SubprocessSpec spec;
   spec.path = PAWD_BINARY;
-  spec.argv = {"pawd", "--port", std::to_string(f.port), src + "/bob", src + "/bob/deeper", "/elsewhere"};
+  spec.argv = {"pawd",      "--port", std::to_string(f.port), src + "/bob", src + "/bob/deeper",
+               "/elsewhere"};
   auto r = RunSubprocess(spec);
   REQUIRE(r.ok());
   CHECK(r->output == f.home + "/link\n" + f.home + "/link/deeper\n/elsewhere\n");
@@ -336,7 +348,8 @@ TEST_CASE("pawd and amq -w turn a link's target back into the map's name", "[roo
 TEST_CASE("AMQ refuses changes to a caller that is not on loopback", "[root]") {
   // A network namespace of this test's own, where 10.77.0.1 is a local
   // address that is not loopback.
-  if (::unshare(CLONE_NEWNET) != 0) AMD_SKIP(std::string("cannot make a network namespace: ") + std::strerror(errno));
+  if (::unshare(CLONE_NEWNET) != 0)
+    AMD_SKIP(std::string("cannot make a network namespace: ") + std::strerror(errno));
   if (std::system("ip link set lo up && ip addr add 10.77.0.1/32 dev lo") != 0) {
     AMD_SKIP("cannot configure the test's network namespace with ip(8)");
   }
@@ -357,7 +370,9 @@ TEST_CASE("amq -u, -uu, -f, -x, -l, -D and their exit status", "[root]") {
   // Not root: amd refuses, and amq says so (not "amd server down").
   AmqRun refused = AmqAsNobody(f, {"-uu", f.home + "/alice"});
   CHECK(refused.status == 1);
-  CHECK(refused.out == "amq: localhost: RPC: the server refused our credentials (auth_stat 5): Permission denied\n");
+  CHECK(
+      refused.out ==
+      "amq: localhost: RPC: the server refused our credentials (auth_stat 5): Permission denied\n");
   CHECK(IsMountPoint(f.home + "/alice"));
   AmqRun uu = Amq(f, {"-uu", f.home + "/alice"}, true);
   CHECK(uu.status == 0);
@@ -407,7 +422,8 @@ class PrivateRpcbind {
     }
   }
   bool Ready() const {
-    return pid_ > 0 && WaitUntil([] { return ::access("/run/rpcbind.sock", F_OK) == 0; }, std::chrono::seconds(5));
+    return pid_ > 0 && WaitUntil([] { return ::access("/run/rpcbind.sock", F_OK) == 0; },
+                                 std::chrono::seconds(5));
   }
   static constexpr const char* kRpcbind = "/sbin/rpcbind";
 
@@ -435,8 +451,10 @@ bool Lists(const std::string& rpcinfo, int vers, const std::string& proto, uint1
 }
 
 TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it there", "[root]") {
-  if (::access(PrivateRpcbind::kRpcbind, X_OK) != 0) AMD_SKIP("rpcbind is not installed (scripts/install-deps.sh)");
-  if (::access("/run/rpcbind.sock", F_OK) == 0) AMD_SKIP("/run is not private to this test: an rpcbind runs");
+  if (::access(PrivateRpcbind::kRpcbind, X_OK) != 0)
+    AMD_SKIP("rpcbind is not installed (scripts/install-deps.sh)");
+  if (::access("/run/rpcbind.sock", F_OK) == 0)
+    AMD_SKIP("/run is not private to this test: an rpcbind runs");
   PrivateRpcbind rpcbind;
   REQUIRE(rpcbind.Ready());
   uint16_t port = 0;
@@ -454,9 +472,12 @@ TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it
     // learns the versions there are.
     for (const char* t : {"-t", "-u"}) {
       CAPTURE(t);
-      CHECK(RpcInfo({t, "127.0.0.1", "300019", "1"}) == "program 300019 version 1 ready and waiting\n");
-      CHECK(RpcInfo({t, "127.0.0.1", "300019", "2"}) == "program 300019 version 2 ready and waiting\n");
-      CHECK(RpcInfo({t, "127.0.0.1", "300019", "3"}).find("low version = 1, high version = 2") != std::string::npos);
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "1"}) ==
+            "program 300019 version 1 ready and waiting\n");
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "2"}) ==
+            "program 300019 version 2 ready and waiting\n");
+      CHECK(RpcInfo({t, "127.0.0.1", "300019", "3"}).find("low version = 1, high version = 2") !=
+            std::string::npos);
     }
     // A client on libtirpc's clnt_create and clnt_call, as the original amq
     // is, gets every query answered over both transports.
@@ -470,13 +491,15 @@ TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it
       REQUIRE(r.ok());
       INFO(r->output);
       CHECK(r->exit_status == 0);
-      CHECK(r->output.rfind("null\npid " + std::to_string(f.amd.pid()) + "\nvers amd 0.1.0", 0) == 0);
+      CHECK(r->output.rfind("null\npid " + std::to_string(f.amd.pid()) + "\nvers amd 0.1.0", 0) ==
+            0);
       CHECK(r->output.find("\nexport 1\n  0  root \"root\" ") != std::string::npos);
       std::string map = f.amd.root() + "/maps/amd.home";
-      CHECK(r->output.find("\n  1 " + f.home + " toplvl " + map + " " + f.home + "\n") != std::string::npos);
-      CHECK(r->output.find("\nmnttree lofs\n") != std::string::npos);
-      CHECK(r->output.find("\nmntfs " + f.dir.path() + "/src/alice " + f.home + "/alice lofs localhost refc 1 up 1\n") !=
+      CHECK(r->output.find("\n  1 " + f.home + " toplvl " + map + " " + f.home + "\n") !=
             std::string::npos);
+      CHECK(r->output.find("\nmnttree lofs\n") != std::string::npos);
+      CHECK(r->output.find("\nmntfs " + f.dir.path() + "/src/alice " + f.home +
+                           "/alice lofs localhost refc 1 up 1\n") != std::string::npos);
       CHECK(r->output.find("\nstats mok 1 merr 0 uerr 0\n") != std::string::npos);
       CHECK(r->output.find("\nmap " + map + " wildcard type:=lofs;") != std::string::npos);
       CHECK(r->output.find("\npawd \n") != std::string::npos);  // nothing to translate under autofs
@@ -501,7 +524,8 @@ TEST_CASE("amd registers AMQ with rpcbind on preferred_amq_port and amq finds it
 }
 
 TEST_CASE("without rpcbind, amq on the same host finds amd through its port file", "[root]") {
-  if (::access("/run/rpcbind.sock", F_OK) == 0) AMD_SKIP("/run is not private to this test: an rpcbind runs");
+  if (::access("/run/rpcbind.sock", F_OK) == 0)
+    AMD_SKIP("/run is not private to this test: an rpcbind runs");
   std::string file = rpc::AmqPortFile(300019);
   {
     Fixture f;

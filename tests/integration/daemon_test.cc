@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -45,10 +45,14 @@ struct Fixture {
 
 TEST_CASE("wildcard lofs and link keys mount in place", "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs\n"
-          "link type:=link;fs:=" + f.src + "/bob\n"
-          "* rfs:=" + f.src + "/${key}\n",
-          "unmount_on_exit = yes\n");
+  f.Start(
+      "/defaults type:=lofs\n"
+      "link type:=link;fs:=" +
+          f.src +
+          "/bob\n"
+          "* rfs:=" +
+          f.src + "/${key}\n",
+      "unmount_on_exit = yes\n");
   CHECK(ReadText(f.home + "/alice/file") == "alice's file\n");
   CHECK(IsMountPoint(f.home + "/alice"));
   CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
@@ -78,17 +82,22 @@ TEST_CASE("SIGTERM with unmount_on_exit = no leaves the mounts for the next amd"
 
 TEST_CASE("utimeout= expires a mount on its own time", "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs\n"
-          "quick rfs:=" + f.src + "/alice;opts:=utimeout=1\n"
-          "slow rfs:=" + f.src + "/bob;opts:=unmount\n",
-          "cache_duration = 300\n");
+  f.Start(
+      "/defaults type:=lofs\n"
+      "quick rfs:=" +
+          f.src +
+          "/alice;opts:=utimeout=1\n"
+          "slow rfs:=" +
+          f.src + "/bob;opts:=unmount\n",
+      "cache_duration = 300\n");
   REQUIRE(ReadText(f.home + "/quick/file") == "alice's file\n");
   REQUIRE(ReadText(f.home + "/slow/file") == "bob's file\n");
   std::string log = f.amd.Log();
   if (log.find("utimeout=1 not applied") != std::string::npos) {
     AMD_SKIP("this kernel has no per-key autofs timeouts (Linux 6.13, autofs 5.06)");
   }
-  bool expired = WaitUntil([&] { return !IsMountPoint(f.home + "/quick"); }, std::chrono::seconds(10));
+  bool expired =
+      WaitUntil([&] { return !IsMountPoint(f.home + "/quick"); }, std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
   CHECK(IsMountPoint(f.home + "/slow"));  // cache_duration = 300 still holds for it
@@ -106,10 +115,11 @@ TEST_CASE("link keys are symlinks with autofs_use_lofs = no", "[root]") {
 
 TEST_CASE("missing keys, failing locations and type:=error give ENOENT", "[root]") {
   Fixture f;
-  f.Start("bad type:=lofs;rfs:=/nonexistent/dir\n"
-          "err type:=error\n"
-          "none host==nowhere.example;type:=lofs;rfs:=/tmp\n"
-          "twice type:=lofs;rfs:=/nonexistent/a type:=lofs;rfs:=/nonexistent/b\n");
+  f.Start(
+      "bad type:=lofs;rfs:=/nonexistent/dir\n"
+      "err type:=error\n"
+      "none host==nowhere.example;type:=lofs;rfs:=/tmp\n"
+      "twice type:=lofs;rfs:=/nonexistent/a type:=lofs;rfs:=/nonexistent/b\n");
   CHECK(ErrnoOfStat(f.home + "/nosuchkey") == ENOENT);
   CHECK(ErrnoOfStat(f.home + "/bad") == ENOENT);
   CHECK(ErrnoOfStat(f.home + "/err") == ENOENT);
@@ -131,23 +141,26 @@ TEST_CASE("the second location is used when the first fails", "[root]") {
 
 TEST_CASE("program mounts show ${fs} at the key", "[root]") {
   Fixture f;
-  f.Start("prog type:=program;fs:=${autodir}/prog;"
-          "mount:=\"/bin/mount mount -t tmpfs amdprog ${fs}\";unmount:=\"/bin/umount umount ${fs}\"\n"
-          "broken type:=program;fs:=${autodir}/broken;mount:=\"/bin/false false\"\n");
+  f.Start(
+      "prog type:=program;fs:=${autodir}/prog;"
+      "mount:=\"/bin/mount mount -t tmpfs amdprog ${fs}\";unmount:=\"/bin/umount umount ${fs}\"\n"
+      "broken type:=program;fs:=${autodir}/broken;mount:=\"/bin/false false\"\n");
   std::ofstream(f.home + "/prog/written") << "x";
   CHECK(ReadText(f.dir.path() + "/a/prog/written") == "x");  // the key shows ${fs}
   CHECK(IsMountPoint(f.dir.path() + "/a/prog"));
   CHECK(ErrnoOfStat(f.home + "/broken") == ENOENT);
   INFO(f.amd.Log());
   CHECK(f.amd.Log().find("exited with 1") != std::string::npos);
-  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
+  CHECK(f.amd.Stop(SIGINT) == 0);                       // SIGINT unmounts all
   CHECK_FALSE(IsMountPoint(f.dir.path() + "/a/prog"));  // the unmount program ran
 }
 
 TEST_CASE("type:=auto sub-maps mount nested autofs", "[root]") {
   Fixture f;
-  f.Start("sub type:=auto;fs:=${map};pref:=${key}/\n"
-          "sub/* type:=lofs;rfs:=" + f.src + "/${/key}\n");
+  f.Start(
+      "sub type:=auto;fs:=${map};pref:=${key}/\n"
+      "sub/* type:=lofs;rfs:=" +
+      f.src + "/${/key}\n");
   CHECK(ReadText(f.home + "/sub/bob/file") == "bob's file\n");
   CHECK(IsMountPoint(f.home + "/sub"));
   CHECK(IsMountPoint(f.home + "/sub/bob"));
@@ -174,7 +187,8 @@ class LoopDevice {
       if (std::fgets(buf, sizeof buf, p) != nullptr) device_ = buf;
       ::pclose(p);
     }
-    while (!device_.empty() && (device_.back() == '\n' || device_.back() == ' ')) device_.pop_back();
+    while (!device_.empty() && (device_.back() == '\n' || device_.back() == ' '))
+      device_.pop_back();
   }
   ~LoopDevice() {
     if (!device_.empty()) std::system(("/sbin/losetup -d " + device_ + " 2>/dev/null").c_str());
@@ -188,13 +202,15 @@ class LoopDevice {
 TEST_CASE("ext4 on a loop device mounts with dev:=", "[root]") {
   Fixture f;
   std::string image = f.dir.path() + "/disk.img";
-  if (std::system(("truncate -s 16M " + image + " && mkfs.ext4 -q -F " + image +
-                   " > /dev/null 2>&1").c_str()) != 0) {
+  if (std::system(
+          ("truncate -s 16M " + image + " && mkfs.ext4 -q -F " + image + " > /dev/null 2>&1")
+              .c_str()) != 0) {
     AMD_SKIP("mkfs.ext4 is not available");
   }
   LoopDevice loop(image);
   if (loop.device().empty()) AMD_SKIP("no loop device could be set up here");
-  f.Start("disk type:=ext4;dev:=" + loop.device() + ";opts:=rw,noatime\n"
+  f.Start("disk type:=ext4;dev:=" + loop.device() +
+          ";opts:=rw,noatime\n"
           "ro type:=ext2;dev:=/dev/nonexistent\n");
   std::ofstream(f.home + "/disk/hello") << "on ext4";
   CHECK(ReadText(f.home + "/disk/hello") == "on ext4");
@@ -207,17 +223,23 @@ TEST_CASE("ext4 on a loop device mounts with dev:=", "[root]") {
 
 TEST_CASE("unused mounts expire, nounmount ones stay", "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs\n"
-          "gone rfs:=" + f.src + "/alice;opts:=unmount\n"
-          "kept rfs:=" + f.src + "/bob\n"
-          "link type:=link;fs:=" + f.src + "/bob\n",
-          "cache_duration = 1\n");
+  f.Start(
+      "/defaults type:=lofs\n"
+      "gone rfs:=" +
+          f.src +
+          "/alice;opts:=unmount\n"
+          "kept rfs:=" +
+          f.src +
+          "/bob\n"
+          "link type:=link;fs:=" +
+          f.src + "/bob\n",
+      "cache_duration = 1\n");
   CHECK(ReadText(f.home + "/gone/file") == "alice's file\n");
   CHECK(ReadText(f.home + "/kept/file") == "bob's file\n");
   CHECK(ReadText(f.home + "/link/file") == "bob's file\n");
-  bool expired = WaitUntil(
-      [&] { return !IsMountPoint(f.home + "/gone") && !IsMountPoint(f.home + "/link"); },
-      std::chrono::seconds(10));
+  bool expired =
+      WaitUntil([&] { return !IsMountPoint(f.home + "/gone") && !IsMountPoint(f.home + "/link"); },
+                std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
   CHECK(IsMountPoint(f.home + "/kept"));  // lofs never times out without unmount/utimeout
@@ -239,7 +261,8 @@ TEST_CASE("200 concurrent triggers of one key make one mount", "[root]") {
   // A mount program that takes a while, so every trigger arrives during it.
   // (Program commands are split on spaces and quotes are kept, as in the
   // original, so no sh -c '...' here.)
-  std::string prog = f.dir.Write("slowmount", "#!/bin/sh\nsleep 0.3\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
+  std::string prog = f.dir.Write(
+      "slowmount", "#!/bin/sh\nsleep 0.3\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
   f.Start("slow type:=program;fs:=${autodir}/slow;mount:=\"" + prog + " slowmount ${fs}\"\n");
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
@@ -263,16 +286,17 @@ TEST_CASE("SIGHUP re-reads a changed map, a broken map keeps the old one", "[roo
   CHECK(ReadText(f.home + "/one/file") == "alice's file\n");
   CHECK(ErrnoOfStat(f.home + "/two") == ENOENT);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  f.amd.WriteMap("amd.home", "one type:=lofs;rfs:=" + f.src + "/alice\n"
-                             "two type:=lofs;rfs:=" + f.src + "/bob\n");
+  f.amd.WriteMap("amd.home", "one type:=lofs;rfs:=" + f.src +
+                                 "/alice\n"
+                                 "two type:=lofs;rfs:=" +
+                                 f.src + "/bob\n");
   // A new mtime, even within the same second as the first write.
   struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
   ::utimensat(AT_FDCWD, (f.dir.path() + "/maps/amd.home").c_str(), now, 0);
   f.amd.Signal(SIGHUP);
   REQUIRE(f.amd.WaitReady());
-  bool seen = WaitUntil(
-      [&] { return ReadText(f.home + "/two/file") == "bob's file\n"; },
-      std::chrono::seconds(5));
+  bool seen = WaitUntil([&] { return ReadText(f.home + "/two/file") == "bob's file\n"; },
+                        std::chrono::seconds(5));
   CHECK(seen);
   // Now the map becomes unreadable: the old entries keep being served.
   ::chmod((f.dir.path() + "/maps/amd.home").c_str(), 0);
@@ -286,15 +310,22 @@ TEST_CASE("SIGHUP re-reads a changed map, a broken map keeps the old one", "[roo
   CHECK(f.amd.Log().find("cannot read map") != std::string::npos);
 }
 
-TEST_CASE("after kill -9 of every amd process a new amd re-adopts the mounts and manages them again",
-          "[root]") {
+TEST_CASE(
+    "after kill -9 of every amd process a new amd re-adopts the mounts and manages them again",
+    "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs;opts:=unmount\n"
-          "link type:=link;fs:=" + f.src + "/bob\n"
+  f.Start(
+      "/defaults type:=lofs;opts:=unmount\n"
+      "link type:=link;fs:=" +
+          f.src +
+          "/bob\n"
           "sub type:=auto;fs:=${map};pref:=${key}/\n"
-          "sub/* rfs:=" + f.src + "/${/key}\n"
-          "* rfs:=" + f.src + "/${key}\n",
-          "cache_duration = 2\nlog_options = all\n");
+          "sub/* rfs:=" +
+          f.src +
+          "/${/key}\n"
+          "* rfs:=" +
+          f.src + "/${key}\n",
+      "cache_duration = 2\nlog_options = all\n");
   REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
   REQUIRE(ReadText(f.home + "/link/file") == "bob's file\n");
   REQUIRE(ReadText(f.home + "/sub/alice/file") == "alice's file\n");
@@ -321,9 +352,9 @@ TEST_CASE("after kill -9 of every amd process a new amd re-adopts the mounts and
   CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");      // new keys mount again
   CHECK(ReadText(f.home + "/sub/bob/file") == "bob's file\n");  // in the adopted sub-map too
   // The adopted mounts expire like any other.
-  bool expired = WaitUntil(
-      [&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/link"); },
-      std::chrono::seconds(10));
+  bool expired =
+      WaitUntil([&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/link"); },
+                std::chrono::seconds(10));
   INFO(f.amd.Log());
   CHECK(expired);
   CHECK(f.amd.Stop(SIGINT) == 0);
@@ -332,7 +363,8 @@ TEST_CASE("after kill -9 of every amd process a new amd re-adopts the mounts and
 
 TEST_CASE("after kill -9 of amd its engine serves on, then hands over to the next amd", "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs;opts:=unmount\n* rfs:=" + f.src + "/${key}\n", "cache_duration = 2\n");
+  f.Start("/defaults type:=lofs;opts:=unmount\n* rfs:=" + f.src + "/${key}\n",
+          "cache_duration = 2\n");
   REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
   pid_t engine = f.amd.EnginePid();
   REQUIRE(engine > 0);
@@ -351,23 +383,31 @@ TEST_CASE("after kill -9 of amd its engine serves on, then hands over to the nex
   CHECK(IsMountPoint(f.home + "/bob"));
   CHECK(ReadText(f.home + "/carol/file").empty());  // no such source: ENOENT, not a hang
   CHECK(ReadText(f.home + "/bob/file") == "bob's file\n");
-  bool expired = WaitUntil(
-      [&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/bob"); },
-      std::chrono::seconds(10));
+  bool expired =
+      WaitUntil([&] { return !IsMountPoint(f.home + "/alice") && !IsMountPoint(f.home + "/bob"); },
+                std::chrono::seconds(10));
   CHECK(expired);  // managed by the new amd
 }
 
-TEST_CASE("when the engine process is killed, no access fails and the mounts stay managed", "[root]") {
+TEST_CASE("when the engine process is killed, no access fails and the mounts stay managed",
+          "[root]") {
   Fixture f;
   // A mount program that takes a while, so the engine is killed while a
   // process waits for it.
-  std::string prog = f.dir.Write("slowmount", "#!/bin/sh\nsleep 0.5\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
-  f.Start("/defaults type:=lofs;opts:=unmount\n"
-          "slow type:=program;fs:=${autodir}/slow;mount:=\"" + prog + " slowmount ${fs}\"\n"
+  std::string prog = f.dir.Write(
+      "slowmount", "#!/bin/sh\nsleep 0.5\nexec /bin/mount -t tmpfs amdslow \"$1\"\n", 0755);
+  f.Start(
+      "/defaults type:=lofs;opts:=unmount\n"
+      "slow type:=program;fs:=${autodir}/slow;mount:=\"" +
+          prog +
+          " slowmount ${fs}\"\n"
           "sub type:=auto;fs:=${map};pref:=${key}/\n"
-          "sub/* rfs:=" + f.src + "/${/key}\n"
-          "* rfs:=" + f.src + "/${key}\n",
-          "cache_duration = 2\n");
+          "sub/* rfs:=" +
+          f.src +
+          "/${/key}\n"
+          "* rfs:=" +
+          f.src + "/${key}\n",
+      "cache_duration = 2\n");
   REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
   REQUIRE(ReadText(f.home + "/sub/alice/file") == "alice's file\n");
   int held = ::open((f.home + "/alice/file").c_str(), O_RDONLY);
@@ -394,7 +434,8 @@ TEST_CASE("when the engine process is killed, no access fails and the mounts sta
   CHECK(::pread(held, buf, sizeof buf - 1, 0) > 0);  // open files kept working
   ::close(held);
   // The new engine manages what the old one mounted: it expires.
-  bool expired = WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(10));
+  bool expired =
+      WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(10));
   CHECK(expired);
   CHECK(f.amd.Stop(SIGINT) == 0);
   CHECK(MountCountUnder(f.home) == 0);
@@ -405,9 +446,11 @@ TEST_CASE("direct maps: each absolute key is an automount point of its own", "[r
   std::string d1 = f.dir.path() + "/direct/one";
   std::string d2 = f.dir.path() + "/deep/er/two";
   f.amd.WriteMap("amd.direct", "/defaults type:=lofs;opts:=unmount\n" + d1 + " rfs:=" + f.src +
-                                   "/alice\n" + d2 + " type:=link;fs:=" + f.src + "/bob\n"
+                                   "/alice\n" + d2 + " type:=link;fs:=" + f.src +
+                                   "/bob\n"
                                    "relative rfs:=/tmp\n");
-  f.amd.WriteConf("cache_duration = 1\n", "[ /- ]\nmap_name = amd.direct\nmap_options = type:=direct\n");
+  f.amd.WriteConf("cache_duration = 1\n",
+                  "[ /- ]\nmap_name = amd.direct\nmap_options = type:=direct\n");
   REQUIRE(f.amd.Start());
   INFO(f.amd.Log());
   CHECK(IsMountPoint(d1));  // the autofs direct mounts
@@ -416,12 +459,11 @@ TEST_CASE("direct maps: each absolute key is an automount point of its own", "[r
   CHECK(ReadText(d2 + "/file") == "bob's file\n");
   CHECK(MountCountUnder(d1) == 2);  // autofs, and the mount over it
   CHECK(f.amd.Log().find("\"relative\" is not an absolute path") != std::string::npos);
-  bool expired = WaitUntil(
-      [&] { return MountCountUnder(d1) == 1 && MountCountUnder(d2) == 1; },
-      std::chrono::seconds(10));
+  bool expired = WaitUntil([&] { return MountCountUnder(d1) == 1 && MountCountUnder(d2) == 1; },
+                           std::chrono::seconds(10));
   CHECK(expired);
   CHECK(ReadText(d1 + "/file") == "alice's file\n");  // mounts again
-  CHECK(f.amd.Stop(SIGINT) == 0);  // SIGINT unmounts all
+  CHECK(f.amd.Stop(SIGINT) == 0);                     // SIGINT unmounts all
   CHECK(MountCountUnder(d1) == 0);
   CHECK(MountCountUnder(d2) == 0);
   CHECK(ErrnoOfStat(d2) == ENOENT);  // the directories amd made are gone
@@ -438,9 +480,8 @@ TEST_CASE("SIGHUP re-reads amd.conf: mount points come and go, a bad file keeps 
   f.amd.WriteConf("", "[ " + other + " ]\nmap_name = amd.other\n");
   f.amd.Signal(SIGHUP);
   REQUIRE(f.amd.WaitReady());
-  bool moved = WaitUntil(
-      [&] { return MountCountUnder(f.home) == 0 && IsMountPoint(other); },
-      std::chrono::seconds(5));
+  bool moved = WaitUntil([&] { return MountCountUnder(f.home) == 0 && IsMountPoint(other); },
+                         std::chrono::seconds(5));
   INFO(f.amd.Log());
   CHECK(moved);
   CHECK(ReadText(other + "/bob/file") == "bob's file\n");
@@ -460,13 +501,14 @@ TEST_CASE("SIGHUP re-reads amd.conf: mount points come and go, a bad file keeps 
 TEST_CASE("log_file sends the log to a file", "[root]") {
   Fixture f;
   std::string file = f.dir.path() + "/amd-own.log";
-  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n", "log_file = " + file + "\nlog_options = all\n");
+  f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n",
+          "log_file = " + file + "\nlog_options = all\n");
   REQUIRE(ReadText(f.home + "/alice/file") == "alice's file\n");
   bool seen = WaitUntil([&] { return ReadText(file).find("mounted lofs") != std::string::npos; },
                         std::chrono::seconds(5));
   INFO(ReadText(file));
   CHECK(seen);
-  CHECK(ReadText(file).find("debug: ") != std::string::npos);  // log_options = all
+  CHECK(ReadText(file).find("debug: ") != std::string::npos);    // log_options = all
   CHECK(f.amd.Log().find("mounted lofs") == std::string::npos);  // not on stderr
 }
 
@@ -494,7 +536,8 @@ TEST_CASE("log_file = syslog:local3 sends the log to syslog", "[root]") {
       [&] {
         char buf[2048];
         ssize_t n;
-        while ((n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT)) > 0) got.append(buf, size_t(n)).append("\n");
+        while ((n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+          got.append(buf, size_t(n)).append("\n");
         return got.find("mounted lofs") != std::string::npos;
       },
       std::chrono::seconds(5));

@@ -20,17 +20,25 @@ namespace {
 const char* TypeName(uint32_t type_or_mode, bool is_mode) {
   if (is_mode) {
     switch (type_or_mode & 0170000) {
-      case 0040000: return "dir";
-      case 0120000: return "lnk";
-      case 0100000: return "reg";
-      default: return "other";
+      case 0040000:
+        return "dir";
+      case 0120000:
+        return "lnk";
+      case 0100000:
+        return "reg";
+      default:
+        return "other";
     }
   }
   switch (type_or_mode) {
-    case NF3DIR: return "dir";
-    case NF3LNK: return "lnk";
-    case NF3REG: return "reg";
-    default: return "other";
+    case NF3DIR:
+      return "dir";
+    case NF3LNK:
+      return "lnk";
+    case NF3REG:
+      return "reg";
+    default:
+      return "other";
   }
 }
 
@@ -74,7 +82,8 @@ int main(int argc, char** argv) {
     struct nfs_stat_64 st {};
     if (nfs_lstat64(nfs, argv[3], &st) != 0) return Fail(nfs, "lstat");
     std::printf("%s %o %llu\n", TypeName(static_cast<uint32_t>(st.nfs_mode), true),
-                static_cast<unsigned>(st.nfs_mode & 07777), static_cast<unsigned long long>(st.nfs_size));
+                static_cast<unsigned>(st.nfs_mode & 07777),
+                static_cast<unsigned long long>(st.nfs_size));
   } else {
     std::fprintf(stderr, "libnfs_probe: unknown command %s\n", cmd.c_str());
     rc = 2;

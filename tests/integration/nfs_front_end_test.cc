@@ -4,17 +4,17 @@
 // answers. This machine's kernel has no NFS client, so amd runs with
 // --no-self-mount here; the kernel lab mounts it for real.
 #include <arpa/inet.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
-#include <functional>
-#include <cstdio>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <future>
 #include <regex>
 #include <sstream>
@@ -90,8 +90,8 @@ struct Fixture {
   }
   void Start(const std::string& map, const std::string& more_sections = "") {
     amd.WriteMap("amd.home", map);
-    amd.WriteConf(global_extra_, "[ " + home + " ]\nmap_name = amd.home\nmount_type = nfs\n" + section_extra_ +
-                                     more_sections);
+    amd.WriteConf(global_extra_, "[ " + home + " ]\nmap_name = amd.home\nmount_type = nfs\n" +
+                                     section_extra_ + more_sections);
     REQUIRE(amd.Start());
     std::smatch m;
     std::string log = amd.Log();
@@ -146,23 +146,27 @@ struct Fixture {
     std::smatch m;
     std::string log = amd.Log();
     std::string::const_iterator from = log.begin();
-    while (std::regex_search(from, log.cend(), m, std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)"))) {
+    while (std::regex_search(from, log.cend(), m,
+                             std::regex("NFSv3 and MOUNTv3 on 127\\.0\\.0\\.1:([0-9]+)"))) {
       port = static_cast<uint16_t>(std::stoi(m[1].str()));
       from = m.suffix().first;
     }
   }
   std::string Url() const {
-    return "nfs://" + host + home + "?nfsport=" + std::to_string(port) + "&mountport=" + std::to_string(port) +
-           "&version=3" + url_extra;
+    return "nfs://" + host + home + "?nfsport=" + std::to_string(port) +
+           "&mountport=" + std::to_string(port) + "&version=3" + url_extra;
   }
   // libnfs_probe's output, or "error: ..." when it failed; run through
   // `wrapper` (nsenter into another host, say) when given.
-  std::string Probe(const std::vector<std::string>& args, const std::vector<std::string>& wrapper = {}) {
+  std::string Probe(const std::vector<std::string>& args,
+                    const std::vector<std::string>& wrapper = {}) {
     SubprocessSpec spec;
     spec.path = wrapper.empty() ? LIBNFS_PROBE : wrapper[0];
     spec.argv = wrapper;
-    if (spec.argv.empty()) spec.argv = {"libnfs_probe"};
-    else spec.argv.push_back(LIBNFS_PROBE);
+    if (spec.argv.empty())
+      spec.argv = {"libnfs_probe"};
+    else
+      spec.argv.push_back(LIBNFS_PROBE);
     spec.argv.push_back(Url());
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.capture_stderr = true;
@@ -173,7 +177,8 @@ struct Fixture {
   }
   // One call to amd's NFS port over TCP, from a reserved port unless
   // `reserved` is false: the results, or why there are none.
-  Result<Bytes> Call(uint32_t prog, uint32_t proc, const Bytes& args, bool reserved = true, uint32_t vers = 3) {
+  Result<Bytes> Call(uint32_t prog, uint32_t proc, const Bytes& args, bool reserved = true,
+                     uint32_t vers = 3) {
     sockaddr_in a = Address(host, 0);  // the port comes from the options
     rpc::Client::Options o;
     o.udp = false;
@@ -246,13 +251,21 @@ struct Fixture {
   std::string global_extra_, section_extra_;
 };
 
-TEST_CASE("NFS front end: libnfs lists a browsable map and reads each key's symbolic link into autodir", "[root]") {
+TEST_CASE(
+    "NFS front end: libnfs lists a browsable map and reads each key's symbolic link into autodir",
+    "[root]") {
   Fixture f;
-  f.Start("/defaults type:=lofs\n"
-          "alice rfs:=" + f.src + "/alice\n"
-          "bob rfs:=" + f.src + "/bob\n"
-          "docs type:=link;fs:=/usr/share/doc\n"
-          "* rfs:=" + f.src + "/${key}\n");
+  f.Start(
+      "/defaults type:=lofs\n"
+      "alice rfs:=" +
+      f.src +
+      "/alice\n"
+      "bob rfs:=" +
+      f.src +
+      "/bob\n"
+      "docs type:=link;fs:=/usr/share/doc\n"
+      "* rfs:=" +
+      f.src + "/${key}\n");
   INFO(f.amd.Log());
   // Browsable: the keys without the wildcard, before anything is mounted.
   CHECK(f.Probe({"ls"}) == "alice lnk\nbob lnk\ndocs lnk\n");
@@ -271,8 +284,10 @@ TEST_CASE("NFS front end: libnfs lists a browsable map and reads each key's symb
   CHECK(f.Probe({"readlink", "/nobody"}).rfind("error: ", 0) == 0);
 }
 
-TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart, and the old one still answers",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: a key's handle is the same after kill -9 and a restart, and the old one still "
+    "answers",
+    "[root]") {
   Fixture f;
   std::string map = "alice type:=lofs;rfs:=" + f.src + "/alice\n";
   f.Start(map);
@@ -296,7 +311,8 @@ TEST_CASE("NFS front end: a key's handle is the same after kill -9 and a restart
   CHECK(f.amd.Log().find("mounted lofs") != std::string::npos);
 }
 
-TEST_CASE("NFS front end: a new engine after kill -9 of the engine serves on the same port", "[root]") {
+TEST_CASE("NFS front end: a new engine after kill -9 of the engine serves on the same port",
+          "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes root = f.RootHandle();
@@ -330,8 +346,10 @@ TEST_CASE("NFS front end: a new engine after kill -9 of the engine serves on the
   CHECK(f.Probe({"ls"}) == "alice lnk\n");
 }
 
-TEST_CASE("NFS front end: after kill -9 of amd alone, the next amd takes every mount from the orphaned engine",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: after kill -9 of amd alone, the next amd takes every mount from the orphaned "
+    "engine",
+    "[root]") {
   Fixture f("nfs_allow_insecure_port = yes\ncache_duration = 2\n");
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes root = f.RootHandle();
@@ -351,7 +369,8 @@ TEST_CASE("NFS front end: after kill -9 of amd alone, the next amd takes every m
   INFO(log);
   CHECK(gone);
   CHECK(log.find("asking it to hand them over") != std::string::npos);
-  CHECK(log.find("another amd is taking over: leaving every mount to it and exiting") != std::string::npos);
+  CHECK(log.find("another amd is taking over: leaving every mount to it and exiting") !=
+        std::string::npos);
   CHECK(ConnectTcp(old_port) < 0);
   f.FindPort();
   root = f.RootHandle();
@@ -361,10 +380,13 @@ TEST_CASE("NFS front end: after kill -9 of amd alone, the next amd takes every m
   CHECK(ReadText(target + "/file") == "alice's file\n");
 }
 
-TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9 and a restart", "[root]") {
+TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9 and a restart",
+          "[root]") {
   Fixture f;
-  f.Start("sub type:=auto;fs:=${map};pref:=${key}/\n"
-          "sub/* type:=lofs;rfs:=" + f.src + "/${/key}\n");
+  f.Start(
+      "sub type:=auto;fs:=${map};pref:=${key}/\n"
+      "sub/* type:=lofs;rfs:=" +
+      f.src + "/${/key}\n");
   Bytes root = f.RootHandle();
   auto [s1, sub] = f.Lookup(root, "sub");
   REQUIRE(s1 == nfs3::kOk);
@@ -391,15 +413,18 @@ TEST_CASE("NFS front end: handles in a sub-map directory stay good after kill -9
   CHECK(f.OnHandle(nfs3::kGetattr, bob).first == nfs3::kStale);
 }
 
-TEST_CASE("NFS front end: a sub-map lists its keys with opts:=browsable, its wildcards too with fullybrowsable",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: a sub-map lists its keys with opts:=browsable, its wildcards too with "
+    "fullybrowsable",
+    "[root]") {
   Fixture f("nfs_allow_insecure_port = yes\n", "");  // the top level is not browsable
   std::string keys;
   for (int i = 0; i < 60; ++i) keys += "b/key" + std::to_string(100 + i) + " type:=link;fs:=/tmp\n";
-  f.Start("b type:=auto;fs:=${map};pref:=${key}/;opts:=browsable\n"
-          "full type:=auto;fs:=${map};pref:=b/;opts:=fullybrowsable\n"
-          "plain type:=auto;fs:=${map};pref:=b/\n" +
-          keys + "b/* type:=link;fs:=/tmp\nb/deeper/x type:=link;fs:=/tmp\n");
+  f.Start(
+      "b type:=auto;fs:=${map};pref:=${key}/;opts:=browsable\n"
+      "full type:=auto;fs:=${map};pref:=b/;opts:=fullybrowsable\n"
+      "plain type:=auto;fs:=${map};pref:=b/\n" +
+      keys + "b/* type:=link;fs:=/tmp\nb/deeper/x type:=link;fs:=/tmp\n");
   Bytes root = f.RootHandle();
   CHECK(f.ReadDir(root) == std::vector<std::string>{".", ".."});
   std::vector<std::string> want = {".", ".."};
@@ -421,11 +446,13 @@ TEST_CASE("NFS front end: a sub-map lists its keys with opts:=browsable, its wil
   CHECK(f.ReadDir(b).size() == 62);
 }
 
-TEST_CASE("NFS front end: a LOOKUP that arrives while its key is being mounted is answered when the mount is done",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: a LOOKUP that arrives while its key is being mounted is answered when the "
+    "mount is done",
+    "[root]") {
   Fixture f;
-  f.Start("slow type:=program;mount:=\"/bin/sleep sleep 1\";unmount:=\"/bin/true true\";fs:=" + f.autodir +
-          "/slow\n");
+  f.Start("slow type:=program;mount:=\"/bin/sleep sleep 1\";unmount:=\"/bin/true true\";fs:=" +
+          f.autodir + "/slow\n");
   Bytes root = f.RootHandle();
   auto started = std::chrono::steady_clock::now();
   auto first = std::async(std::launch::async, [&] { return f.Lookup(root, "slow"); });
@@ -448,7 +475,8 @@ size_t CountLines(const std::string& log, const std::string& what);
 // thread (no Catch2 assertions): the NFS status, or 1000 when the call
 // got no answer within `limit`.
 uint32_t LookupStatus(uint16_t port, const Bytes& dir_fh, const std::string& name,
-                      std::chrono::seconds limit = std::chrono::seconds(10), const std::string& host = "127.0.0.1") {
+                      std::chrono::seconds limit = std::chrono::seconds(10),
+                      const std::string& host = "127.0.0.1") {
   Bytes args;
   rpc::XdrWriter w(&args);
   w.Opaque(dir_fh);
@@ -463,28 +491,34 @@ uint32_t LookupStatus(uint16_t port, const Bytes& dir_fh, const std::string& nam
   return stat;
 }
 
-TEST_CASE("NFS front end: a map program that hangs starves no other map, a key being looked up runs it once, "
-          "and callers giving up stop it",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: a map program that hangs starves no other map, a key being looked up runs it "
+    "once, "
+    "and callers giving up stop it",
+    "[root]") {
   Fixture f("nfs_allow_insecure_port = yes\nexec_map_timeout = 30\n");
   std::string runs = f.dir.path() + "/runs";
   std::string hang = f.dir.Write("hang",
                                  "#!/bin/sh\n"
                                  "case \"$1\" in /defaults|\\*) exit 0;; esac\n"
-                                 "echo \"$1 $$\" >> " + runs + "\n"
-                                 "exec sleep 1000\n",
+                                 "echo \"$1 $$\" >> " +
+                                     runs +
+                                     "\n"
+                                     "exec sleep 1000\n",
                                  0755);
   std::string fast = f.dir.Write("fast",
                                  "#!/bin/sh\n"
                                  "case \"$1\" in /defaults|\\*) exit 0;; esac\n"
-                                 "echo \"$1 $$\" >> " + runs + "\n"
-                                 "sleep 1\n"
-                                 "echo \"type:=link;fs:=/$1\"\n",
+                                 "echo \"$1 $$\" >> " +
+                                     runs +
+                                     "\n"
+                                     "sleep 1\n"
+                                     "echo \"type:=link;fs:=/$1\"\n",
                                  0755);
   std::string hang_dir = f.dir.path() + "/hang.d", fast_dir = f.dir.path() + "/fast.d";
   f.Start("alice type:=link;fs:=" + f.src + "/alice\n",
           "[ " + hang_dir + " ]\nmap_type = exec\nmap_name = " + hang + "\nmount_type = nfs\n" +
-          "[ " + fast_dir + " ]\nmap_type = exec\nmap_name = " + fast + "\nmount_type = nfs\n");
+              "[ " + fast_dir + " ]\nmap_type = exec\nmap_name = " + fast + "\nmount_type = nfs\n");
   Bytes home = f.RootHandle(), hangs = f.RootHandle(hang_dir), fasts = f.RootHandle(fast_dir);
   // 40 lookups of distinct keys in the map that hangs, at once.
   std::vector<std::future<uint32_t>> hung;
@@ -498,13 +532,17 @@ TEST_CASE("NFS front end: a map program that hangs starves no other map, a key b
   // program's map share one run of it.
   auto t0 = std::chrono::steady_clock::now();
   CHECK(LookupStatus(f.port, home, "alice") == nfs3::kOk);
-  double file_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double file_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::vector<std::future<uint32_t>> same;
   for (int i = 0; i < 10; ++i) {
-    same.push_back(std::async(std::launch::async, [&] { return LookupStatus(f.port, fasts, "same"); }));
+    same.push_back(
+        std::async(std::launch::async, [&] { return LookupStatus(f.port, fasts, "same"); }));
   }
   for (auto& s : same) CHECK(s.get() == nfs3::kOk);
-  double same_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() - file_ms;
+  double same_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() -
+      file_ms;
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8));
   for (auto& h : hung) h.get();  // given up after 3 s: their connections closed
   std::string error;
@@ -533,7 +571,8 @@ TEST_CASE("NFS front end: a map program that hangs starves no other map, a key b
         return true;
       },
       std::chrono::seconds(5));
-  double stop_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - gave_up).count();
+  double stop_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - gave_up).count();
   CHECK(stopped);
   size_t started = hang_pids().size();
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -542,13 +581,20 @@ TEST_CASE("NFS front end: a map program that hangs starves no other map, a key b
   CHECK(f.amd.Stop() == 0);
   int hang_runs = static_cast<int>(hang_pids().size());
   CHECK(hang_runs < 40);
-  std::printf("hanging exec map: with 40 lookups hanging, a file map's LOOKUP took %.1f ms and 10 LOOKUPs of one "
-              "key in another exec map (a 1 s program) %.0f ms, that program ran %d time(s) for them; once the 40 "
-              "callers gave up, their programs were gone %.0f ms later, and %d of the 40 had ever started\n",
-              file_ms, same_ms, static_cast<int>(CountLines(ran, "same ")), stop_ms, hang_runs);
+  std::printf(
+      "hanging exec map: with 40 lookups hanging, a file map's LOOKUP took %.1f ms and 10 LOOKUPs "
+      "of one "
+      "key in another exec map (a 1 s program) %.0f ms, that program ran %d time(s) for them; once "
+      "the 40 "
+      "callers gave up, their programs were gone %.0f ms later, and %d of the 40 had ever "
+      "started\n",
+      file_ms, same_ms, static_cast<int>(CountLines(ran, "same ")), stop_ms, hang_runs);
 }
 
-TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it, and $ sequences are the original's", "[root]") {
+TEST_CASE(
+    "NFS front end: ${map} is the map's full path as search_path found it, and $ sequences are the "
+    "original's",
+    "[root]") {
   Fixture f;
   std::string full = f.amd.root() + "/maps/amd.home";
   // A 4,082-character link target made of ${map}: the location's text,
@@ -557,10 +603,13 @@ TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it,
   size_t copies = 4082 / full.size();
   for (size_t i = 0; i < copies; ++i) long_fs += "${map}";
   long_fs += std::string(4082 - copies * full.size(), 'x');
-  f.Start("long type:=link;rfs:=${map}${map}${map};fs:=" + long_fs + "\n"
+  f.Start("long type:=link;rfs:=${map}${map}${map};fs:=" + long_fs +
+          "\n"
           "whole type:=link;fs:=/m${map}\n"
           "last type:=link;fs:=/m/${/map}\n"
-          "sel map==" + full + ";type:=link;fs:=/yes map!=" + full + ";type:=link;fs:=/no\n"
+          "sel map==" +
+          full + ";type:=link;fs:=/yes map!=" + full +
+          ";type:=link;fs:=/no\n"
           "dollar type:=link;fs:=/d$q/x${key\n");
   Bytes root = f.RootHandle();
   auto target = [&](const std::string& key) {
@@ -576,15 +625,18 @@ TEST_CASE("NFS front end: ${map} is the map's full path as search_path found it,
   // "$q" and an unclosed "${" are no expansions: dropped as the original
   // drops them, with a warning at load time naming file, line and column.
   CHECK(target("dollar") == "/d/xkey");
-  CHECK(f.amd.Log().find("warning: " + full + ":5:25: \"$q\" is not an expansion") != std::string::npos);
-  CHECK(f.amd.Log().find("warning: " + full + ":5:29: \"${\" without a closing '}' is not an expansion") !=
+  CHECK(f.amd.Log().find("warning: " + full + ":5:25: \"$q\" is not an expansion") !=
+        std::string::npos);
+  CHECK(f.amd.Log().find("warning: " + full +
+                         ":5:29: \"${\" without a closing '}' is not an expansion") !=
         std::string::npos);
 }
 
 TEST_CASE("NFS front end: ${uid} and ${gid} are the caller's credentials", "[root]") {
   Fixture f;
-  f.Start("* type:=link;fs:=/u${uid}g${gid}\n"
-          "sel uid==65534;type:=link;fs:=/nobody uid!=65534;type:=link;fs:=/other\n");
+  f.Start(
+      "* type:=link;fs:=/u${uid}g${gid}\n"
+      "sel uid==65534;type:=link;fs:=/nobody uid!=65534;type:=link;fs:=/other\n");
   INFO(f.amd.Log());
   // libnfs calls with AUTH_SYS credentials; the URL sets them. Two keys of
   // one wildcard entry, from two users: each gets its own.
@@ -600,9 +652,12 @@ TEST_CASE("NFS front end: selectors_in_defaults picks /defaults tokens as the or
   std::string other = f.dir.path() + "/other";
   // amd.home: no token matches, so the first applies as written.
   // amd.other: the first matching token sets no type and is skipped.
-  f.amd.WriteMap("amd.other", "/defaults os==linux;fs:=/notype os==linux;type:=link;fs:=/typed\nk type:=link\n");
-  f.Start("/defaults os==nosuchos;type:=link;fs:=/first host==nosuchhost;type:=link;fs:=/second\nk type:=link\n",
-          "[ " + other + " ]\nmap_name = amd.other\nmount_type = nfs\n");
+  f.amd.WriteMap("amd.other",
+                 "/defaults os==linux;fs:=/notype os==linux;type:=link;fs:=/typed\nk type:=link\n");
+  f.Start(
+      "/defaults os==nosuchos;type:=link;fs:=/first host==nosuchhost;type:=link;fs:=/second\nk "
+      "type:=link\n",
+      "[ " + other + " ]\nmap_name = amd.other\nmount_type = nfs\n");
   INFO(f.amd.Log());
   auto [stat, fh] = f.Lookup(f.RootHandle(), "k");
   REQUIRE(stat == nfs3::kOk);
@@ -612,13 +667,16 @@ TEST_CASE("NFS front end: selectors_in_defaults picks /defaults tokens as the or
   CHECK(f.Readlink(fh2) == "/typed");
 }
 
-TEST_CASE("NFS front end: a sub-map named without '/' is not looked up on search_path, as in the original",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: a sub-map named without '/' is not looked up on search_path, as in the "
+    "original",
+    "[root]") {
   Fixture f;
   f.amd.WriteMap("amd.sub", "x type:=link;fs:=/sub-x\n");  // on search_path
-  f.Start("rel type:=auto;fs:=amd.sub\n"
-          "* type:=auto;fs:=amd.sub\n"
-          "full type:=auto;fs:=${map/}/amd.sub;pref:=null\n");
+  f.Start(
+      "rel type:=auto;fs:=amd.sub\n"
+      "* type:=auto;fs:=amd.sub\n"
+      "full type:=auto;fs:=${map/}/amd.sub;pref:=null\n");
   INFO(f.amd.Log());
   Bytes root = f.RootHandle();
   CHECK(f.Lookup(root, "rel").first == nfs3::kNoent);
@@ -628,15 +686,22 @@ TEST_CASE("NFS front end: a sub-map named without '/' is not looked up on search
   auto [xstat, x] = f.Lookup(dir, "x");
   REQUIRE(xstat == nfs3::kOk);
   CHECK(f.Readlink(x) == "/sub-x");
-  CHECK(f.amd.Log().find("sub-map \"amd.sub\": a name without '/' is opened from /, not looked up on search_path") !=
-        std::string::npos);
+  CHECK(f.amd.Log().find("sub-map \"amd.sub\": a name without '/' is opened from /, not looked up "
+                         "on search_path") != std::string::npos);
 }
 
-TEST_CASE("NFS front end: after a selected location's mount fails, nothing right of the cut is tried", "[root]") {
+TEST_CASE(
+    "NFS front end: after a selected location's mount fails, nothing right of the cut is tried",
+    "[root]") {
   Fixture f;
-  f.Start("cut type:=lofs;rfs:=" + f.src + "/nosuchdir || type:=link;fs:=/right\n"
-          "slash type:=lofs;rfs:=" + f.src + "/nosuchdir / type:=link;fs:=/right\n"
-          "both type:=lofs;rfs:=" + f.src + "/nosuchdir type:=link;fs:=/second || type:=link;fs:=/right\n"
+  f.Start("cut type:=lofs;rfs:=" + f.src +
+          "/nosuchdir || type:=link;fs:=/right\n"
+          "slash type:=lofs;rfs:=" +
+          f.src +
+          "/nosuchdir / type:=link;fs:=/right\n"
+          "both type:=lofs;rfs:=" +
+          f.src +
+          "/nosuchdir type:=link;fs:=/second || type:=link;fs:=/right\n"
           "nosel host==nosuchhost;type:=link;fs:=/left || type:=link;fs:=/right\n");
   INFO(f.amd.Log());
   Bytes root = f.RootHandle();
@@ -650,28 +715,37 @@ TEST_CASE("NFS front end: after a selected location's mount fails, nothing right
   CHECK(target("nosel") == "/right");  // nothing left of it was selected
 }
 
-TEST_CASE("NFS front end: an amd.conf the original accepts starts amd, with warnings naming file, line and key",
-          "[root]") {
+TEST_CASE(
+    "NFS front end: an amd.conf the original accepts starts amd, with warnings naming file, line "
+    "and key",
+    "[root]") {
   // Text for a numeric key, [global] twice, the map section twice, an
   // empty quoted value, an unterminated quote.
-  Fixture f("nfs_allow_insecure_port = yes\ncache_duration = ten\n[global]\nexec_map_timeout = 7s\n"
-            "debug_mtab_file = \"\"\nlog_options = \"all\n",
-            "browsable_dirs = no\n");
+  Fixture f(
+      "nfs_allow_insecure_port = yes\ncache_duration = ten\n[global]\nexec_map_timeout = 7s\n"
+      "debug_mtab_file = \"\"\nlog_options = \"all\n",
+      "browsable_dirs = no\n");
   f.Start("alice type:=link;fs:=/srv/alice\n", "[ " + f.home + " ]\nbrowsable_dirs = yes\n");
   std::string log = f.amd.Log();
   INFO(log);
   std::string conf = f.amd.root() + "/amd.conf";
-  CHECK(log.find(conf + ":6: warning: cache_duration: \"ten\" is not a whole number; read as 0") != std::string::npos);
+  CHECK(log.find(conf + ":6: warning: cache_duration: \"ten\" is not a whole number; read as 0") !=
+        std::string::npos);
   CHECK(log.find(conf + ":7: warning: [global] again (first at line 1)") != std::string::npos);
-  CHECK(log.find(conf + ":8: warning: exec_map_timeout: \"7s\" is not a whole number; read as 7") != std::string::npos);
-  CHECK(log.find(conf + ":9: warning: \"debug_mtab_file\" = \"\": an empty value") != std::string::npos);
+  CHECK(log.find(conf + ":8: warning: exec_map_timeout: \"7s\" is not a whole number; read as 7") !=
+        std::string::npos);
+  CHECK(log.find(conf + ":9: warning: \"debug_mtab_file\" = \"\": an empty value") !=
+        std::string::npos);
   CHECK(log.find(conf + ":10: warning: \"log_options\": no closing quote") != std::string::npos);
   CHECK(log.find("again (first at line 12): its keys are added to the first") != std::string::npos);
   // It serves, with the later section's keys: the directory lists.
   CHECK(f.Probe({"ls"}) == "alice lnk\n");
 }
 
-TEST_CASE("NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps serving", "[root]") {
+TEST_CASE(
+    "NFS front end: every procedure gets its answer, bad calls their errors, and the server keeps "
+    "serving",
+    "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes root = f.RootHandle();
@@ -681,7 +755,8 @@ TEST_CASE("NFS front end: every procedure gets its answer, bad calls their error
   auto r = f.Call(nfs3::kProgram, nfs3::kLookup, half);
   CHECK(r.status().code() == std::make_error_code(std::errc::invalid_argument));
   // An unknown procedure, and NFS version 2.
-  CHECK(f.Call(nfs3::kProgram, 99, {}).status().code() == std::make_error_code(std::errc::function_not_supported));
+  CHECK(f.Call(nfs3::kProgram, 99, {}).status().code() ==
+        std::make_error_code(std::errc::function_not_supported));
   CHECK(f.Call(nfs3::kProgram, 0, {}, true, 2).status().code() ==
         std::make_error_code(std::errc::protocol_not_supported));
   // A handle that names nothing: STALE; one that is not amd's: STALE.
@@ -762,12 +837,14 @@ void FloodUdp(uint16_t port, int count) {
   sockaddr_in a = Loopback(port);
   for (int i = 0; i < count; ++i) {
     ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    if (i % 20 == 19) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the server keeps up
+    if (i % 20 == 19)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the server keeps up
   }
   ::close(fd);
 }
 
-TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines, with counts", "[root]") {
+TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines, with counts",
+          "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   auto amq_port = rpc::ReadAmqPortFile(300019);
@@ -787,7 +864,12 @@ TEST_CASE("NFS front end and AMQ: a flood of bad datagrams costs a few log lines
   Bytes root = f.RootHandle();
   CHECK(f.Lookup(root, "alice").first == nfs3::kOk);  // the server serves on
   std::string log;
-  WaitUntil([&] { log = f.amd.Log(); return CountLines(log, "AMQ: 127.0.0.1") >= 11; }, std::chrono::seconds(10));
+  WaitUntil(
+      [&] {
+        log = f.amd.Log();
+        return CountLines(log, "AMQ: 127.0.0.1") >= 11;
+      },
+      std::chrono::seconds(10));
   INFO(log.substr(0, 4000));
   // Each kind: the first 10, then every 1,000th (#1000, #2000, #3000 for
   // as many as arrived: loopback UDP may drop some under the flood).
@@ -868,13 +950,15 @@ double MedianMs(int n, const std::function<bool()>& call) {
   for (int i = 0; i < n; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     if (!call()) return -1;
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
 }
 
-TEST_CASE("NFS front end and AMQ: a user holding every connection it can does not lock root out", "[root]") {
+TEST_CASE("NFS front end and AMQ: a user holding every connection it can does not lock root out",
+          "[root]") {
   Fixture f;
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   auto amq_port = rpc::ReadAmqPortFile(300019);
@@ -883,7 +967,9 @@ TEST_CASE("NFS front end and AMQ: a user holding every connection it can does no
   REQUIRE(f.Lookup(root, "alice").first == nfs3::kOk);
   // Root's round trips: NFS LOOKUP over TCP (a new connection from a
   // reserved port each time), and the amq program (amq -p: TCP, then UDP).
-  auto nfs = [&] { return LookupStatus(f.port, root, "alice", std::chrono::seconds(5)) == nfs3::kOk; };
+  auto nfs = [&] {
+    return LookupStatus(f.port, root, "alice", std::chrono::seconds(5)) == nfs3::kOk;
+  };
   auto amq = [&] {
     SubprocessSpec spec;
     spec.path = AMQ_BINARY;
@@ -908,18 +994,22 @@ TEST_CASE("NFS front end and AMQ: a user holding every connection it can does no
   double nfs_held = MedianMs(20, nfs), amq_held = MedianMs(20, amq);
   CHECK(nfs_held >= 0);
   CHECK(amq_held >= 0);
-  std::printf("lock-out: uid 65534 opened %d NFS and %d AMQ connections and holds %d and %d; root's NFS LOOKUP "
-              "median %.2f ms (%.2f ms before), amq -p median %.2f ms (%.2f ms before)\n",
-              nfs_hog.opened(), amq_hog.opened(), nfs_hog.held(), amq_hog.held(), nfs_held, nfs_alone, amq_held,
-              amq_alone);
+  std::printf(
+      "lock-out: uid 65534 opened %d NFS and %d AMQ connections and holds %d and %d; root's NFS "
+      "LOOKUP "
+      "median %.2f ms (%.2f ms before), amq -p median %.2f ms (%.2f ms before)\n",
+      nfs_hog.opened(), amq_hog.opened(), nfs_hog.held(), amq_hog.held(), nfs_held, nfs_alone,
+      amq_held, amq_alone);
   std::string log = f.amd.Log();
   INFO(log.substr(0, 3000));
   CHECK(log.find("NFS: closed a connection from 127.0.0.1:") != std::string::npos);
-  CHECK(log.find("(uid 65534) at once: it holds as many connections as one peer may") != std::string::npos);
+  CHECK(log.find("(uid 65534) at once: it holds as many connections as one peer may") !=
+        std::string::npos);
   CHECK(log.find("AMQ: closed a connection from 127.0.0.1:") != std::string::npos);
 }
 
-TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers", "[root]") {
+TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle that still answers",
+          "[root]") {
   Fixture f;
   f.Start("* type:=link;fs:=/srv/${key}\n");
   Bytes root = f.RootHandle();
@@ -936,7 +1026,9 @@ TEST_CASE("NFS front end: a key longer than a handle holds gets a hashed handle 
   CHECK(f.OnHandle(nfs3::kGetattr, other).first == nfs3::kStale);
 }
 
-TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs_allow_insecure_port", "[root]") {
+TEST_CASE(
+    "NFS front end: calls from an unprivileged port are refused unless nfs_allow_insecure_port",
+    "[root]") {
   Fixture f("", "");
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   Bytes args;
@@ -949,7 +1041,8 @@ TEST_CASE("NFS front end: calls from an unprivileged port are refused unless nfs
   rpc::Client::Options o;
   o.tcp = false;
   o.port = f.port;
-  auto refused = rpc::Client(a, nfs3::mount::kProgram, o).Call(nfs3::mount::kMnt, args, std::chrono::seconds(5), 3);
+  auto refused = rpc::Client(a, nfs3::mount::kProgram, o)
+                     .Call(nfs3::mount::kMnt, args, std::chrono::seconds(5), 3);
   CHECK(refused.status().code() == std::make_error_code(std::errc::permission_denied));
   std::string log = f.amd.Log();
   INFO(log);
@@ -980,8 +1073,10 @@ class PeerHost {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::string p = std::to_string(pid_);
     ok_ = Sh("ip link add amdv0 type veth peer name amdv1 && ip addr add 10.99.0.1/24 dev amdv0 && "
-             "ip link set amdv0 up && ip link set amdv1 netns " + p + " && nsenter -t " + p +
-             " -n sh -c 'ip link set lo up && ip addr add 10.99.0.2/24 dev amdv1 && ip link set amdv1 up'") == 0;
+             "ip link set amdv0 up && ip link set amdv1 netns " +
+             p + " && nsenter -t " + p +
+             " -n sh -c 'ip link set lo up && ip addr add 10.99.0.2/24 dev amdv1 && ip link set "
+             "amdv1 up'") == 0;
   }
   ~PeerHost() {
     if (pid_ > 0) {
@@ -991,7 +1086,9 @@ class PeerHost {
     Sh("ip link del amdv0 2>/dev/null");
   }
   bool ok() const { return ok_; }
-  std::vector<std::string> Enter() const { return {"/usr/bin/nsenter", "-t", std::to_string(pid_), "-n"}; }
+  std::vector<std::string> Enter() const {
+    return {"/usr/bin/nsenter", "-t", std::to_string(pid_), "-n"};
+  }
   pid_t pid() const { return pid_; }
 
  private:
@@ -999,12 +1096,14 @@ class PeerHost {
   bool ok_ = false;
 };
 
-TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_any_interface", "[root]") {
+TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_any_interface",
+          "[root]") {
   PeerHost peer;
   REQUIRE(peer.ok());
   std::string map = "alice type:=lofs;rfs:=/tmp\n";
   {
-    Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\n", "browsable_dirs = yes\n");
+    Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\n",
+              "browsable_dirs = yes\n");
     f.host = "10.99.0.1";
     f.Start(map);
     INFO(f.amd.Log());
@@ -1013,20 +1112,27 @@ TEST_CASE("NFS front end: calls from another host are refused unless nfs_allow_a
     // From the other host: refused, and logged.
     CHECK(f.Probe({"ls"}, peer.Enter()).rfind("error: ", 0) == 0);
     CHECK(f.amd.Log().find("refused call #1 from 10.99.0.2") != std::string::npos);
-    CHECK(f.amd.Log().find("not an address of this host (nfs_allow_any_interface = no)") != std::string::npos);
+    CHECK(f.amd.Log().find("not an address of this host (nfs_allow_any_interface = no)") !=
+          std::string::npos);
   }
-  Fixture f("nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\n",
-            "browsable_dirs = yes\n");
+  Fixture f(
+      "nfs_allow_insecure_port = yes\nlocalhost_address = 10.99.0.1\nnfs_allow_any_interface = "
+      "yes\n",
+      "browsable_dirs = yes\n");
   f.host = "10.99.0.1";
   f.Start(map);
   INFO(f.amd.Log());
   CHECK(f.Probe({"ls"}, peer.Enter()) == "alice lnk\n");
 }
 
-TEST_CASE("NFS front end and AMQ: another host holding what it can leaves this host's root its access", "[root]") {
+TEST_CASE(
+    "NFS front end and AMQ: another host holding what it can leaves this host's root its access",
+    "[root]") {
   PeerHost peer;
   REQUIRE(peer.ok());
-  Fixture f("localhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\namq_listen_address = 0.0.0.0\n");
+  Fixture f(
+      "localhost_address = 10.99.0.1\nnfs_allow_any_interface = yes\namq_listen_address = "
+      "0.0.0.0\n");
   f.host = "10.99.0.1";
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice\n");
   INFO(f.amd.Log().substr(0, 3000));
@@ -1059,7 +1165,8 @@ TEST_CASE("NFS front end and AMQ: another host holding what it can leaves this h
   CHECK(log.find("AMQ: closed a connection from 10.99.0.2:") != std::string::npos);
 }
 
-TEST_CASE("NFS front end: an idle key expires, its mount under autodir goes and the link with it", "[root]") {
+TEST_CASE("NFS front end: an idle key expires, its mount under autodir goes and the link with it",
+          "[root]") {
   Fixture f("nfs_allow_insecure_port = yes\ncache_duration = 1\n", "");
   f.Start("alice type:=lofs;rfs:=" + f.src + "/alice;opts:=unmount\n");
   CHECK(f.Probe({"readlink", "/alice"}).find(f.src + "/alice") != std::string::npos);

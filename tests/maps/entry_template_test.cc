@@ -29,22 +29,25 @@ std::string Diff(const EntryResult& a, const EntryResult& b) {
     const LocationResult& l = *x.location;
     const LocationResult& m = *y.location;
     if (l.text != m.text || l.defaults != m.defaults) return at + "text";
-    if (l.selected != m.selected || l.reason != m.reason) return at + "reason " + l.reason + " | " + m.reason;
-    if (l.mount_info != m.mount_info) return at + "mount_info " + l.mount_info + " | " + m.mount_info;
+    if (l.selected != m.selected || l.reason != m.reason)
+      return at + "reason " + l.reason + " | " + m.reason;
+    if (l.mount_info != m.mount_info)
+      return at + "mount_info " + l.mount_info + " | " + m.mount_info;
     if (l.effective_type != m.effective_type) return at + "effective_type";
     if (l.checks.size() != m.checks.size()) return at + "checks";
     for (size_t c = 0; c < l.checks.size(); ++c) {
       const auto& p = l.checks[c];
       const auto& q = m.checks[c];
-      if (p.text != q.text || p.actual != q.actual || p.expected != q.expected || p.passed != q.passed ||
-          p.note != q.note) {
+      if (p.text != q.text || p.actual != q.actual || p.expected != q.expected ||
+          p.passed != q.passed || p.note != q.note) {
         return at + "check " + p.text;
       }
     }
     for (size_t o = 0; o < kOptionCount; ++o) {
       if (l.options.Get(static_cast<Option>(o)) != m.options.Get(static_cast<Option>(o))) {
-        return at + "option " + std::to_string(o) + " " + std::string(l.options.Value(static_cast<Option>(o))) +
-               " | " + std::string(m.options.Value(static_cast<Option>(o)));
+        return at + "option " + std::to_string(o) + " " +
+               std::string(l.options.Value(static_cast<Option>(o))) + " | " +
+               std::string(m.options.Value(static_cast<Option>(o)));
       }
     }
   }
@@ -105,15 +108,24 @@ TEST_CASE("templates of entries that use the key only whole", "[unit]") {
 TEST_CASE("no template where the key is taken apart, compared or the world asked", "[unit]") {
   Fixture f;
   for (std::string value : {
-           "type:=lofs;rfs:=/src/${/key}",      "type:=lofs;rfs:=/src/${key/}",
-           "type:=lofs;rfs:=/a/${.key}",        "type:=lofs;rfs:=/a/${key.}",
-           "type:=lofs;rfs:=/a/${/path}",       "type:=lofs;rfs:=${path/}",
-           "key==alice;type:=lofs;rfs:=/a",     "key!=bob;type:=lofs;rfs:=/a",
-           "host==${key};type:=lofs;rfs:=/a",   "exists(/tmp);type:=lofs;rfs:=/a",
-           "!exists(/a/${key});type:=lofs;rfs:=/a", "in_network(10.0.0.0/8);type:=lofs;rfs:=/a",
-           "type:=linkx;fs:=/a/${key}",         "type:=nfsl;rhost:=sky;rfs:=/a;fs:=/a/${key}",
-           "type:=${key}",                      "type:=nfs;rhost:=${key};rfs:=/a",
-           "type:=lofs;rfs:=/a/${HOME}",        "type:=lofs;rfs:=/a;nosuchoption:=1",
+           "type:=lofs;rfs:=/src/${/key}",
+           "type:=lofs;rfs:=/src/${key/}",
+           "type:=lofs;rfs:=/a/${.key}",
+           "type:=lofs;rfs:=/a/${key.}",
+           "type:=lofs;rfs:=/a/${/path}",
+           "type:=lofs;rfs:=${path/}",
+           "key==alice;type:=lofs;rfs:=/a",
+           "key!=bob;type:=lofs;rfs:=/a",
+           "host==${key};type:=lofs;rfs:=/a",
+           "exists(/tmp);type:=lofs;rfs:=/a",
+           "!exists(/a/${key});type:=lofs;rfs:=/a",
+           "in_network(10.0.0.0/8);type:=lofs;rfs:=/a",
+           "type:=linkx;fs:=/a/${key}",
+           "type:=nfsl;rhost:=sky;rfs:=/a;fs:=/a/${key}",
+           "type:=${key}",
+           "type:=nfs;rhost:=${key};rfs:=/a",
+           "type:=lofs;rfs:=/a/${HOME}",
+           "type:=lofs;rfs:=/a;nosuchoption:=1",
            "type:=host;rhost:=srv",
        }) {
     INFO(value);
@@ -140,8 +152,8 @@ TEST_CASE("keys that may use a template", "[unit]") {
 TEST_CASE("templates agree with evaluation over the golden maps", "[unit]") {
   Fixture f;
   int entries = 0, templated = 0;
-  for (const auto& file : std::filesystem::directory_iterator(std::filesystem::path(AMD_TEST_DATA_DIR) / "golden" /
-                                                              "maps")) {
+  for (const auto& file : std::filesystem::directory_iterator(
+           std::filesystem::path(AMD_TEST_DATA_DIR) / "golden" / "maps")) {
     std::ifstream in(file.path());
     std::string line, defaults;
     bool in_map = false;

@@ -40,7 +40,7 @@ TEST_CASE("the five ${} forms", "[unit]") {
   CHECK(f.Sel("x${path/}y") == "xy");  // "/foo" -> ""
   f.sel.Set(Selector::kPath, "foo");
   CHECK(f.Sel("${path/}") == "foo");  // no slash: the whole value
-  CHECK(f.Sel("${.host}") == "");      // no dot: empty
+  CHECK(f.Sel("${.host}") == "");     // no dot: empty
 }
 
 TEST_CASE("each pass leaves the other kind of variable alone", "[unit]") {
@@ -52,14 +52,15 @@ TEST_CASE("each pass leaves the other kind of variable alone", "[unit]") {
   CHECK(f.Opt("${dollar}") == "$");
 }
 
-TEST_CASE("$$ is one $ per pass, other $ sequences are dropped as the original drops them", "[unit]") {
+TEST_CASE("$$ is one $ per pass, other $ sequences are dropped as the original drops them",
+          "[unit]") {
   Fixture f;
   CHECK(f.Sel("a$$b") == "a$b");
   CHECK(f.Opt(f.Sel("a$$$$b")) == "a$b");
   CHECK(f.Sel("/disk$s/x") == "/disk/x");  // "$s": both characters
   CHECK(f.diag.items().size() == 1);
-  CHECK(f.Sel("cost$") == "cost");         // a trailing '$'
-  CHECK(f.Sel("/u/${rfs") == "/u/rfs");    // "${" without '}': the "${" goes, the rest stays
+  CHECK(f.Sel("cost$") == "cost");       // a trailing '$'
+  CHECK(f.Sel("/u/${rfs") == "/u/rfs");  // "${" without '}': the "${" goes, the rest stays
 }
 
 TEST_CASE("unknown names come from the environment or expand to nothing", "[unit]") {
@@ -78,7 +79,8 @@ TEST_CASE("names longer than 16 characters never match", "[unit]") {
   CHECK(f.Sel("${ABCDEFGHIJKLMNOPQRS}") == "sixteen");
 }
 
-TEST_CASE("a missing closing brace drops the \"${\" and keeps the rest, as the original", "[unit]") {
+TEST_CASE("a missing closing brace drops the \"${\" and keeps the rest, as the original",
+          "[unit]") {
   Fixture f;
   CHECK(f.Sel("/x/${host") == "/x/host");
   CHECK(f.diag.items().size() == 1);
@@ -89,7 +91,7 @@ TEST_CASE("slash normalisation", "[unit]") {
   CHECK(NormalizeSlashes("//srv//share") == "//srv/share");
   CHECK(NormalizeSlashes("///x") == "//x");
   CHECK(NormalizeSlashes("x//y//z") == "x//y/z");  // the first run keeps two
-  CHECK(NormalizeSlashes("a\\/b") == "a\\/b");      // before the first '/': untouched
+  CHECK(NormalizeSlashes("a\\/b") == "a\\/b");     // before the first '/': untouched
   CHECK(NormalizeSlashes("/a\\/\\/b") == "/a//b");
   CHECK(NormalizeSlashes("noslash") == "noslash");
   std::string s = "/a/b//";

@@ -108,7 +108,8 @@ std::string Dump(const Golden& g) {
     if (verb == "env") world.env[arg.substr(0, arg.find('='))] = arg.substr(arg.find('=') + 1);
     if (verb == "host") {
       auto parts = SplitOn(arg, ' ');
-      for (size_t i = 1; i < parts.size(); ++i) world.hosts[std::string(parts[0])].emplace_back(parts[i]);
+      for (size_t i = 1; i < parts.size(); ++i)
+        world.hosts[std::string(parts[0])].emplace_back(parts[i]);
     }
     if (verb == "network") {  // a.b.c.d/len [name]
       auto parts = SplitOn(arg, ' ');
@@ -152,7 +153,8 @@ std::string Dump(const Golden& g) {
       if (!st.location) continue;
       const LocationResult& l = *st.location;
       out += "  [" + std::to_string(++n) + "] ";
-      out += l.selected ? "selected " + l.effective_type + " " + l.mount_info : "not selected: " + l.reason;
+      out += l.selected ? "selected " + l.effective_type + " " + l.mount_info
+                        : "not selected: " + l.reason;
       out += "\n     ";
       l.options.ForEachSet([&out](Option o, std::string_view v) {
         if (o != Option::kMountType) out += " " + std::string(OptionName(o)) + "=" + std::string(v);

@@ -313,8 +313,8 @@ TEST_CASE("map defaults: first word only, or selectors_in_defaults", "[unit]") {
   CHECK(ComputeMapDefaults("", std::nullopt, std::string("host==nope;type:=nfs"), true, f.ctx,
                            &f.diag) == "host==nope;type:=nfs");
   // map_defaults overrides /defaults; the parent's defaults follow (and win).
-  CHECK(ComputeMapDefaults("opts:=p", std::string("opts:=m"), std::string("opts:=d"), false,
-                           f.ctx, &f.diag) == "opts:=m;opts:=p");
+  CHECK(ComputeMapDefaults("opts:=p", std::string("opts:=m"), std::string("opts:=d"), false, f.ctx,
+                           &f.diag) == "opts:=m;opts:=p");
   CHECK(ComputeMapDefaults("opts:=p", std::nullopt, std::nullopt, false, f.ctx, &f.diag) ==
         "opts:=p");
 }
@@ -325,7 +325,8 @@ TEST_CASE("map defaults: first word only, or selectors_in_defaults", "[unit]") {
 namespace amd::maps {
 namespace {
 
-TEST_CASE("each option's value may be 4,095 characters long, however long the whole location is", "[unit]") {
+TEST_CASE("each option's value may be 4,095 characters long, however long the whole location is",
+          "[unit]") {
   Fixture f;
   std::string key(200, 'k');
   std::string fs = "/";
@@ -347,7 +348,8 @@ TEST_CASE("each option's value may be 4,095 characters long, however long the wh
 namespace amd::maps {
 namespace {
 
-TEST_CASE("selectors_in_defaults picks a /defaults token as the original's amfs_parse_defaults", "[unit]") {
+TEST_CASE("selectors_in_defaults picks a /defaults token as the original's amfs_parse_defaults",
+          "[unit]") {
   Fixture f;
   f.facts.os = "linux";
   f.ctx.key = "k";
@@ -357,13 +359,14 @@ TEST_CASE("selectors_in_defaults picks a /defaults token as the original's amfs_
   };
   // A token whose selectors hold but which sets no type is skipped, as one
   // whose type is unknown: the next token that matches is used.
-  CHECK(pick("os==linux;opts:=notype os==linux;type:=bogus;opts:=unknown os==linux;type:=link;opts:=typed") ==
-        "type:=link;opts:=typed");
+  CHECK(pick("os==linux;opts:=notype os==linux;type:=bogus;opts:=unknown "
+             "os==linux;type:=link;opts:=typed") == "type:=link;opts:=typed");
   // No token matches: the first token applies, as written.
   CHECK(pick("os==sunos;type:=nfs;opts:=first os==hpux;type:=nfs;opts:=second") ==
         "os==sunos;type:=nfs;opts:=first");
   // And one that matches loses its selectors.
-  CHECK(pick("os==sunos;type:=nfs;opts:=first os==linux;type:=nfs;opts:=second") == "type:=nfs;opts:=second");
+  CHECK(pick("os==sunos;type:=nfs;opts:=first os==linux;type:=nfs;opts:=second") ==
+        "type:=nfs;opts:=second");
 }
 
 }  // namespace

@@ -86,9 +86,12 @@ TEST_CASE("where amd differs from the original on purpose, the map loader says s
     for (const auto& i : d.items()) all += i.message + "\n";
     return all;
   };
-  CHECK(warnings("false();type:=link;fs:=/x").find("false() with an empty argument") != std::string::npos);
-  CHECK(warnings("type:=link;fs:=/n/${wire}").find("${wire} expands to nothing") != std::string::npos);
-  CHECK(warnings("type:=link;fs:=/x;sublink:=\"\"").find("an empty quoted string") != std::string::npos);
+  CHECK(warnings("false();type:=link;fs:=/x").find("false() with an empty argument") !=
+        std::string::npos);
+  CHECK(warnings("type:=link;fs:=/n/${wire}").find("${wire} expands to nothing") !=
+        std::string::npos);
+  CHECK(warnings("type:=link;fs:=/x;sublink:=\"\"").find("an empty quoted string") !=
+        std::string::npos);
   CHECK(warnings("true(1);type:=link;fs:=/x") == "");
 }
 

@@ -142,14 +142,17 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit)
   return true;
 }
 
-TEST_CASE("an exec map's answer is read when its entry is whole, and its process group is killed", "[unit]") {
+TEST_CASE("an exec map's answer is read when its entry is whole, and its process group is killed",
+          "[unit]") {
   testing::TempDir t;
   // A background child keeps standard output open: the answer still comes
   // at once, and the child goes with the group.
   std::string pid_file = t.path() + "/bg.pid";
-  std::string prog = t.Write("bg", "#!/bin/sh\nsleep 1000 &\necho $! > " + pid_file +
-                                       "\necho \"# a comment\"\nprintf '%s type:=link;\\\\\\n fs:=/opt\\n' \"$1\"\n",
-                             0755);
+  std::string prog =
+      t.Write("bg",
+              "#!/bin/sh\nsleep 1000 &\necho $! > " + pid_file +
+                  "\necho \"# a comment\"\nprintf '%s type:=link;\\\\\\n fs:=/opt\\n' \"$1\"\n",
+              0755);
   auto t0 = std::chrono::steady_clock::now();
   ProgramOutput out = RunMapProgram(prog, "k", 5);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
@@ -160,7 +163,8 @@ TEST_CASE("an exec map's answer is read when its entry is whole, and its process
   CHECK(WaitFor([&] { return Dead(bg); }, std::chrono::seconds(2)));
   // A program that times out: its whole group is killed, grandchildren too.
   std::string grandchild_file = t.path() + "/grandchild";
-  std::string slow = t.Write("slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
+  std::string slow = t.Write(
+      "slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
   ProgramOutput late = RunMapProgram(slow, "k", 1);
   CHECK_FALSE(late.ok);
   CHECK(late.error.find("no answer within 1 s") != std::string::npos);
@@ -171,7 +175,8 @@ TEST_CASE("an exec map's answer is read when its entry is whole, and its process
 TEST_CASE("an abandoned exec map lookup stops its program and its group at once", "[unit]") {
   testing::TempDir t;
   std::string grandchild_file = t.path() + "/grandchild";
-  std::string slow = t.Write("slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
+  std::string slow = t.Write(
+      "slow", "#!/bin/sh\nsleep 1000 &\necho $! > " + grandchild_file + "\nsleep 1000\n", 0755);
   std::atomic<bool> cancel{false};
   std::thread abandon([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -188,8 +193,9 @@ TEST_CASE("an abandoned exec map lookup stops its program and its group at once"
   CHECK(WaitFor([&] { return Dead(grandchild); }, std::chrono::seconds(2)));
 }
 
-TEST_CASE("in a delegated cgroup, an exec map program's children that left its process group go with it",
-          "[unit]") {
+TEST_CASE(
+    "in a delegated cgroup, an exec map program's children that left its process group go with it",
+    "[unit]") {
   testing::DelegatedCgroupForTest cgroup;
   if (!cgroup.ok()) AMD_SKIP(cgroup.why());
   REQUIRE(DelegatedCgroup() == cgroup.path());
@@ -200,7 +206,9 @@ TEST_CASE("in a delegated cgroup, an exec map program's children that left its p
   std::string prog = t.Write("escape",
                              "#!/bin/sh\n/usr/bin/setsid /bin/sh -c 'echo $$ > " + pid_file +
                                  "; exec /bin/sleep 1000' >/dev/null 2>&1 &\n"
-                                 "while [ ! -s " + pid_file + " ]; do /bin/sleep 0.01; done\n"
+                                 "while [ ! -s " +
+                                 pid_file +
+                                 " ]; do /bin/sleep 0.01; done\n"
                                  "echo \"$1 type:=link;fs:=/opt\"\n",
                              0755);
   ProgramOutput out = RunMapProgram(prog, "k", 5);
@@ -218,9 +226,9 @@ TEST_CASE("in a delegated cgroup, an exec map program's children that left its p
 TEST_CASE("whole exec map entries", "[unit]") {
   CHECK(HasCompleteEntry("k v\n"));
   CHECK(HasCompleteEntry("\n# c\nk v\n"));
-  CHECK_FALSE(HasCompleteEntry("k v"));                // no newline yet
+  CHECK_FALSE(HasCompleteEntry("k v"));  // no newline yet
   CHECK_FALSE(HasCompleteEntry("\n  \n# only a comment\n"));
-  CHECK_FALSE(HasCompleteEntry("k a \\\n"));          // continued
+  CHECK_FALSE(HasCompleteEntry("k a \\\n"));  // continued
   CHECK(HasCompleteEntry("k a \\\n  b\n"));
   CHECK(HasCompleteEntry("k a \\\n# not a comment here\n"));
 }
@@ -247,7 +255,8 @@ TEST_CASE("passwd maps", "[unit]") {
   CHECK(src.Search("/defaults", nullptr).value == "type:=nfs");
   PasswdMapSource t("/etc/passwd:type:=link;fs:=${var3}",
                     [](const std::string&) { return std::optional<std::string>("/h/d/u"); });
-  CHECK(t.Search("u", nullptr).value == "var0:=h;var1:=d;var2:=u;var3:=/h/d/u;type:=link;fs:=${var3}");
+  CHECK(t.Search("u", nullptr).value ==
+        "var0:=h;var1:=d;var2:=u;var3:=/h/d/u;type:=link;fs:=${var3}");
   CHECK(PasswdMapSource::IsPasswdMapName("/etc/passwd"));
   CHECK_FALSE(PasswdMapSource::IsPasswdMapName("/etc/passwdx"));
 }

@@ -1,13 +1,13 @@
 #include "maps/map.h"
 
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <algorithm>
-#include <vector>
-#include <thread>
-#include <mutex>
 #include <map>
-#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace amd::maps {
 namespace {
@@ -49,7 +49,9 @@ class MemorySource : public MapSource {
   bool whole_;
 };
 
-std::unique_ptr<MemorySource> Source(const char* text) { return std::make_unique<MemorySource>(text); }
+std::unique_ptr<MemorySource> Source(const char* text) {
+  return std::make_unique<MemorySource>(text);
+}
 
 TEST_CASE("cache option parsing", "[unit]") {
   CHECK(CacheSpecName(ParseCacheOption("inc", "all", nullptr)) == "inc");
@@ -157,14 +159,15 @@ TEST_CASE("sun syntax maps are converted, multi-mount offsets found", "[unit]") 
   CHECK(inc.Find("src/doc", nullptr).value == "type:=nfs;opts:=ro;rhost:=srv;rfs:=/doc");
 }
 
-TEST_CASE("bad lines are reported with file, line and column, good keys still served",
-          "[unit]") {
+TEST_CASE("bad lines are reported with file, line and column, good keys still served", "[unit]") {
   Diagnostics d;
-  Map m(Source("good type:=link;fs:=/g\nbad type:=link;bogus:=1;host:=x\nlonely\nok type:=link;fs:=/o\n"),
+  Map m(Source("good type:=link;fs:=/g\nbad type:=link;bogus:=1;host:=x\nlonely\nok "
+               "type:=link;fs:=/o\n"),
         std::nullopt, false, &d);
   REQUIRE(m.Load(&d));
   REQUIRE(d.items().size() == 3);
-  CHECK(d.items()[0].ToString() == "mem:3: warning: key \"lonely\" has no value field; line skipped");
+  CHECK(d.items()[0].ToString() ==
+        "mem:3: warning: key \"lonely\" has no value field; line skipped");
   CHECK(d.items()[1].ToString() == "mem:2:16: warning: unrecognized option \"bogus\" (ignored)");
   CHECK(d.items()[2].line == 2);
   CHECK(d.items()[2].column == 25);
@@ -207,13 +210,15 @@ class SlowSource : public MapSource {
     std::atomic<bool> never{false};
     return SearchUntil(key, d, never);
   }
-  SearchResult SearchUntil(const std::string& key, Diagnostics*, const std::atomic<bool>& cancel) override {
+  SearchResult SearchUntil(const std::string& key, Diagnostics*,
+                           const std::atomic<bool>& cancel) override {
     {
       std::lock_guard<std::mutex> lock(mu);
       ++searches[key];
       most = std::max(most, ++running);
     }
-    for (int i = 0; i < 30 && !cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 30 && !cancel; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::lock_guard<std::mutex> lock(mu);
     --running;
     if (cancel) return SearchResult::Error("abandoned");
@@ -231,8 +236,9 @@ class SlowSource : public MapSource {
   std::string name_ = "/prog";
 };
 
-TEST_CASE("a map program's lookups run at once, without the map's lock, and one key is searched once",
-          "[unit]") {
+TEST_CASE(
+    "a map program's lookups run at once, without the map's lock, and one key is searched once",
+    "[unit]") {
   auto* src = new SlowSource;
   Map m(std::unique_ptr<MapSource>(src), std::nullopt, false, nullptr);
   REQUIRE(m.Load(nullptr));

@@ -23,7 +23,8 @@ void BecomeLabProcess(pid_t parent, pid_t netns_of) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(126);
   if (netns_of > 0) {
-    int fd = ::open(("/proc/" + std::to_string(netns_of) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
+    int fd =
+        ::open(("/proc/" + std::to_string(netns_of) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(125);
     ::close(fd);
   }
@@ -88,7 +89,8 @@ int RunIn(pid_t netns_of, const std::vector<std::string>& argv, std::string* out
   char buf[4096];
   bool timed_out = false;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
@@ -129,12 +131,14 @@ Status NetLab::InHost(pid_t holder, std::vector<std::string> argv) {
   return Status();
 }
 
-Status NetLab::Plug(pid_t holder, const std::string& bridge, const std::string& port, const std::string& ifname,
-                    const std::string& address, const std::string& broadcast) {
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"link", "add", port, "type", "veth", "peer", "name", ifname, "netns", std::to_string(holder)},
-           {"link", "set", port, "master", bridge},
-           {"link", "set", port, "up"}}) {
+Status NetLab::Plug(pid_t holder, const std::string& bridge, const std::string& port,
+                    const std::string& ifname, const std::string& address,
+                    const std::string& broadcast) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"link", "add", port, "type", "veth", "peer", "name",
+                                              ifname, "netns", std::to_string(holder)},
+                                             {"link", "set", port, "master", bridge},
+                                             {"link", "set", port, "up"}}) {
     if (Status st = Switch(args); !st.ok()) return st;
   }
   const std::string ip = "/sbin/ip";
@@ -146,7 +150,8 @@ Status NetLab::Plug(pid_t holder, const std::string& bridge, const std::string& 
   return Status();
 }
 
-Status NetLab::AddHost(const std::string& bridge, const std::string& address, const std::string& broadcast) {
+Status NetLab::AddHost(const std::string& bridge, const std::string& address,
+                       const std::string& broadcast) {
   Host h;
   h.holder = Holder();
   h.address = address;
@@ -163,12 +168,14 @@ NetLab::NetLab(int hosts, std::string prefix) : prefix_(std::move(prefix)) {
     status_ = Status::Error("netlab: cannot create a network namespace (root needed)");
     return;
   }
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"link", "set", "lo", "up"}, {"link", "add", "br0", "type", "bridge"}, {"link", "set", "br0", "up"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"link", "set", "lo", "up"},
+                                                         {"link", "add", "br0", "type", "bridge"},
+                                                         {"link", "set", "br0", "up"}}) {
     if (status_ = Switch(args); !status_.ok()) return;
   }
   for (int i = 0; i < hosts; ++i) {
-    if (status_ = AddHost("br0", prefix_ + "." + std::to_string(i + 1), broadcast()); !status_.ok()) return;
+    if (status_ = AddHost("br0", prefix_ + "." + std::to_string(i + 1), broadcast()); !status_.ok())
+      return;
   }
 }
 
@@ -187,10 +194,12 @@ Status NetLab::AddSubnet(int hosts, const std::string& prefix) {
   router_ = static_cast<int>(hosts_.size());
   if (Status st = AddHost("br0", prefix_ + ".254", broadcast()); !st.ok()) return fail(st);
   pid_t r = hosts_.back().holder;
-  if (Status st = Plug(r, "br1", "r1", "eth1", prefix + ".254", prefix + ".255"); !st.ok()) return fail(st);
-  if (Status st = InHost(r, {"/bin/sh", "-c",
-                             "echo 1 > /proc/sys/net/ipv4/ip_forward && "
-                             "for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"});
+  if (Status st = Plug(r, "br1", "r1", "eth1", prefix + ".254", prefix + ".255"); !st.ok())
+    return fail(st);
+  if (Status st = InHost(
+          r, {"/bin/sh", "-c",
+              "echo 1 > /proc/sys/net/ipv4/ip_forward && "
+              "for i in all eth0; do echo 1 > /proc/sys/net/ipv4/conf/$i/bc_forwarding; done"});
       !st.ok()) {
     return fail(st);
   }
@@ -203,8 +212,11 @@ Status NetLab::AddSubnet(int hosts, const std::string& prefix) {
     }
   }
   for (int i = 0; i < hosts; ++i) {
-    if (Status st = AddHost("br1", prefix + "." + std::to_string(i + 1), prefix + ".255"); !st.ok()) return fail(st);
-    if (Status st = InHost(hosts_.back().holder, {ip, "route", "add", "default", "via", prefix + ".254"}); !st.ok()) {
+    if (Status st = AddHost("br1", prefix + "." + std::to_string(i + 1), prefix + ".255"); !st.ok())
+      return fail(st);
+    if (Status st =
+            InHost(hosts_.back().holder, {ip, "route", "add", "default", "via", prefix + ".254"});
+        !st.ok()) {
       return fail(st);
     }
   }

@@ -76,10 +76,11 @@ class NetLab {
   Status InHost(pid_t holder, std::vector<std::string> argv);
   // A veth pair: `port` on the switch's `bridge`, `ifname` in the namespace
   // `holder` holds, up, with `address`/24.
-  Status Plug(pid_t holder, const std::string& bridge, const std::string& port, const std::string& ifname,
-              const std::string& address, const std::string& broadcast);
+  Status Plug(pid_t holder, const std::string& bridge, const std::string& port,
+              const std::string& ifname, const std::string& address, const std::string& broadcast);
   // A new host whose eth0 is on bridge `bridge` with `address`/24.
-  Status AddHost(const std::string& bridge, const std::string& address, const std::string& broadcast);
+  Status AddHost(const std::string& bridge, const std::string& address,
+                 const std::string& broadcast);
 };
 
 }  // namespace amd::testing

@@ -17,7 +17,8 @@ namespace {
 
 const std::string kBusybox = "/bin/busybox";
 
-TEST_CASE("netlab: three hosts on one bridge reach each other, each with its own network", "[root][netlab]") {
+TEST_CASE("netlab: three hosts on one bridge reach each other, each with its own network",
+          "[root][netlab]") {
   NetLab lab(3);
   INFO(lab.status().ToString());
   REQUIRE(lab.status().ok());
@@ -40,7 +41,8 @@ TEST_CASE("netlab: nothing of it is left when its owner is killed", "[root][netl
   if (owner == 0) {
     ::close(fds[0]);
     NetLab lab(2);
-    std::string pids = std::to_string(lab.switch_holder()) + " " + std::to_string(lab.host(0).holder) + " " +
+    std::string pids = std::to_string(lab.switch_holder()) + " " +
+                       std::to_string(lab.host(0).holder) + " " +
                        std::to_string(lab.host(1).holder) + " " +
                        std::to_string(lab.Spawn(0, {kBusybox, "sleep", "600"})) + "\n";
     if (!lab.status().ok()) pids = "0\n";

@@ -28,11 +28,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,14 +49,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
-    if (a == "--to" && v) to = argv[++i];
-    else if (a == "--port" && v) port = std::atoi(argv[++i]);
-    else if (a == "--rate" && v) rate = std::atof(argv[++i]);
-    else if (a == "--seconds" && v) seconds = std::atof(argv[++i]);
-    else if (a == "--garbage" && v) garbage = std::atoi(argv[++i]);
-    else if (a == "--sequential" && v) sequential = std::atoi(argv[++i]);
-    else if (a == "--forge" && v) forge = argv[++i];
-    else name = a;
+    if (a == "--to" && v)
+      to = argv[++i];
+    else if (a == "--port" && v)
+      port = std::atoi(argv[++i]);
+    else if (a == "--rate" && v)
+      rate = std::atof(argv[++i]);
+    else if (a == "--seconds" && v)
+      seconds = std::atof(argv[++i]);
+    else if (a == "--garbage" && v)
+      garbage = std::atoi(argv[++i]);
+    else if (a == "--sequential" && v)
+      sequential = std::atoi(argv[++i]);
+    else if (a == "--forge" && v)
+      forge = argv[++i];
+    else
+      name = a;
   }
   if (argc == 3 && std::string(argv[1]) == "--echo") {
     int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -69,7 +77,8 @@ int main(int argc, char** argv) {
       sockaddr_in from{};
       socklen_t len = sizeof from;
       ssize_t n = ::recvfrom(fd, in, sizeof in, 0, reinterpret_cast<sockaddr*>(&from), &len);
-      if (n >= 0) ::sendto(fd, in, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
+      if (n >= 0)
+        ::sendto(fd, in, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
     }
   }
   auto resource = ParseResource(name);
@@ -77,7 +86,9 @@ int main(int argc, char** argv) {
   dst.sin_family = AF_INET;
   dst.sin_port = htons(static_cast<uint16_t>(port));
   if (!resource.ok() || rate <= 0 || ::inet_pton(AF_INET, to.c_str(), &dst.sin_addr) != 1) {
-    std::fprintf(stderr, "usage: rlp_blast --to ADDR [--port P] [--rate QPS] [--seconds S] [--garbage K] RESOURCE\n");
+    std::fprintf(stderr,
+                 "usage: rlp_blast --to ADDR [--port P] [--rate QPS] [--seconds S] [--garbage K] "
+                 "RESOURCE\n");
     return 2;
   }
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -92,7 +103,8 @@ int main(int argc, char** argv) {
   uint16_t forged_port = 0;
   if (!forge.empty()) {
     size_t colon = forge.find(':');
-    if (colon == std::string::npos || ::inet_pton(AF_INET, forge.substr(0, colon).c_str(), &forged_addr) != 1) {
+    if (colon == std::string::npos ||
+        ::inet_pton(AF_INET, forge.substr(0, colon).c_str(), &forged_addr) != 1) {
       std::fprintf(stderr, "rlp_blast: --forge wants ADDR:PORT\n");
       return 2;
     }
@@ -109,14 +121,16 @@ int main(int argc, char** argv) {
       return;
     }
     std::vector<uint8_t> packet(28 + d.size());
-    uint16_t total = static_cast<uint16_t>(packet.size()), udp_len = static_cast<uint16_t>(8 + d.size());
+    uint16_t total = static_cast<uint16_t>(packet.size()),
+             udp_len = static_cast<uint16_t>(8 + d.size());
     packet[0] = 0x45;  // IPv4, 20-octet header
     packet[2] = static_cast<uint8_t>(total >> 8), packet[3] = static_cast<uint8_t>(total);
-    packet[8] = 64;                          // TTL
-    packet[9] = IPPROTO_UDP;                 // the checksum and ID the kernel fills in
+    packet[8] = 64;           // TTL
+    packet[9] = IPPROTO_UDP;  // the checksum and ID the kernel fills in
     std::memcpy(&packet[12], &forged_addr, 4);
     std::memcpy(&packet[16], &dst.sin_addr, 4);
-    packet[20] = static_cast<uint8_t>(forged_port >> 8), packet[21] = static_cast<uint8_t>(forged_port);
+    packet[20] = static_cast<uint8_t>(forged_port >> 8),
+    packet[21] = static_cast<uint8_t>(forged_port);
     std::memcpy(&packet[22], &dst.sin_port, 2);
     packet[24] = static_cast<uint8_t>(udp_len >> 8), packet[25] = static_cast<uint8_t>(udp_len);
     // UDP checksum 0: none (allowed over IPv4).
@@ -158,10 +172,13 @@ int main(int argc, char** argv) {
           done = m.ok() && m->id == q.id;
         }
       }
-      if (done) rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent_at).count());
+      if (done)
+        rtts.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent_at).count());
     }
     std::sort(rtts.begin(), rtts.end());
-    auto at = [&](double f) { return rtts.empty() ? 0.0 : rtts[std::min(rtts.size() - 1, size_t(f * rtts.size()))]; };
+    auto at = [&](double f) {
+      return rtts.empty() ? 0.0 : rtts[std::min(rtts.size() - 1, size_t(f * rtts.size()))];
+    };
     std::printf("rtt median %.1f p99 %.1f max %.1f (us) answered %zu of %d\n", at(0.5), at(0.99),
                 rtts.empty() ? 0.0 : rtts.back(), rtts.size(), sequential);
     return 0;
@@ -169,7 +186,8 @@ int main(int argc, char** argv) {
   auto start = Clock::now();
   long total = static_cast<long>(rate * seconds);
   for (long i = 0; i < total; ++i) {
-    auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / rate));
+    auto due = start +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / rate));
     while (Clock::now() < due) {
       pollfd p{fd, POLLIN, 0};
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
@@ -190,7 +208,8 @@ int main(int argc, char** argv) {
           if (bad.size() >= 2) bad[0] = static_cast<uint8_t>(6 + random() % 250), bad[1] = 0;
           break;
         case 1:  // truncated inside the identifier
-          bad.assign(good.begin(), good.begin() + static_cast<long>(std::max<size_t>(5, good.size() / 2)));
+          bad.assign(good.begin(),
+                     good.begin() + static_cast<long>(std::max<size_t>(5, good.size() / 2)));
           break;
         case 2:  // an unknown type
           bad = good;

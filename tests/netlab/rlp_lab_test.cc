@@ -4,9 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <array>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -22,7 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 
 // Whether the file at `path` says `text` within `limit`.
-bool WaitFor(const std::string& path, const std::string& text, std::chrono::milliseconds limit = 5s) {
+bool WaitFor(const std::string& path, const std::string& text,
+             std::chrono::milliseconds limit = 5s) {
   return WaitUntil([&] { return ReadText(path).find(text) != std::string::npos; }, limit);
 }
 
@@ -31,7 +32,8 @@ bool WaitFor(const std::string& path, const std::string& text, std::chrono::mill
 struct RlpLab {
   explicit RlpLab(const std::vector<std::string>& extra = {}) : lab(4) {
     if (!lab.status().ok()) return;
-    std::vector<std::string> configs = {"", "volumes: [/export/vol]\n", "volumes: [/export/vol, /export/both]\n",
+    std::vector<std::string> configs = {"", "volumes: [/export/vol]\n",
+                                        "volumes: [/export/vol, /export/both]\n",
                                         "volumes: [/export/other]\n"};
     for (size_t i = 1; i < configs.size(); ++i) {
       std::string extra_lines = i - 1 < extra.size() ? extra[i - 1] : "";
@@ -77,7 +79,8 @@ struct RlpLab {
 
 bool Has(const std::string& out, const std::string& s) { return out.find(s) != std::string::npos; }
 
-TEST_CASE("rlp lab: Who-Provides? finds exactly the servers that export the volume", "[root][netlab][rlp]") {
+TEST_CASE("rlp lab: Who-Provides? finds exactly the servers that export the volume",
+          "[root][netlab][rlp]") {
   RlpLab l;
   INFO(l.lab.status().ToString());
   REQUIRE(l.lab.status().ok());
@@ -101,8 +104,10 @@ TEST_CASE("rlp lab: Who-Provides? finds exactly the servers that export the volu
   CHECK(out.empty());
 }
 
-TEST_CASE("rlp lab: a server that provides nothing asked is silent on broadcasts, answers Do-You-Provide? empty",
-          "[root][netlab][rlp]") {
+TEST_CASE(
+    "rlp lab: a server that provides nothing asked is silent on broadcasts, answers "
+    "Do-You-Provide? empty",
+    "[root][netlab][rlp]") {
   RlpLab l;
   REQUIRE(l.lab.status().ok());
   REQUIRE(l.ready);
@@ -182,16 +187,18 @@ std::array<long, 3> BlastCounts(const std::string& out) {
   return c;
 }
 
-TEST_CASE("rlp lab: garbage and truncated datagrams are dropped and counted, good queries still answered",
-          "[root][netlab][rlp]") {
+TEST_CASE(
+    "rlp lab: garbage and truncated datagrams are dropped and counted, good queries still answered",
+    "[root][netlab][rlp]") {
   RlpLab l;
   REQUIRE(l.lab.status().ok());
   REQUIRE(l.ready);
   std::string out;
   // 80 queries at 40/s (within the default limit), each followed by 3
   // malformed datagrams.
-  REQUIRE(l.lab.Run(0, {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "40", "--seconds", "2", "--garbage", "3",
-                        "/export/vol"},
+  REQUIRE(l.lab.Run(0,
+                    {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "40", "--seconds", "2",
+                     "--garbage", "3", "/export/vol"},
                     &out, 20s) == 0);
   INFO(out);
   auto c = BlastCounts(out);
@@ -210,18 +217,21 @@ TEST_CASE("rlp lab: garbage and truncated datagrams are dropped and counted, goo
   CHECK(Has(out, "10.77.0.2 "));
 }
 
-TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering", "[root][netlab][rlp]") {
+TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering",
+          "[root][netlab][rlp]") {
   // Server 2 (10.77.0.3) has no rate limit; server 1 (10.77.0.2) the default 50/s.
   RlpLab l({"", "rate_limit: 0\n"});
   REQUIRE(l.lab.status().ok());
   REQUIRE(l.ready);
   std::string limited_out = l.dir.path() + "/limited.out", open_out = l.dir.path() + "/open.out";
-  pid_t limited = l.lab.Spawn(0, {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "1000", "--seconds", "10",
-                                  "/export/vol"},
-                              limited_out);
-  pid_t open = l.lab.Spawn(0, {RLP_BLAST_BINARY, "--to", "10.77.0.3", "--rate", "1000", "--seconds", "10",
-                               "/export/vol"},
-                           open_out);
+  pid_t limited = l.lab.Spawn(
+      0,
+      {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "1000", "--seconds", "10", "/export/vol"},
+      limited_out);
+  pid_t open = l.lab.Spawn(
+      0,
+      {RLP_BLAST_BINARY, "--to", "10.77.0.3", "--rate", "1000", "--seconds", "10", "/export/vol"},
+      open_out);
   REQUIRE(limited > 0);
   REQUIRE(open > 0);
   // Meanwhile another host asks, once a second, and is answered by both.
@@ -230,8 +240,8 @@ TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering", "[r
   for (int i = 0; i < 9; ++i) {
     std::this_thread::sleep_for(1s);
     ++asked;
-    if (l.Rlpq(3, {"-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "/export/vol"}, &out) == 0 && Has(out, "10.77.0.2 ") &&
-        Has(out, "10.77.0.3 ")) {
+    if (l.Rlpq(3, {"-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "/export/vol"}, &out) == 0 &&
+        Has(out, "10.77.0.2 ") && Has(out, "10.77.0.3 ")) {
       ++answered;
     }
   }
@@ -254,7 +264,8 @@ TEST_CASE("rlp lab: 1,000 queries per second for 10 s leave rlpd answering", "[r
   INFO(l.Stats(1) << l.Stats(2));
 }
 
-TEST_CASE("rlp lab: a flood forging a client's address does not silence the client", "[root][netlab][rlp]") {
+TEST_CASE("rlp lab: a flood forging a client's address does not silence the client",
+          "[root][netlab][rlp]") {
   RlpLab l;
   REQUIRE(l.lab.status().ok());
   REQUIRE(l.ready);
@@ -263,8 +274,9 @@ TEST_CASE("rlp lab: a flood forging a client's address does not silence the clie
   // stops it (reverse-path filtering would not either: the forged address
   // is on the same network).
   std::string forged_out = l.dir.path() + "/forged.out";
-  pid_t forger = l.lab.Spawn(3, {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "1000", "--seconds", "8", "--forge",
-                                 "10.77.0.1:4444", "/export/vol"},
+  pid_t forger = l.lab.Spawn(3,
+                             {RLP_BLAST_BINARY, "--to", "10.77.0.2", "--rate", "1000", "--seconds",
+                              "8", "--forge", "10.77.0.1:4444", "/export/vol"},
                              forged_out);
   REQUIRE(forger > 0);
   std::this_thread::sleep_for(1s);  // the address's bucket is spent
@@ -272,7 +284,8 @@ TEST_CASE("rlp lab: a flood forging a client's address does not silence the clie
   int answered = 0;
   std::string out;
   for (int i = 0; i < 20; ++i) {
-    if (l.Rlpq(0, {"-n", "-H", "10.77.0.2", "/export/vol"}, &out) == 0 && Has(out, "10.77.0.2 ")) ++answered;
+    if (l.Rlpq(0, {"-n", "-H", "10.77.0.2", "/export/vol"}, &out) == 0 && Has(out, "10.77.0.2 "))
+      ++answered;
     std::this_thread::sleep_for(250ms);
   }
   REQUIRE(WaitFor(forged_out, "answered", 15s));
@@ -288,8 +301,10 @@ TEST_CASE("rlp lab: a flood forging a client's address does not silence the clie
   CHECK(std::stol(stats.substr(at + 13)) > 6000);
 }
 
-TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found through rpcbind", "[root][netlab][rlp]") {
-  if (!std::filesystem::exists("/usr/bin/ganesha.nfsd") || !std::filesystem::exists("/sbin/rpcbind")) {
+TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found through rpcbind",
+          "[root][netlab][rlp]") {
+  if (!std::filesystem::exists("/usr/bin/ganesha.nfsd") ||
+      !std::filesystem::exists("/sbin/rpcbind")) {
     AMD_SKIP("nfs-ganesha or rpcbind is not installed (scripts/install-deps.sh)");
   }
   TempDir dir;
@@ -298,20 +313,23 @@ TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found throug
   NetLab lab(2);
   REQUIRE(lab.status().ok());
   std::string a = dir.path() + "/export/a", b = dir.path() + "/export/b";
-  pid_t server = lab.Spawn(1,
-                           {"/usr/bin/unshare", "-m", "-p", "-f", "--kill-child", "--mount-proc", "--propagation",
-                            "private", "/bin/sh", NETLAB_DIR "/nfs-server.sh", dir.path(), a, b},
-                           dir.path() + "/server.log");
+  pid_t server = lab.Spawn(
+      1,
+      {"/usr/bin/unshare", "-m", "-p", "-f", "--kill-child", "--mount-proc", "--propagation",
+       "private", "/bin/sh", NETLAB_DIR "/nfs-server.sh", dir.path(), a, b},
+      dir.path() + "/server.log");
   REQUIRE(server > 0);
   // rlpd with the MOUNT export list (the default) and one volume of its own.
   std::string conf = dir.Write("rlpd.yaml", "volumes: [/configured]\nrefresh: 1\n");
   std::string log = dir.path() + "/rlpd.log";
   lab.Spawn(1, {RLPD_BINARY, "-c", conf, "-v"}, log);
   bool listed = WaitFor(log, "exports of 127.0.0.1: " + a + " " + b, 30s);
-  INFO(ReadText(log) << ReadText(dir.path() + "/server.log") << ReadText(dir.path() + "/ganesha.log"));
+  INFO(ReadText(log) << ReadText(dir.path() + "/server.log")
+                     << ReadText(dir.path() + "/ganesha.log"));
   REQUIRE(listed);
   std::string out;
-  CHECK(lab.Run(0, {RLPQ_BINARY, "-n", "-H", "10.77.0.2", a, b, "/configured", "/export/none"}, &out) == 0);
+  CHECK(lab.Run(0, {RLPQ_BINARY, "-n", "-H", "10.77.0.2", a, b, "/configured", "/export/none"},
+                &out) == 0);
   INFO(out);
   CHECK(Has(out, "10.77.0.2 "));
   CHECK(Has(out, " ms  " + a + " " + b + " /configured\n"));
@@ -319,13 +337,16 @@ TEST_CASE("rlp lab: rlpd answers for the exports nfs-ganesha lists, found throug
   CHECK(Has(out, " ms  " + b + "\n"));
   // The server goes away: rlpd says so once and answers from the last list.
   lab.Stop(server);
-  CHECK(WaitFor(log, "could not be read (MOUNT EXPORT: rpcbind: no answer: Connection refused); answering from the "
-                     "last list read",
+  CHECK(WaitFor(log,
+                "could not be read (MOUNT EXPORT: rpcbind: no answer: Connection refused); "
+                "answering from the "
+                "last list read",
                 15s));
   CHECK(lab.Run(0, {RLPQ_BINARY, "-n", "-H", "10.77.0.2", a}, &out) == 0);
 }
 
-TEST_CASE("rlp lab: SIGHUP re-reads rlpd.yaml, and a bad file is refused with the old one kept", "[root][netlab][rlp]") {
+TEST_CASE("rlp lab: SIGHUP re-reads rlpd.yaml, and a bad file is refused with the old one kept",
+          "[root][netlab][rlp]") {
   RlpLab l;
   REQUIRE(l.lab.status().ok());
   REQUIRE(l.ready);

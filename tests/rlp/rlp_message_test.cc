@@ -13,7 +13,9 @@ namespace {
 using rpc::testing::Hex;
 using rpc::testing::ToHex;
 
-Resource Vol(const std::string& path, uint8_t proto = kProtocolUdp) { return *NfsVolume(path, proto); }
+Resource Vol(const std::string& path, uint8_t proto = kProtocolUdp) {
+  return *NfsVolume(path, proto);
+}
 
 std::string Enc(const Message& m) {
   auto r = Encode(m);
@@ -38,7 +40,8 @@ TEST_CASE("rlp: every message type encodes and decodes as laid out by hand", "[r
   // Who-Anywhere-Provides?, id 0xffff: ICMP, an empty identifier.
   RoundTrip({Type::kWhoAnywhereProvides, false, 0xffff, {Resource{1, {}, {}}}}, "0200ffff 0100");
   // Does-Anyone-Provide?, L, id 2: UDP port 39 with nothing after it.
-  RoundTrip({Type::kDoesAnyoneProvide, true, 2, {*PortResource(kProtocolUdp, 39)}}, "03800002 1102 0027");
+  RoundTrip({Type::kDoesAnyoneProvide, true, 2, {*PortResource(kProtocolUdp, 39)}},
+            "03800002 1102 0027");
   // I-Provide, id 0x1234: the volume; and the empty answer.
   RoundTrip({Type::kIProvide, false, 0x1234, {Vol("/vol")}}, "04001234 1106 0801 2f766f6c");
   RoundTrip({Type::kIProvide, false, 7, {}}, "04000007");
@@ -57,7 +60,8 @@ TEST_CASE("rlp: an NFS volume is UDP or TCP port 2049 followed by its export pat
   auto too_long = NfsVolume(std::string(254, 'x'));
   REQUIRE_FALSE(too_long.ok());
   CHECK(too_long.status().ToString().find("at most 253 fit") != std::string::npos);
-  CHECK(Describe({Type::kWhoProvides, true, 7, {r}}) == "Who-Provides? id 7 L: udp/2049 /export/vol");
+  CHECK(Describe({Type::kWhoProvides, true, 7, {r}}) ==
+        "Who-Provides? id 7 L: udp/2049 /export/vol");
 }
 
 TEST_CASE("rlp: malformed datagrams are refused with the reason", "[rlp]") {
@@ -70,11 +74,13 @@ TEST_CASE("rlp: malformed datagrams are refused with the reason", "[rlp]") {
   CHECK(why("00400001 1102 0801").find("reserved flag bits set") != std::string::npos);
   CHECK(why("04800001 1102 0801").find("L set in a reply (I-Provide)") != std::string::npos);
   CHECK(why("00000001 11").find("resource 1: truncated specifier") != std::string::npos);
-  CHECK(why("00000001 1106 0801 2f").find("resource 1: identifier of 6 octets runs past the end") != std::string::npos);
-  CHECK(why("00000001 1102 0801 0601 08").find("resource 2: a TCP or UDP identifier without its port") !=
+  CHECK(why("00000001 1106 0801 2f").find("resource 1: identifier of 6 octets runs past the end") !=
         std::string::npos);
+  CHECK(why("00000001 1102 0801 0601 08")
+            .find("resource 2: a TCP or UDP identifier without its port") != std::string::npos);
   CHECK(why("05000001 1102 0801").find("resource 1: no host count") != std::string::npos);
-  CHECK(why("05000001 1102 0801 02 0a4d0002").find("2 hosts run past the end") != std::string::npos);
+  CHECK(why("05000001 1102 0801 02 0a4d0002").find("2 hosts run past the end") !=
+        std::string::npos);
   CHECK(why("00000001").find("Who-Provides? names no resource") != std::string::npos);
   // What Encode will not write.
   CHECK_FALSE(Encode({Type::kIProvide, true, 1, {}}).ok());

@@ -36,7 +36,8 @@ std::vector<uint8_t> Reply(const Message& request, std::vector<Resource> resourc
   return *Encode(r);
 }
 
-TEST_CASE("rlp query: broadcasts Who-Provides? with L and asks named hosts Do-You-Provide? without", "[unit][rlp]") {
+TEST_CASE("rlp query: broadcasts Who-Provides? with L and asks named hosts Do-You-Provide? without",
+          "[unit][rlp]") {
   auto o = Options();
   o.hosts = {kFar};
   auto t0 = Clock::now();
@@ -66,7 +67,9 @@ TEST_CASE("rlp query: broadcasts Who-Provides? with L and asks named hosts Do-Yo
   CHECK(Sent(sent[1]).type == Type::kDoesAnyoneProvide);
 }
 
-TEST_CASE("rlp query: retransmits with doubling intervals, each with an ID of its own, until answered", "[unit][rlp]") {
+TEST_CASE(
+    "rlp query: retransmits with doubling intervals, each with an ID of its own, until answered",
+    "[unit][rlp]") {
   auto o = Options();
   o.hosts = {kFar};
   o.broadcast = false;
@@ -107,7 +110,8 @@ TEST_CASE("rlp query: retransmits with doubling intervals, each with an ID of it
   (void)first;
 }
 
-TEST_CASE("rlp query: merges replies per host, keeps only resources asked, ignores strangers", "[unit][rlp]") {
+TEST_CASE("rlp query: merges replies per host, keeps only resources asked, ignores strangers",
+          "[unit][rlp]") {
   auto o = Options();
   auto t0 = Clock::now();
   Query q(o, {kBcast}, t0, 500);
@@ -117,9 +121,9 @@ TEST_CASE("rlp query: merges replies per host, keeps only resources asked, ignor
   q.OnDatagram(kA, Reply(b, {Vol("/export/vol")}), t0 + 4ms);  // a duplicate
   Message wrong = b;
   wrong.id = 9;
-  q.OnDatagram(kC, Reply(wrong, {Vol("/export/vol")}), t0 + 2ms);       // an ID never sent
-  q.OnDatagram(kC, *Encode(b), t0 + 2ms);                               // a request, not a reply
-  q.OnDatagram(kC, std::vector<uint8_t>{1, 2, 3}, t0 + 2ms);            // malformed
+  q.OnDatagram(kC, Reply(wrong, {Vol("/export/vol")}), t0 + 2ms);  // an ID never sent
+  q.OnDatagram(kC, *Encode(b), t0 + 2ms);                          // a request, not a reply
+  q.OnDatagram(kC, std::vector<uint8_t>{1, 2, 3}, t0 + 2ms);       // malformed
   auto r = q.Result(t0 + 10ms);
   CHECK(r.replies == 3);
   CHECK(r.ignored == 3);
@@ -132,7 +136,8 @@ TEST_CASE("rlp query: merges replies per host, keeps only resources asked, ignor
   CHECK(r.providers[1].resources == std::vector<Resource>{Vol("/export/other")});
 }
 
-TEST_CASE("rlp query: They-Provide names other hosts, credited to the host that named them", "[unit][rlp]") {
+TEST_CASE("rlp query: They-Provide names other hosts, credited to the host that named them",
+          "[unit][rlp]") {
   auto o = Options();
   o.anywhere = true;
   auto t0 = Clock::now();
@@ -152,8 +157,9 @@ TEST_CASE("rlp query: They-Provide names other hosts, credited to the host that 
   CHECK(r.providers[2].address == kC);
 }
 
-TEST_CASE("rlp query: a broadcast stops after its first reply and a quiet gap, or at the maximum wait",
-          "[unit][rlp]") {
+TEST_CASE(
+    "rlp query: a broadcast stops after its first reply and a quiet gap, or at the maximum wait",
+    "[unit][rlp]") {
   auto o = Options();
   o.quiet = 200ms;
   o.first_retry = 100ms;
@@ -173,7 +179,8 @@ TEST_CASE("rlp query: a broadcast stops after its first reply and a quiet gap, o
   // Nobody answers: retransmitted, then over at max_wait.
   Query silent(o, {kBcast}, t0, 1);
   int sends = 0;
-  for (int ms = 0; ms < 1000; ms += 10) sends += static_cast<int>(silent.Due(t0 + std::chrono::milliseconds(ms)).size());
+  for (int ms = 0; ms < 1000; ms += 10)
+    sends += static_cast<int>(silent.Due(t0 + std::chrono::milliseconds(ms)).size());
   CHECK(sends == 3);
   CHECK_FALSE(silent.Done(t0 + 999ms));
   CHECK(silent.Done(t0 + 1000ms));
@@ -199,8 +206,9 @@ TEST_CASE("rlp query: a request that does not fit is refused up front", "[unit][
   CHECK(q.Done(Clock::now()));
 }
 
-TEST_CASE("rlp query: broadcast addresses come from the interfaces named, and nowhere to ask is an error",
-          "[unit][rlp]") {
+TEST_CASE(
+    "rlp query: broadcast addresses come from the interfaces named, and nowhere to ask is an error",
+    "[unit][rlp]") {
   QueryOptions o = Options();
   o.interfaces = {"nosuch0"};
   auto bad = BroadcastAddresses(o);
@@ -217,7 +225,8 @@ TEST_CASE("rlp query: broadcast addresses come from the interfaces named, and no
   CHECK(BroadcastAddresses(o)->empty());
   auto nowhere = Ask(o);  // no broadcast, no host
   REQUIRE_FALSE(nowhere.ok());
-  CHECK(nowhere.status().context() == "RLP: nowhere to ask: no broadcast interface and no host named");
+  CHECK(nowhere.status().context() ==
+        "RLP: nowhere to ask: no broadcast interface and no host named");
 }
 
 TEST_CASE("rlp query: parses and names resources as an admin writes them", "[unit][rlp]") {

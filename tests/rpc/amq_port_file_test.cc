@@ -36,7 +36,8 @@ TEST_CASE("the AMQ port file round-trips and names its program", "[unit]") {
 
 TEST_CASE("a malformed AMQ port file is ignored", "[unit]") {
   RuntimeDir run;
-  for (const char* text : {"", "127.0.0.1\n", "127.0.0.1 0\n", "127.0.0.1 70000\n", "127.0.0.1 port\n"}) {
+  for (const char* text :
+       {"", "127.0.0.1\n", "127.0.0.1 0\n", "127.0.0.1 70000\n", "127.0.0.1 port\n"}) {
     CAPTURE(text);
     run.dir.Write("run/amq-300019", text);
     CHECK_FALSE(ReadAmqPortFile(300019));

@@ -22,7 +22,9 @@ std::string Encode(xdrproc_t proc, const void* v) {
 
 char* S(const char* s) { return const_cast<char*>(s); }
 
-TEST_CASE("amq xdr: amq_string, the argument of MNTTREE UMNT PAWD SYNC_UMNT and result of GETVERS PAWD", "[rpc]") {
+TEST_CASE(
+    "amq xdr: amq_string, the argument of MNTTREE UMNT PAWD SYNC_UMNT and result of GETVERS PAWD",
+    "[rpc]") {
   amq_string s = S("/home");
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_string), &s) == "00000005 2f686f6d 65000000");
   amq_string empty = S("");
@@ -37,12 +39,12 @@ TEST_CASE("amq xdr: amq_string, the argument of MNTTREE UMNT PAWD SYNC_UMNT and 
 }
 
 const char* kNode =
-    "00000001 61000000"                    // mt_mountinfo "a"
-    " 00000002 2f680000"                   // mt_directory "/h"
-    " 00000002 2f680000"                   // mt_mountpoint "/h"
-    " 00000006 746f706c 766c0000"          // mt_type "toplvl"
-    " 5f5e1000"                            // mt_mounttime
-    " 000003e8"                            // mt_mountuid: u_short in 4 bytes
+    "00000001 61000000"                               // mt_mountinfo "a"
+    " 00000002 2f680000"                              // mt_directory "/h"
+    " 00000002 2f680000"                              // mt_mountpoint "/h"
+    " 00000006 746f706c 766c0000"                     // mt_type "toplvl"
+    " 5f5e1000"                                       // mt_mounttime
+    " 000003e8"                                       // mt_mountuid: u_short in 4 bytes
     " 00000001 00000002 00000003 00000004 00000005";  // getattr lookup readdir readlink statfs
 
 amq_mount_tree Node(amq_mount_tree* child) {
@@ -114,7 +116,8 @@ TEST_CASE("amq xdr: STATS, SETOPT, GETPID and SETOPT's int result", "[rpc]") {
   amq_setopt opt{AMOPT_FLUSHMAPC, S("")};
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_setopt), &opt) == "00000003 00000000");
   amq_setopt log{AMOPT_LOGFILE, S("syslog")};
-  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_setopt), &log) == "00000001 00000006 7379736c 6f670000");
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_setopt), &log) ==
+        "00000001 00000006 7379736c 6f670000");
   int pid = 4242;
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_int), &pid) == "00001092");
   XdrValue<amq_setopt> bad(reinterpret_cast<xdrproc_t>(xdr_amq_setopt));
@@ -125,7 +128,8 @@ TEST_CASE("amq xdr: SYNC_UMNT's result is 12 raw bytes, no length word", "[rpc]"
   amq_sync_umnt_wire w;
   int32_t fields[3] = {AMQ_UMNT_FORK, 0, 0};  // the server's byte order (little-endian here)
   std::memcpy(w, fields, sizeof w);
-  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_sync_umnt_wire), w) == "02000000 00000000 00000000");
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq_sync_umnt_wire), w) ==
+        "02000000 00000000 00000000");
 }
 
 TEST_CASE("amq xdr: version 2's per-mount statistics, replicas and switch", "[rpc]") {
@@ -139,14 +143,16 @@ TEST_CASE("amq xdr: version 2's per-mount statistics, replicas and switch", "[rp
   m.ms_requests = 3;
   amq2_mount_stats_list l{1, &m};
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_mount_stats_list), &l) ==
-        "00000001 00000004 2f682f61 00000004 6c6f6673 00000002 2f730000 00000009 6c6f6361 6c686f73 74000000"
+        "00000001 00000004 2f682f61 00000004 6c6f6673 00000002 2f730000 00000009 6c6f6361 6c686f73 "
+        "74000000"
         " 00000001 00000000 00000000 000000fa 00000003");
   amq2_replica r{S("srv"), S("/e"), 1, 900};
   amq2_replica_list rl{1, &r};
   CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_replica_list), &rl) ==
         "00000001 00000003 73727600 00000002 2f650000 00000001 00000384");
   amq2_switch sw{S("/v"), S("b")};
-  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_switch), &sw) == "00000002 2f760000 00000001 62000000");
+  CHECK(Encode(reinterpret_cast<xdrproc_t>(xdr_amq2_switch), &sw) ==
+        "00000002 2f760000 00000001 62000000");
 }
 
 }  // namespace

@@ -14,16 +14,16 @@ using testing::ToHex;
 
 // Two exports: "/srv" open to "*", and "/data/ro" to "10.0.0.0/8" and "h".
 const char* kTwo =
-    "00000001"                   // value follows
-    "00000004 2f737276"          // ex_dir "/srv"
-    "00000001 00000001 2a000000"  // a group: "*"
-    "00000000"                   // no more groups
-    "00000001"                   // value follows
-    "00000008 2f646174 612f726f"  // ex_dir "/data/ro"
+    "00000001"                                      // value follows
+    "00000004 2f737276"                             // ex_dir "/srv"
+    "00000001 00000001 2a000000"                    // a group: "*"
+    "00000000"                                      // no more groups
+    "00000001"                                      // value follows
+    "00000008 2f646174 612f726f"                    // ex_dir "/data/ro"
     "00000001 0000000a 31302e30 2e302e30 2f380000"  // "10.0.0.0/8"
-    "00000001 00000001 68000000"  // "h"
-    "00000000"                    // no more groups
-    "00000000";                   // no more exports
+    "00000001 00000001 68000000"                    // "h"
+    "00000000"                                      // no more groups
+    "00000000";                                     // no more exports
 
 TEST_CASE("mount protocol: an export list encodes and decodes as RFC 1813 lays it out", "[rpc]") {
   std::vector<ExportEntry> two = {{"/srv", {"*"}}, {"/data/ro", {"10.0.0.0/8", "h"}}};
@@ -37,7 +37,8 @@ TEST_CASE("mount protocol: an export list encodes and decodes as RFC 1813 lays i
   CHECK(ToHex(EncodeExports({})) == "00000000");
 }
 
-TEST_CASE("mount protocol: a malformed export list is refused with the entry it broke at", "[rpc]") {
+TEST_CASE("mount protocol: a malformed export list is refused with the entry it broke at",
+          "[rpc]") {
   auto bytes = Hex(kTwo);
   // Every truncation fails.
   for (size_t n = 0; n < bytes.size(); n += 4) {

@@ -44,15 +44,19 @@ TEST_CASE("nfs3: fattr3 is laid out in RFC 1813's field order", "[rpc]") {
 }
 
 TEST_CASE("nfs3: each procedure's failure carries its own attribute and wcc slots", "[rpc]") {
-  auto fail = [](uint32_t proc, Stat s) { return Encode([&](XdrWriter& w) { PutFailure(w, proc, s); }); };
+  auto fail = [](uint32_t proc, Stat s) {
+    return Encode([&](XdrWriter& w) { PutFailure(w, proc, s); });
+  };
   CHECK(fail(kGetattr, kStale) == "00000046");
   // post_op_attr: LOOKUP ACCESS READLINK READ READDIR READDIRPLUS FSSTAT FSINFO PATHCONF.
-  for (uint32_t p : {kLookup, kAccess, kReadlink, kRead, kReaddir, kReaddirplus, kFsstat, kFsinfo, kPathconf}) {
+  for (uint32_t p :
+       {kLookup, kAccess, kReadlink, kRead, kReaddir, kReaddirplus, kFsstat, kFsinfo, kPathconf}) {
     CHECK(fail(p, kNoent) == "00000002 00000000");
   }
   // wcc_data (pre_op_attr and post_op_attr): SETATTR WRITE CREATE MKDIR
   // SYMLINK MKNOD REMOVE RMDIR COMMIT.
-  for (uint32_t p : {kSetattr, kWrite, kCreate, kMkdir, kSymlink, kMknod, kRemove, kRmdir, kCommit}) {
+  for (uint32_t p :
+       {kSetattr, kWrite, kCreate, kMkdir, kSymlink, kMknod, kRemove, kRmdir, kCommit}) {
     CHECK(fail(p, kRofs) == "0000001e 00000000 00000000");
   }
   CHECK(fail(kRename, kRofs) == "0000001e 00000000 00000000 00000000 00000000");  // two wcc_data
@@ -70,16 +74,18 @@ TEST_CASE("nfs3: arguments are decoded strictly", "[rpc]") {
   REQUIRE(lookup);
   CHECK(lookup->dir.size() == 4);
   CHECK(lookup->name == "alice");
-  CHECK_FALSE(ReadLookupArgs(Hex("00000004 01020304 00000005 616c6963")));           // truncated
-  CHECK_FALSE(ReadLookupArgs(Hex("00000004 01020304 00000001 61000000 00000000")));  // bytes left over
-  CHECK_FALSE(ReadLookupArgs(Hex("00000041")));                                       // handle over 64 bytes
-  CHECK_FALSE(ReadLookupArgs(Hex("00000000 00000100")));                              // name over 255 bytes
+  CHECK_FALSE(ReadLookupArgs(Hex("00000004 01020304 00000005 616c6963")));  // truncated
+  CHECK_FALSE(
+      ReadLookupArgs(Hex("00000004 01020304 00000001 61000000 00000000")));  // bytes left over
+  CHECK_FALSE(ReadLookupArgs(Hex("00000041")));                              // handle over 64 bytes
+  CHECK_FALSE(ReadLookupArgs(Hex("00000000 00000100")));                     // name over 255 bytes
   // READDIR: handle, cookie, verifier, count; READDIRPLUS adds dircount.
   auto rd = ReadReaddirArgs(Hex("00000000 00000000 00000003 00000000 00000000 00001000"), false);
   REQUIRE(rd);
   CHECK(rd->cookie == 3);
   CHECK(rd->maxcount == 4096);
-  auto rdp = ReadReaddirArgs(Hex("00000000 00000000 00000003 00000000 00000000 00000200 00001000"), true);
+  auto rdp =
+      ReadReaddirArgs(Hex("00000000 00000000 00000003 00000000 00000000 00000200 00001000"), true);
   REQUIRE(rdp);
   CHECK(rdp->dircount == 512);
   CHECK(rdp->maxcount == 4096);

@@ -41,8 +41,9 @@ TEST_CASE("rpc: a call with AUTH_SYS is parsed whole", "[rpc]") {
 TEST_CASE("rpc: CallMessage writes the same bytes", "[rpc]") {
   AuthSys cred{7, "h", 1000, 100, {5}};
   CHECK(ToHex(CallMessage(0x11223344, 300019, 1, 4, {}, &cred)) == ToHex(Hex(kExportCall)));
-  CHECK(ToHex(CallMessage(1, 300019, 1, 0, {})) ==
-        "00000001 00000000 00000002 000493f3 00000001 00000000 00000000 00000000 00000000 00000000");
+  CHECK(
+      ToHex(CallMessage(1, 300019, 1, 0, {})) ==
+      "00000001 00000000 00000002 000493f3 00000001 00000000 00000000 00000000 00000000 00000000");
 }
 
 TEST_CASE("rpc: broken calls say why, and whether they can be answered", "[rpc]") {
@@ -56,11 +57,12 @@ TEST_CASE("rpc: broken calls say why, and whether they can be answered", "[rpc]"
   // A credential body longer than 400 bytes, and one cut short.
   CHECK(err("00000001 00000000 00000002 000493f3 00000001 00000000 00000001 00000194").kind ==
         CallError::kBadAuth);
-  CHECK(err("00000001 00000000 00000002 000493f3 00000001 00000000 00000001 00000008 00000000").kind ==
-        CallError::kBadAuth);
+  CHECK(err("00000001 00000000 00000002 000493f3 00000001 00000000 00000001 00000008 00000000")
+            .kind == CallError::kBadAuth);
   // AUTH_SYS with 17 groups.
-  std::string many = "00000001 00000000 00000002 000493f3 00000001 00000000 00000001 00000054"
-                     " 00000000 00000000 00000000 00000000 00000011";
+  std::string many =
+      "00000001 00000000 00000002 000493f3 00000001 00000000 00000001 00000054"
+      " 00000000 00000000 00000000 00000000 00000011";
   for (int i = 0; i < 16; ++i) many += " 00000000";
   many += " 00000000 00000000";
   CHECK(err(many).reason == "malformed AUTH_SYS credentials");
@@ -76,7 +78,8 @@ TEST_CASE("rpc: replies", "[rpc]") {
   CHECK(ToHex(AcceptedReply(5, AcceptStat::kProgMismatch, {}, 1, 1)) ==
         "00000005 00000001 00000000 00000000 00000000 00000002 00000001 00000001");
   CHECK(ToHex(RpcMismatchReply(5)) == "00000005 00000001 00000001 00000000 00000002 00000002");
-  CHECK(ToHex(AuthErrorReply(5, AuthStat::kTooWeak)) == "00000005 00000001 00000001 00000001 00000005");
+  CHECK(ToHex(AuthErrorReply(5, AuthStat::kTooWeak)) ==
+        "00000005 00000001 00000001 00000001 00000005");
 }
 
 TEST_CASE("rpc: a client reads results, and errors as errors", "[rpc]") {

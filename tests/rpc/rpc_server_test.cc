@@ -27,13 +27,16 @@ using testing::Hex;
 struct Fixture {
   explicit Fixture(RpcServer::Limits limits = RpcServer::Limits()) {
     limits.peer_uid = kernel::LocalPeerUid;
-    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto log =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     server = std::make_unique<RpcServer>(
         io,
         [](const Peer& peer, const Call& call, RpcServer::Responder respond) {
-          if (call.header.proc != 1) return respond(AcceptedReply(call.header.xid, AcceptStat::kProcUnavail));
+          if (call.header.proc != 1)
+            return respond(AcceptedReply(call.header.xid, AcceptStat::kProcUnavail));
           uint32_t uid = peer.uid ? *peer.uid : 0xffffffffu;
-          std::vector<uint8_t> r = {uint8_t(uid >> 24), uint8_t(uid >> 16), uint8_t(uid >> 8), uint8_t(uid)};
+          std::vector<uint8_t> r = {uint8_t(uid >> 24), uint8_t(uid >> 16), uint8_t(uid >> 8),
+                                    uint8_t(uid)};
           respond(AcceptedReply(call.header.xid, AcceptStat::kSuccess, r));
         },
         log, limits);
@@ -61,7 +64,9 @@ struct Fixture {
   std::thread thread;
 };
 
-void SendAll(int fd, const std::vector<uint8_t>& b) { REQUIRE(::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == ssize_t(b.size())); }
+void SendAll(int fd, const std::vector<uint8_t>& b) {
+  REQUIRE(::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == ssize_t(b.size()));
+}
 
 // One reply record from a TCP stream; empty when the server closed it.
 std::vector<uint8_t> ReadRecord(int fd) {
@@ -79,8 +84,8 @@ uint32_t UidResult(const std::vector<uint8_t>& msg) {
   auto r = ParseReply(msg);
   REQUIRE(r.ok());
   REQUIRE(r->results.size() == 4);
-  return (uint32_t(r->results[0]) << 24) | (uint32_t(r->results[1]) << 16) | (uint32_t(r->results[2]) << 8) |
-         r->results[3];
+  return (uint32_t(r->results[0]) << 24) | (uint32_t(r->results[1]) << 16) |
+         (uint32_t(r->results[2]) << 8) | r->results[3];
 }
 
 // Calls procedure 1 over a connected UDP socket; the uid it answers.
@@ -100,7 +105,8 @@ TEST_CASE("rpc server: TCP and UDP calls, with the local caller's uid", "[rpc]")
   // Two calls in one write, the second split across fragments.
   auto two = FrameRecord(CallMessage(8, 300019, 1, 1, {}));
   auto second = CallMessage(9, 300019, 1, 3, {});
-  std::vector<uint8_t> frag1(second.begin(), second.begin() + 10), frag2(second.begin() + 10, second.end());
+  std::vector<uint8_t> frag1(second.begin(), second.begin() + 10),
+      frag2(second.begin() + 10, second.end());
   auto f1 = FrameRecord(frag1);
   f1[0] &= 0x7f;  // not the last fragment
   auto f2 = FrameRecord(frag2);
@@ -119,8 +125,9 @@ TEST_CASE("rpc server: TCP and UDP calls, with the local caller's uid", "[rpc]")
 TEST_CASE("rpc server: garbage is dropped and counted, the connection keeps serving", "[rpc]") {
   Fixture f;
   int tcp = f.Connect(SOCK_STREAM);
-  SendAll(tcp, FrameRecord(Hex("01020304 05")));                 // not even a header
-  SendAll(tcp, FrameRecord(Hex("0000000b 00000000 00000003 000493f3 00000001 00000001")));  // RPC version 3
+  SendAll(tcp, FrameRecord(Hex("01020304 05")));  // not even a header
+  SendAll(tcp, FrameRecord(
+                   Hex("0000000b 00000000 00000003 000493f3 00000001 00000001")));  // RPC version 3
   auto mismatch = ReadRecord(tcp);
   CHECK(ParseReply(mismatch).status().ToString().find("RPC versions 2 to 2") != std::string::npos);
   SendAll(tcp, FrameRecord(CallMessage(12, 300019, 1, 1, {})));
@@ -139,7 +146,7 @@ TEST_CASE("rpc server: an oversized record or a silent client loses only its con
   limits.idle = std::chrono::seconds(1);
   Fixture f(limits);
   int big = f.Connect(SOCK_STREAM);
-  SendAll(big, Hex("80100000"));  // a 1 MiB record announced
+  SendAll(big, Hex("80100000"));   // a 1 MiB record announced
   CHECK(ReadRecord(big).empty());  // closed
   ::close(big);
   int silent = f.Connect(SOCK_STREAM);
@@ -153,7 +160,8 @@ TEST_CASE("rpc server: an oversized record or a silent client loses only its con
   ::close(good);
 }
 
-TEST_CASE("rpc server: a byte now and then does not keep a connection past the idle limit", "[rpc]") {
+TEST_CASE("rpc server: a byte now and then does not keep a connection past the idle limit",
+          "[rpc]") {
   RpcServer::Limits limits;
   limits.idle = std::chrono::seconds(1);
   Fixture f(limits);
