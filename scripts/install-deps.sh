@@ -43,6 +43,7 @@ packages=(
   g++ cmake ninja-build pkg-config          # build
   catch2                                    # unit tests (Catch2 v2)
   clang libclang-rt-14-dev                  # libFuzzer targets
+  clang-format                              # scripts/check-rules.sh
   nlohmann-json3-dev                        # amd --explain --json
   libyaml-cpp-dev                           # rlpd: /etc/rlpd.yaml
   libboost-dev libspdlog-dev                # the daemon: Asio, logging

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, and runs every test.
+#   0. the tree's rules (scripts/check-rules.sh);
 #   1. the normal build and all CTest tests;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the libFuzzer targets, each for AMD_FUZZ_SECONDS (default 60) seconds.
@@ -9,6 +10,10 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 bash scripts/install-deps.sh
+
+# The tree's own rules: formatting, include direction, the kernel only
+# through kernel-shim/ (scripts/check-rules.sh).
+bash scripts/check-rules.sh
 
 # Catch test names become CTest names, and CTest splits names at ';' into
 # entries that run no test at all.
