@@ -92,6 +92,10 @@ TEST_CASE("utimeout= expires a mount on its own time", "[root]") {
       "cache_duration = 300\n");
   REQUIRE(ReadText(f.home + "/quick/file") == "alice's file\n");
   REQUIRE(ReadText(f.home + "/slow/file") == "bob's file\n");
+  // The kernel hears of the mount before the engine logs it (and any
+  // warning about it): wait for the log line.
+  WaitUntil([&] { return f.amd.Log().find("/quick: mounted") != std::string::npos; },
+            std::chrono::seconds(5));
   std::string log = f.amd.Log();
   if (log.find("utimeout=1 not applied") != std::string::npos) {
     AMD_SKIP("this kernel has no per-key autofs timeouts (Linux 6.13, autofs 5.06)");
