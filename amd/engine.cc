@@ -158,10 +158,7 @@ void Engine::ApplyGlobalSettings() {
   mc.shared = shared_mounts_;
   classic_mount_context_ = std::make_shared<const MountContext>(std::move(mc));
   global_maps_ = std::make_shared<const MapSettings>(MapSettingsOf(g));
-  eval_flags_.selectors_in_defaults = g.GetBool("selectors_in_defaults");
-  eval_flags_.normalize_slashes = g.GetBool("normalize_slashes");
-  eval_flags_.normalize_hostnames = g.GetBool("normalize_hostnames");
-  eval_flags_.domain_strip = g.GetBool("domain_strip");
+  eval_flags_ = EvalFlagsOf(g);
 }
 
 Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
@@ -175,11 +172,7 @@ Engine::Job Engine::MakeJob(const Point& point, const std::string& name) const {
   in.parent_defaults = point.parent_defaults;
   in.map_defaults = point.map_defaults;
   in.selectors_in_defaults = eval_flags_.selectors_in_defaults;
-  in.ctx.facts = &facts_;
-  in.ctx.world = &world_;
-  in.ctx.normalize_slashes = eval_flags_.normalize_slashes;
-  in.ctx.normalize_hostnames = eval_flags_.normalize_hostnames;
-  in.ctx.domain_strip = eval_flags_.domain_strip;
+  in.ctx = EvalContextOf(eval_flags_, &facts_, &world_);
   in.mount_ctx = point.classic                               ? classic_mount_context_
                  : point.kind == kernel::AutofsKind::kDirect ? direct_mount_context_
                                                              : mount_context_;
@@ -195,25 +188,35 @@ std::string Engine::NodePath(const Point& point, const std::string& name) {
   return point.kind == kernel::AutofsKind::kDirect ? point.path : point.path + "/" + name;
 }
 
-// Map look-up and evaluation of one key. Blocking (the map may run a
-// program); the map's lock is held only for the look-ups.
+// Map look-up and evaluation of one key (ResolveKey, as --explain).
+// Blocking (the map may run a program); the map's lock is held only for
+// the look-ups.
 std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Status* error) const {
   Resolved out;
   out.key = !in.direct_key.empty()
                 ? in.direct_key
                 : in.pref + maps::ExpandRequestedName(in.name, *in.ctx.facts, in.ctx.world,
                                                       in.ctx.normalize_slashes, &diag);
-  maps::LookupResult r;
-  std::optional<std::string> slash_defaults;
-  {
-    std::unique_lock<std::mutex> lock(in.map->mu);
-    maps::LookupControl ctl{&lock, in.cancel.get()};
-    r = in.map->map->Lookup(out.key, &diag, ctl);
-    if (r.found()) {
-      auto d = in.map->map->Find("/defaults", &diag, ctl);
-      if (d.found()) slash_defaults = d.value;
+  KeyQuery q;
+  q.key = out.key;
+  q.map_name = in.map->name;
+  q.node_path = in.node_path;
+  q.parent_defaults = in.parent_defaults;
+  q.map_defaults = in.map_defaults;
+  q.selectors_in_defaults = in.selectors_in_defaults;
+  // A wildcard entry for a plain key is evaluated from its template.
+  EntryEvaluator evaluate = [&](const maps::LookupResult& r, const std::string& defaults,
+                                const maps::EvalContext& ctx, Diagnostics* d) {
+    if (in.pref.empty() && in.direct_key.empty() && r.matched_key != out.key &&
+        maps::KeyFitsTemplate(out.key)) {
+      in.ctx = ctx;
+      return FromTemplate(in, r.matched_key, r.value, defaults, d);
     }
-  }
+    return maps::EvaluateEntry(r.value, defaults, ctx, d);
+  };
+  KeyResolution k =
+      ResolveKey(*in.map->map, in.map->mu, q, in.ctx, in.cancel.get(), &diag, false, evaluate);
+  const maps::LookupResult& r = k.lookup;
   if (!r.found()) {
     *error = Status::Error(r.status == maps::LookupResult::Status::kError
                                ? "map " + in.map->name + ": " + r.error
@@ -222,17 +225,7 @@ std::optional<Engine::Resolved> Engine::Resolve(Job& in, Diagnostics& diag, Stat
     return std::nullopt;
   }
   out.matched_key = r.matched_key;
-  in.ctx.key = out.key;
-  in.ctx.map = in.map->name;
-  in.ctx.path = in.node_path;
-  std::string defaults = maps::ComputeMapDefaults(
-      in.parent_defaults, in.map_defaults, slash_defaults, in.selectors_in_defaults, in.ctx, &diag);
-  if (in.pref.empty() && in.direct_key.empty() && r.matched_key != out.key &&
-      maps::KeyFitsTemplate(out.key)) {
-    out.entry = FromTemplate(in, r.matched_key, r.value, defaults, &diag);
-  } else {
-    out.entry = maps::EvaluateEntry(r.value, defaults, in.ctx, &diag);
-  }
+  out.entry = std::move(k.entry);
   if (out.entry.selected.empty()) {
     *error = Status::Error(
         "no location of \"" + r.matched_key + "\" in " + in.map->name + " is selected",

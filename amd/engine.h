@@ -28,6 +28,7 @@
 #include "amd/autofs_reply.h"
 #include "amd/inflight.h"
 #include "amd/mounter.h"
+#include "amd/resolve_key.h"
 #include "amd/section_maps.h"
 #include "amd/worker_pool.h"
 #include "conf/config.h"
@@ -239,12 +240,7 @@ class Engine {
   std::shared_ptr<SharedMounts> shared_mounts_ = std::make_shared<SharedMounts>();
   std::shared_ptr<const MapSettings> global_maps_;  // for sub-maps
   uint64_t eval_generation_ = 0;                    // bumped by each configuration (templates)
-  struct EvalFlags {
-    bool selectors_in_defaults = false;
-    bool normalize_slashes = true;
-    bool normalize_hostnames = false;
-    bool domain_strip = true;
-  } eval_flags_;
+  EvalFlags eval_flags_;
   std::map<int, std::unique_ptr<Point>> points_;
   int next_point_id_ = 1;
   uint64_t next_generation_ = 1;

@@ -1,8 +1,10 @@
 // --explain: walks PATH through the configured maps; see explain.h.
 #include "amd/explain.h"
 
+#include "amd/resolve_key.h"
 #include "amd/section_maps.h"
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
@@ -98,13 +100,8 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     return e;
   }
   std::optional<std::string> map_defaults = MapDefaultsOverride(config, sec);
-  maps::EvalContext ctx;
-  ctx.facts = &facts;
-  ctx.world = world;
-  ctx.normalize_slashes = config.global.GetBool("normalize_slashes");
-  ctx.normalize_hostnames = config.global.GetBool("normalize_hostnames");
-  ctx.domain_strip = config.global.GetBool("domain_strip");
-  bool selectors_in_defaults = config.global.GetBool("selectors_in_defaults");
+  EvalFlags flags = EvalFlagsOf(config.global);
+  maps::EvalContext ctx = EvalContextOf(flags, &facts, world);
   std::string pref;
   std::string parent_defaults;
   for (size_t i = 0; i < rest.size(); ++i) {
@@ -123,8 +120,16 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     step.map_source = std::string(map->source().type()) + " " + map->source().Describe();
     step.cache = maps::CacheSpecName(map->cache());
     step.key = pref + rest[i];
-    e.diag.SetLocation(map->source().Describe(), 0);
-    step.lookup = map->Lookup(step.key, &e.diag);
+    KeyQuery q;
+    q.key = step.key;
+    q.map_name = map_name;
+    q.node_path = step.node;
+    q.parent_defaults = parent_defaults;
+    q.map_defaults = map_defaults;
+    q.selectors_in_defaults = flags.selectors_in_defaults;
+    std::mutex unshared;  // (this map is --explain's alone)
+    KeyResolution k = ResolveKey(*map, unshared, q, ctx, nullptr, &e.diag, true);
+    step.lookup = std::move(k.lookup);
     if (!step.lookup.found()) {
       e.outcome = step.lookup.status == maps::LookupResult::Status::kError
                       ? "map " + map_name + " failed: " + step.lookup.error
@@ -132,16 +137,8 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
       e.steps.push_back(std::move(step));
       return e;
     }
-    ctx.key = step.key;
-    ctx.map = map_name;
-    ctx.path = step.node;
-    auto slash_defaults = map->Find("/defaults", &e.diag);
-    std::optional<std::string> sd;
-    if (slash_defaults.found()) sd = slash_defaults.value;
-    step.defaults = maps::ComputeMapDefaults(parent_defaults, map_defaults, sd,
-                                             selectors_in_defaults, ctx, &e.diag);
-    e.diag.SetLocation(map->source().Describe(), static_cast<int>(step.lookup.line));
-    step.entry = maps::EvaluateEntry(step.lookup.value, step.defaults, ctx, &e.diag);
+    step.defaults = std::move(k.defaults);
+    step.entry = std::move(k.entry);
     for (const auto& st : step.entry.steps) {
       std::optional<maps::MountOptionsChoice> choice;
       if (st.location && st.location->selected) {
