@@ -26,6 +26,7 @@
 #include "maps/location_evaluator.h"
 #include "maps/location_syntax.h"
 #include "maps/mount_options.h"
+#include "maps/mount_types.h"
 
 namespace amd {
 
@@ -286,8 +287,8 @@ namespace {
 // The file server a location talks to ("" for local ones): mounts to one
 // server run on its own lane of the worker pool, capped per server.
 std::string ServerOf(const maps::LocationResult& loc) {
-  const std::string& t = loc.effective_type;
-  if (t == "nfs" || t == "nfsx" || t == "host" || t == "lustre") {
+  const maps::MountTypeInfo* type = maps::FindMountType(loc.effective_type);
+  if (type != nullptr && (type->flags & maps::kTypeNetwork) != 0) {
     return std::string(loc.options.Value(Option::kRhost));
   }
   return std::string();
