@@ -829,7 +829,7 @@ void Engine::OnAbandoned(int id, uint32_t token) {
     if (n.cancel) n.cancel->store(true);
     n.generation = next_generation_++;  // its late answer is undone
     n.state = Node::State::kFailed;
-    n.failed_until = Clock::now();  // asked again, it is tried again
+    n.failed_until = Now();  // asked again, it is tried again
     n.first.reset();
     return;
   }
@@ -1005,7 +1005,7 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
         n.waiters.push_back(std::move(reply));
         return;
       case Node::State::kFailed:
-        if (Clock::now() < n.failed_until) return;  // negative cache: fails
+        if (Now() < n.failed_until) return;  // negative cache: fails
         n = Node();
         break;
     }
@@ -1019,7 +1019,7 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
 void Engine::StartMount(Point& point, const std::string& name, Node& n) {
   n.state = Node::State::kMounting;
   n.generation = next_generation_++;
-  n.deadline = Clock::now() + options_.mount_timeout;
+  n.deadline = Now() + options_.mount_timeout;
   n.first.reset();
   if (!n.waiters.empty()) {
     n.first = std::make_shared<SharedReply>(std::move(n.waiters.front()));
@@ -1101,7 +1101,7 @@ void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::str
 // request a worker holds is failed here unless the worker answered it
 // first (then its result is on its way and is kept).
 void Engine::SweepMounts() {
-  auto now = Clock::now();
+  auto now = Now();
   for (auto& [id, point] : points_) {
     for (auto& [name, node] : point->nodes) {
       if (node.state != Node::State::kMounting || node.deadline > now) continue;
@@ -1158,9 +1158,9 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
   if (!outcome.status.ok()) {
     node->state = Node::State::kFailed;
     int err = outcome.status.errno_value();
-    node->failed_until = Clock::now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK)
-                                             ? options_.long_negative_ttl
-                                             : options_.negative_ttl);
+    node->failed_until =
+        Now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK) ? options_.long_negative_ttl
+                                                                        : options_.negative_ttl);
     ++stats_.mounts_failed;
     if (!outcome.logged) log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
     for (auto& w : node->waiters) w.Fail(ENOENT);
@@ -1183,7 +1183,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     node->record = std::move(*outcome.record);
     // The attempt began mount_timeout before its deadline.
     node->record.mount_time = std::chrono::duration_cast<std::chrono::microseconds>(
-        Clock::now() - (node->deadline - options_.mount_timeout));
+        Now() - (node->deadline - options_.mount_timeout));
     node->record.requests =
         1 + node->waiters.size();  // the first, answered by the worker, and the rest
     if (node->record.utimeout && *node->record.utimeout < shortest_utimeout_) {
@@ -1234,7 +1234,7 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
                  });
     return;
   }
-  if (!n.record.expires || Clock::now() < n.no_expire_until) return;
+  if (!n.record.expires || Now() < n.no_expire_until) return;
   n.state = Node::State::kUnmounting;
   auto record = std::make_shared<MountRecord>(std::move(n.record));
   pool_.Submit("", [this, record, point_id = point.id, name = p.name, detach = !point.classic,
@@ -1277,8 +1277,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
   log_->warn("{}: unmount failed: {}", NodePath(point, name), status.ToString());
   n.record = std::move(record);
   n.state = Node::State::kMounted;
-  n.no_expire_until =
-      Clock::now() + std::chrono::seconds(config_->global.GetInt("dismount_interval"));
+  n.no_expire_until = Now() + std::chrono::seconds(config_->global.GetInt("dismount_interval"));
   reply.Fail(EBUSY);
   for (auto& w : n.waiters) w.Ready();
   n.waiters.clear();

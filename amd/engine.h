@@ -71,6 +71,9 @@ class Engine {
         const std::string& path, bool top_level,
         std::function<std::vector<std::string>()> browsable)>
         classic;
+    // The engine thread's clock (deadlines, negative caching, the
+    // dismount interval); steady_clock when unset. Tests inject one.
+    std::function<std::chrono::steady_clock::time_point()> clock;
   };
   // Called when an automount point is created (watch its pipe; -1 when it
   // has none) or removed.
@@ -170,6 +173,10 @@ class Engine {
   void ApplyGlobalSettings();
   // Where a node is mounted: below its point, or (direct) the point itself.
   static std::string NodePath(const Point& point, const std::string& name);
+  // Now, on options_.clock.
+  std::chrono::steady_clock::time_point Now() const {
+    return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
+  }
   Status StartSection(const conf::MapSection& m, const std::vector<kernel::MountInfoEntry>& table);
   Status StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                        const std::optional<std::string>& map_defaults,
