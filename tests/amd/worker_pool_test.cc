@@ -2,7 +2,9 @@
 // that submit more.
 #include "amd/worker_pool.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -52,21 +54,25 @@ TEST_CASE("worker pool: map sources that hang hold at most half the workers, lan
           "[worker_pool]") {
   using Kind = WorkerPool::LaneKind;
   std::atomic<int> running{0}, most{0}, other{0};
-  std::atomic<bool> release{false};
+  // Tasks end one at a time: the task that started n-th ends once
+  // `released` is above n (all of them once it is huge).
+  std::atomic<size_t> released{0};
   std::mutex mu;
   std::vector<std::string> order;
   WorkerPool pool(8, 2);
   auto hang = [&](std::string lane) {
     return [&, lane] {
+      size_t index;
       {
         std::lock_guard<std::mutex> lock(mu);
+        index = order.size();
         order.push_back(lane);
       }
       int now = ++running;
       int m = most.load();
       while (now > m && !most.compare_exchange_weak(m, now)) {
       }
-      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      while (released <= index) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       --running;
     };
   };
@@ -81,27 +87,45 @@ TEST_CASE("worker pool: map sources that hang hold at most half the workers, lan
     std::lock_guard<std::mutex> lock(mu);
     return order.size();
   };
-  for (int t = 0; t < 5000 && (other < 4 || started() < 4); ++t) {
+  auto wait_started = [&](size_t n) {
+    for (int t = 0; t < 10000 && started() < n; ++t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // one more would have started
+    return started();
+  };
+  for (int t = 0; t < 5000 && other < 4; ++t)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a fifth would have started by now
   CHECK(other == 4);
+  CHECK(wait_started(4) == 4);  // half of eight workers
   CHECK(most == 4);
   {
     std::lock_guard<std::mutex> lock(mu);
     // The first four to start are of four different lanes.
-    REQUIRE(order.size() == 4);
     std::set<std::string> lanes(order.begin(), order.end());
     CHECK(lanes.size() == 4);
   }
-  release = true;
+  // One ends at a time, and each time the next lane in turn starts one:
+  // the fifth lane first, then the others again.
+  for (size_t n = 5; n <= 9; ++n) {
+    released = n - 4;
+    CHECK(wait_started(n) == n);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> turns(order.begin() + 4, order.begin() + 9);
+    std::vector<std::string> first(order.begin(), order.begin() + 4);
+    std::string fifth;
+    for (std::string l : {"a", "b", "c", "d", "e"}) {
+      if (std::find(first.begin(), first.end(), l) == first.end()) fifth = l;
+    }
+    CHECK(turns[0] == fifth);
+    std::set<std::string> lanes(turns.begin(), turns.end());
+    CHECK(lanes.size() == 5);  // each lane once
+  }
+  released = SIZE_MAX;
   pool.Join();
   CHECK(order.size() == 200);
-  // The fifth lane got its turn before any lane had its third task run.
-  std::map<std::string, int> seen;
-  bool fair = true;
-  for (size_t i = 0; i < 10; ++i) fair = fair && ++seen[order[i]] <= 2;
-  CHECK(fair);
 }
 
 TEST_CASE("worker pool: Join waits for tasks that a running task submits", "[worker_pool]") {
