@@ -809,6 +809,17 @@ void Engine::OnPacket(int id, const kernel::AutofsPacket& packet) {
   }
 }
 
+// Ends the attempt in progress on `n` that nobody waits for any more: its
+// worker stops where it can, its late answer is undone as stale, and the
+// key stays failed until `failed_until`.
+void Engine::GiveUp(Node& n, Clock::time_point failed_until) {
+  if (n.cancel) n.cancel->store(true);
+  n.generation = next_generation_++;
+  n.state = Node::State::kFailed;
+  n.failed_until = failed_until;
+  n.first.reset();
+}
+
 void Engine::OnAbandoned(int id, uint32_t token) {
   auto it = points_.find(id);
   if (it == points_.end()) return;
@@ -824,13 +835,11 @@ void Engine::OnAbandoned(int id, uint32_t token) {
       n.waiters.erase(w);
     }
     if (mine && !n.first->TryFail(ECANCELED)) return;  // the worker answered it: the mount is done
-    if (!n.waiters.empty()) return;                    // others still wait for this attempt
+    // Others still wait for this attempt: the request that started it, or
+    // those that came later.
+    if ((n.first && !mine) || !n.waiters.empty()) return;
     log_->info("{}: every caller gave up; stopping the attempt", NodePath(point, name));
-    if (n.cancel) n.cancel->store(true);
-    n.generation = next_generation_++;  // its late answer is undone
-    n.state = Node::State::kFailed;
-    n.failed_until = Now();  // asked again, it is tried again
-    n.first.reset();
+    GiveUp(n, Now());  // asked again, it is tried again
     return;
   }
 }
@@ -1108,11 +1117,7 @@ void Engine::SweepMounts() {
       if (node.first && !node.first->TryFail(ETIMEDOUT)) continue;
       log_->error("{}: mount timed out after {} s", NodePath(*point, name),
                   std::chrono::duration_cast<std::chrono::seconds>(options_.mount_timeout).count());
-      if (node.cancel) node.cancel->store(true);  // nobody waits for it now
-      node.generation = next_generation_++;       // the late answer becomes stale
-      node.state = Node::State::kFailed;
-      node.failed_until = now + options_.long_negative_ttl;
-      node.first.reset();
+      GiveUp(node, now + options_.long_negative_ttl);
       ++stats_.mounts_failed;
       for (auto& w : node.waiters) w.Fail(ETIMEDOUT);
       node.waiters.clear();

@@ -164,6 +164,7 @@ class Engine {
   struct Node;
   struct MountOutcome;
   static void FailWaiters(Node& node);
+  void GiveUp(Node& node, std::chrono::steady_clock::time_point failed_until);
   struct Job;
   struct Resolved;
 

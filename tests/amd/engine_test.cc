@@ -322,6 +322,20 @@ TEST_CASE(
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
 }
 
+TEST_CASE("engine: a request given up leaves the attempt to the request still waiting for it",
+          "[engine]") {
+  Fixture f(kLofs);
+  f.kernel.DelayPrefix("mount", std::chrono::milliseconds(300));
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k", 1);  // starts it
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k", 2);  // waits for it
+  f.engine->OnAbandoned(f.points.at(0), 2);
+  REQUIRE(f.RunUntil([&] { return !f.autofs->AnswerFor(1).empty() && !f.engine->Busy(); }));
+  CHECK(f.autofs->AnswerFor(1) == "ready");
+  CHECK(f.autofs->AnswerFor(2) == "fail 125");  // ECANCELED: its caller is gone
+  CHECK(f.Count("umount /home/k") == 0);        // the mount stays
+  CHECK(f.Request("k", 3) == "ready");
+}
+
 TEST_CASE("engine: type:=auto makes a nested automount point", "[engine]") {
   Fixture f("sub type:=auto;fs:=${map};pref:=${key}/\nsub/x type:=link;fs:=/target\n");
   CHECK(f.Request("sub", 1) == "ready");
