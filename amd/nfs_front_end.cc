@@ -242,11 +242,10 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   void Stop() {
     server_.Close();
     sweep_timer_.cancel();
-    for (auto& [token, list] : pending_) {
-      for (auto& p : list) Reply(p, nfs3::kNoent);
+    for (auto& [token, request] : pending_) {
+      for (auto& p : request.waiting) Reply(p, nfs3::kNoent);
     }
     pending_.clear();
-    pending_dirs_.clear();
     for (auto& [token, done] : expiring_) done->set_value(false);
     expiring_.clear();
     work_.reset();
@@ -795,8 +794,9 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   // Asks the engine to mount `name` in `d`; `waiting` is answered when it has.
   void Ask(Dir& d, const std::string& name, const rpc::Call& call, Pending waiting) {
     uint32_t token = next_token_++;
-    pending_[token].push_back(std::move(waiting));
-    pending_dirs_[token] = d.path;
+    PendingRequest& request = pending_[token];
+    request.dir = d.path;
+    request.waiting.push_back(std::move(waiting));
     ArmAbandonSweep();
     kernel::AutofsPacket p;
     p.type = kernel::AutofsPacketType::kMissingIndirect;
@@ -833,9 +833,8 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
     }
     auto it = pending_.find(token);
     if (it == pending_.end()) return;
-    std::vector<Pending> waiting = std::move(it->second);
+    std::vector<Pending> waiting = std::move(it->second.waiting);
     pending_.erase(it);
-    pending_dirs_.erase(token);
     for (auto& p : waiting) {
       if (err != 0) {
         Reply(p, nfs3::StatFromErrno(err));
@@ -857,19 +856,15 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
       sweeping_ = false;
       if (ec) return;
       for (auto it = pending_.begin(); it != pending_.end();) {
-        bool gone = std::all_of(it->second.begin(), it->second.end(),
+        const std::vector<Pending>& waiting = it->second.waiting;
+        bool gone = std::all_of(waiting.begin(), waiting.end(),
                                 [](const Pending& p) { return p.connected && !p.connected(); });
         if (!gone) {
           ++it;
           continue;
         }
-        uint32_t token = it->first;
+        abandon_(it->second.dir, it->first);
         it = pending_.erase(it);
-        auto dir = pending_dirs_.find(token);
-        if (dir != pending_dirs_.end()) {
-          abandon_(dir->second, token);
-          pending_dirs_.erase(dir);
-        }
       }
       if (!pending_.empty()) ArmAbandonSweep();
     });
@@ -1010,8 +1005,13 @@ class NfsFrontEnd::Impl : public std::enable_shared_from_this<Impl> {
   int attempt_ = 0;  // rounds of DeferRetry behind the call being served
   boost::asio::ip::address listen_;
   std::unordered_map<uint64_t, std::unique_ptr<Dir>> dirs_;
-  std::map<uint32_t, std::vector<Pending>> pending_;
-  std::map<uint32_t, std::string> pending_dirs_;  // the directory each pending request is for
+  // Mount requests sent to the engine and not yet answered, by token:
+  // the directory each is for, and the calls that wait for it.
+  struct PendingRequest {
+    std::string dir;
+    std::vector<Pending> waiting;
+  };
+  std::map<uint32_t, PendingRequest> pending_;
   boost::asio::steady_timer sweep_timer_{io_};
   bool sweeping_ = false;
   std::map<uint32_t, std::shared_ptr<std::promise<bool>>> expiring_;

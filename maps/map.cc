@@ -195,9 +195,10 @@ void Map::CheckSync(Diagnostics* diag) {
 
 SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag,
                                const LookupControl& ctl) {
-  if (!ctl.lock || !source_->ConcurrentSearch()) {
+  auto search = [&] {
     return ctl.cancel ? source_->SearchUntil(key, diag, *ctl.cancel) : source_->Search(key, diag);
-  }
+  };
+  if (!ctl.lock || !source_->ConcurrentSearch()) return search();
   std::unique_lock<std::mutex>& lock = *ctl.lock;
   for (;;) {
     auto it = searching_.find(key);
@@ -210,8 +211,7 @@ SearchResult Map::SearchSource(const std::string& key, Diagnostics* diag,
   auto mine = std::make_shared<Searching>();
   searching_.emplace(key, mine);
   lock.unlock();
-  std::atomic<bool> never{false};
-  SearchResult r = source_->SearchUntil(key, diag, ctl.cancel ? *ctl.cancel : never);
+  SearchResult r = search();
   lock.lock();
   mine->done = true;
   mine->cancelled = ctl.cancel && ctl.cancel->load();
