@@ -43,14 +43,23 @@ bool MarkedDelegated(const std::string& dir) {
 
 }  // namespace
 
-std::optional<std::string> DelegatedCgroup() {
+namespace {
+
+// This process's cgroup v2 directory, and whether it is the hierarchy's
+// root.
+struct OwnDir {
+  std::string path;
+  bool root = false;
+};
+
+std::optional<OwnDir> FindOwnCgroup() {
   // "0::/system.slice/amd.service" in /proc/self/cgroup.
   std::istringstream cgroups(ReadOr("/proc/self/cgroup"));
   std::string line, relative;
   while (std::getline(cgroups, line)) {
     if (line.rfind("0::", 0) == 0) relative = line.substr(3);
   }
-  if (relative.empty() || relative == "/") return std::nullopt;
+  if (relative.empty()) return std::nullopt;
   // Where cgroup2 is mounted, and which of its directories that shows.
   std::istringstream mounts(ReadOr("/proc/self/mountinfo"));
   while (std::getline(mounts, line)) {
@@ -64,11 +73,26 @@ std::optional<std::string> DelegatedCgroup() {
       if (rel.rfind(root, 0) != 0) continue;
       rel = rel.substr(root.size());
     }
+    if (rel == "/") rel.clear();
     std::string dir = point + rel;
     struct stat st;
-    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && MarkedDelegated(dir)) return dir;
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return OwnDir{dir, relative == "/"};
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> OwnCgroup() {
+  auto own = FindOwnCgroup();
+  if (!own) return std::nullopt;
+  return own->path;
+}
+
+std::optional<std::string> DelegatedCgroup() {
+  auto own = FindOwnCgroup();
+  if (!own || own->root || !MarkedDelegated(own->path)) return std::nullopt;
+  return own->path;
 }
 
 Result<RunCgroup> RunCgroup::Create(const std::string& parent) {

@@ -17,6 +17,10 @@
 
 namespace amd {
 
+// This process's cgroup v2 directory (under the cgroup2 mount); nullopt
+// without a cgroup v2 hierarchy.
+std::optional<std::string> OwnCgroup();
+
 // This process's cgroup v2 directory when it is delegated to us: marked
 // with the xattr trusted.delegate or user.delegate = "1" (as systemd marks
 // a unit's cgroup with Delegate=yes). Looked up on each call (a test may

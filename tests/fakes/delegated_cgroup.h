@@ -15,36 +15,23 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
+
+#include "base/run_cgroup.h"
 
 namespace amd::testing {
 
 class DelegatedCgroupForTest {
  public:
   DelegatedCgroupForTest() {
-    std::ifstream cg("/proc/self/cgroup");
-    std::string line;
-    while (std::getline(cg, line)) {
-      if (line.rfind("0::", 0) == 0) original_rel_ = line.substr(3);
-    }
-    std::ifstream mi("/proc/self/mountinfo");
-    while (std::getline(mi, line)) {
-      size_t dash = line.find(" - ");
-      if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
-      std::istringstream f(line.substr(0, dash));
-      std::string id, parent, dev, root;
-      f >> id >> parent >> dev >> root >> mount_;
-      if (root == "/") break;
-      mount_.clear();
-    }
-    if (mount_.empty() || original_rel_.empty()) {
+    auto own = OwnCgroup();
+    if (!own) {
       why_ = "no cgroup v2 hierarchy mounted here";
       return;
     }
-    if (original_rel_ == "/") original_rel_.clear();
-    path_ = mount_ + original_rel_ + "/amd-test-" + std::to_string(::getpid());
+    original_ = *own;
+    path_ = original_ + "/amd-test-" + std::to_string(::getpid());
     if (::mkdir(path_.c_str(), 0755) != 0) {
       why_ = "cannot make a cgroup (" + path_ + "): " + std::strerror(errno);
       path_.clear();
@@ -62,7 +49,7 @@ class DelegatedCgroupForTest {
     moved_ = true;
   }
   ~DelegatedCgroupForTest() {
-    if (moved_) Move(mount_ + original_rel_);
+    if (moved_) Move(original_);
     if (path_.empty()) return;
     for (int i = 0; i < 200 && ::rmdir(path_.c_str()) != 0 && errno == EBUSY; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -78,7 +65,7 @@ class DelegatedCgroupForTest {
     procs << ::getpid() << std::endl;
     return procs.good();
   }
-  std::string mount_, original_rel_, path_, why_;
+  std::string original_, path_, why_;
   bool moved_ = false;
 };
 
