@@ -240,6 +240,24 @@ struct Fixture {
     return std::string(target);
   }
 
+  // What LOOKUP of `key` in `dir_fh` and READLINK of its handle give: the
+  // link target, or "status N" when the LOOKUP fails.
+  std::string LinkTarget(const Bytes& dir_fh, const std::string& key) {
+    auto [stat, fh] = Lookup(dir_fh, key);
+    return stat == nfs3::kOk ? Readlink(fh) : "status " + std::to_string(stat);
+  }
+  // What `amq -p` prints, or "error: ..." when it did not run or exited
+  // non-zero.
+  std::string AmqPid() {
+    SubprocessSpec spec;
+    spec.path = AMQ_BINARY;
+    spec.argv = {"amq", "-p"};
+    spec.timeout = std::chrono::seconds(10);
+    auto r = RunSubprocess(spec);
+    if (!r.ok()) return "error: " + r.status().ToString();
+    return r->exit_status == 0 ? r->output : "error: exit " + std::to_string(r->exit_status);
+  }
+
   TempDir dir;
   AmdDaemon amd;
   std::string src, home, autodir;
@@ -612,10 +630,7 @@ TEST_CASE(
           ";type:=link;fs:=/no\n"
           "dollar type:=link;fs:=/d$q/x${key\n");
   Bytes root = f.RootHandle();
-  auto target = [&](const std::string& key) {
-    auto [stat, fh] = f.Lookup(root, key);
-    return stat == nfs3::kOk ? f.Readlink(fh) : "status " + std::to_string(stat);
-  };
+  auto target = [&](const std::string& key) { return f.LinkTarget(root, key); };
   INFO(f.amd.Log());
   CHECK(target("whole") == "/m" + full);
   CHECK(target("long").size() == 4082);
@@ -659,12 +674,8 @@ TEST_CASE("NFS front end: selectors_in_defaults picks /defaults tokens as the or
       "type:=link\n",
       "[ " + other + " ]\nmap_name = amd.other\nmount_type = nfs\n");
   INFO(f.amd.Log());
-  auto [stat, fh] = f.Lookup(f.RootHandle(), "k");
-  REQUIRE(stat == nfs3::kOk);
-  CHECK(f.Readlink(fh) == "/first");
-  auto [stat2, fh2] = f.Lookup(f.RootHandle(other), "k");
-  REQUIRE(stat2 == nfs3::kOk);
-  CHECK(f.Readlink(fh2) == "/typed");
+  CHECK(f.LinkTarget(f.RootHandle(), "k") == "/first");
+  CHECK(f.LinkTarget(f.RootHandle(other), "k") == "/typed");
 }
 
 TEST_CASE(
@@ -705,10 +716,7 @@ TEST_CASE(
           "nosel host==nosuchhost;type:=link;fs:=/left || type:=link;fs:=/right\n");
   INFO(f.amd.Log());
   Bytes root = f.RootHandle();
-  auto target = [&](const std::string& key) {
-    auto [stat, fh] = f.Lookup(root, key);
-    return stat == nfs3::kOk ? f.Readlink(fh) : "status " + std::to_string(stat);
-  };
+  auto target = [&](const std::string& key) { return f.LinkTarget(root, key); };
   CHECK(target("cut").rfind("status ", 0) == 0);
   CHECK(target("slash").rfind("status ", 0) == 0);
   CHECK(target("both") == "/second");  // every selected location left of the cut is tried
@@ -970,14 +978,7 @@ TEST_CASE("NFS front end and AMQ: a user holding every connection it can does no
   auto nfs = [&] {
     return LookupStatus(f.port, root, "alice", std::chrono::seconds(5)) == nfs3::kOk;
   };
-  auto amq = [&] {
-    SubprocessSpec spec;
-    spec.path = AMQ_BINARY;
-    spec.argv = {"amq", "-p"};
-    spec.timeout = std::chrono::seconds(10);
-    auto r = RunSubprocess(spec);
-    return r.ok() && r->exit_status == 0 && r->output == std::to_string(f.amd.pid()) + "\n";
-  };
+  auto amq = [&] { return f.AmqPid() == std::to_string(f.amd.pid()) + "\n"; };
   double nfs_alone = MedianMs(20, nfs), amq_alone = MedianMs(20, amq);
   ConnectionHog nfs_hog(f.port, 300);
   ConnectionHog amq_hog(amq_port->port, 100);
@@ -1153,13 +1154,7 @@ TEST_CASE(
   // This host's root is served.
   Bytes home = f.RootHandle();
   CHECK(LookupStatus(f.port, home, "alice", std::chrono::seconds(5), f.host) == nfs3::kOk);
-  SubprocessSpec spec;
-  spec.path = AMQ_BINARY;
-  spec.argv = {"amq", "-p"};
-  spec.timeout = std::chrono::seconds(10);
-  auto r = RunSubprocess(spec);
-  REQUIRE(r.ok());
-  CHECK(r->output == std::to_string(f.amd.pid()) + "\n");
+  CHECK(f.AmqPid() == std::to_string(f.amd.pid()) + "\n");
   std::string log = f.amd.Log();
   CHECK(log.find("NFS: closed a connection from 10.99.0.2:") != std::string::npos);
   CHECK(log.find("AMQ: closed a connection from 10.99.0.2:") != std::string::npos);
