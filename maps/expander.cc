@@ -122,45 +122,67 @@ void ExpandReference(std::string_view body, ExpandPass pass, const ExpandScope& 
 
 }  // namespace
 
+std::optional<DollarSequence> NextDollarSequence(std::string_view text, size_t pos) {
+  using Kind = DollarSequence::Kind;
+  size_t dollar = text.find('$', pos);
+  if (dollar == std::string_view::npos) return std::nullopt;
+  DollarSequence seq;
+  seq.begin = dollar;
+  if (dollar + 1 >= text.size()) {
+    seq.kind = Kind::kTrailing;
+    seq.end = text.size();
+  } else if (text[dollar + 1] == '$') {
+    seq.kind = Kind::kDollar;
+    seq.end = dollar + 2;
+  } else if (text[dollar + 1] != '{') {
+    seq.kind = Kind::kUnknown;
+    seq.end = dollar + 2;
+  } else if (size_t close = text.find('}', dollar + 2); close == std::string_view::npos) {
+    seq.kind = Kind::kUnclosed;
+    seq.end = text.size();
+  } else {
+    seq.kind = Kind::kReference;
+    seq.name = text.substr(dollar + 2, close - dollar - 2);
+    seq.end = close + 1;
+  }
+  return seq;
+}
+
 std::optional<std::string> Expand(std::string_view text, ExpandPass pass, const ExpandScope& scope,
                                   Diagnostics* diag, size_t limit) {
+  using Kind = DollarSequence::Kind;
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
-  while (pos < text.size()) {
-    size_t dollar = text.find('$', pos);
-    if (dollar == std::string_view::npos) {
+  while (pos < text.size() && out.size() <= limit) {
+    auto seq = NextDollarSequence(text, pos);
+    if (!seq) {
       out.append(text.substr(pos));
       break;
     }
-    out.append(text.substr(pos, dollar - pos));
-    if (dollar + 1 >= text.size()) {
-      if (diag) diag->Warning("lone '$' at the end of \"" + std::string(text) + "\" dropped");
-      pos = text.size();
-      break;
-    }
-    char ch = text[dollar + 1];
-    if (ch == '$') {
-      out += '$';
-      pos = dollar + 2;
-    } else if (ch == '{') {
-      size_t close = text.find('}', dollar + 2);
-      if (close == std::string_view::npos) {
-        if (diag) diag->Warning("no closing '}' in \"" + std::string(text) + "\"; \"${\" dropped");
-        out.append(text.substr(dollar + 2));
-        pos = text.size();
+    out.append(text.substr(pos, seq->begin - pos));
+    pos = seq->end;
+    switch (seq->kind) {
+      case Kind::kDollar:
+        out += '$';
         break;
-      }
-      ExpandReference(text.substr(dollar + 2, close - dollar - 2), pass, scope, diag, &out);
-      pos = close + 1;
-    } else {
-      if (diag) {
-        diag->Warning("unknown $ sequence \"$" + std::string(1, ch) + "\" in \"" +
-                      std::string(text) + "\" dropped");
-      }
-      pos = dollar + 2;
+      case Kind::kReference:
+        ExpandReference(seq->name, pass, scope, diag, &out);
+        break;
+      case Kind::kUnclosed:
+        if (diag) diag->Warning("no closing '}' in \"" + std::string(text) + "\"; \"${\" dropped");
+        out.append(text.substr(seq->begin + 2));
+        break;
+      case Kind::kUnknown:
+        if (diag) {
+          diag->Warning("unknown $ sequence \"" + std::string(text.substr(seq->begin, 2)) +
+                        "\" in \"" + std::string(text) + "\" dropped");
+        }
+        break;
+      case Kind::kTrailing:
+        if (diag) diag->Warning("lone '$' at the end of \"" + std::string(text) + "\" dropped");
+        break;
     }
-    if (out.size() > limit) break;
   }
   if (out.size() > limit) {
     if (diag) {

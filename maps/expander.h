@@ -45,6 +45,23 @@ struct ExpandScope {
   KeyTaint* taint = nullptr;
 };
 
+// One '$' sequence of a map string, as the original's expand_op() reads it.
+struct DollarSequence {
+  enum class Kind {
+    kDollar,     // "$$": one '$'
+    kReference,  // "${name}"
+    kUnclosed,   // "${" with no '}' after it: the "${" is dropped, the rest kept
+    kUnknown,    // "$x": both characters are dropped
+    kTrailing,   // a '$' that ends the string: dropped
+  };
+  Kind kind = Kind::kDollar;
+  size_t begin = 0;       // the '$'
+  size_t end = 0;         // just past the sequence
+  std::string_view name;  // kReference: between the braces
+};
+// The first '$' sequence at or after `pos`; nullopt when there is none.
+std::optional<DollarSequence> NextDollarSequence(std::string_view text, size_t pos);
+
 // Expands one pass over `text`. Problems (unknown ${name}, a missing '}',
 // an unknown $ sequence) are reported to `diag` and the text is kept as
 // described in amd-maps(5). Returns nullopt when the result would be longer

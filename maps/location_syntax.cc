@@ -6,6 +6,7 @@
 #include "maps/location_syntax.h"
 
 #include "base/strings.h"
+#include "maps/expander.h"
 #include "maps/variables.h"
 
 namespace amd::maps {
@@ -290,40 +291,34 @@ int ValidateLocation(std::string_view text, int column, Diagnostics* diag) {
 int ValidateEntry(std::string_view value, Diagnostics* diag, int first_column) {
   int problems = 0;
   // '$' that begins no expansion: the original drops it (maps/expander.h).
-  for (size_t i = value.find('$'); i != std::string_view::npos; i = value.find('$', i)) {
-    int column = first_column + static_cast<int>(i);
-    if (i + 1 >= value.size()) {
-      diag->Warning(
-          "'$' at the end is not an expansion; it is dropped, as the original drops it "
-          "(write $$ for a '$')",
-          column);
-      ++problems;
-      break;
-    }
-    char next = value[i + 1];
-    if (next == '$') {
-      i += 2;
-    } else if (next == '{') {
-      size_t close = value.find('}', i + 2);
-      if (close == std::string_view::npos) {
+  using Kind = DollarSequence::Kind;
+  for (auto seq = NextDollarSequence(value, 0); seq; seq = NextDollarSequence(value, seq->end)) {
+    int column = first_column + static_cast<int>(seq->begin);
+    switch (seq->kind) {
+      case Kind::kDollar:
+      case Kind::kReference:
+        continue;
+      case Kind::kTrailing:
+        diag->Warning(
+            "'$' at the end is not an expansion; it is dropped, as the original drops it "
+            "(write $$ for a '$')",
+            column);
+        break;
+      case Kind::kUnclosed:
         diag->Warning(
             "\"${\" without a closing '}' is not an expansion; the \"${\" is dropped and the rest "
-            "kept, "
-            "as the original does",
+            "kept, as the original does",
             column);
-        ++problems;
         break;
-      }
-      i = close + 1;
-    } else {
-      diag->Warning(
-          "\"$" + Printable(value.substr(i + 1, 1)) +
-              "\" is not an expansion; both characters are dropped, as the original drops them "
-              "(write $$ for a '$')",
-          column);
-      ++problems;
-      i += 2;
+      case Kind::kUnknown:
+        diag->Warning(
+            "\"$" + Printable(value.substr(seq->begin + 1, 1)) +
+                "\" is not an expansion; both characters are dropped, as the original drops them "
+                "(write $$ for a '$')",
+            column);
+        break;
     }
+    ++problems;
   }
   ForEachWord(value, [&](std::string_view w, int word_column) {
     int column = word_column + first_column - 1;
