@@ -217,12 +217,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   }
   Engine::Options options;
   options.pgrp = ::getpgrp();
-  if (nfs) {
-    options.classic = [&nfs](const std::string& path, bool top_level,
-                             std::function<std::vector<std::string>()> list) {
-      return nfs->CreateDirectory(path, top_level, std::move(list));
-    };
-  }
+  if (nfs) options.front_ends.push_back(nfs.get());
   options.inflight = start.inflight;
   options.held_pipes = start.held_pipes;
   std::map<int, std::string> point_paths;

@@ -25,7 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "amd/autofs_points.h"
 #include "amd/autofs_reply.h"
+#include "amd/front_end.h"
 #include "amd/inflight.h"
 #include "amd/mounter.h"
 #include "amd/resolve_key.h"
@@ -64,16 +66,16 @@ class Engine {
     // Pipes of autofs mounts (by path) that an earlier engine process of
     // this daemon left, to be adopted without losing waiting requests.
     std::map<std::string, int> held_pipes;
-    // The classic NFS front end (mount_type = nfs), when this amd runs
-    // one: serves a directory at `path` (a top-level one is mounted) and
-    // lists the keys of a browsable one with `browsable`.
-    std::function<Result<std::unique_ptr<kernel::AutofsEndpoint>>(
-        const std::string& path, bool top_level,
-        std::function<std::vector<std::string>()> browsable)>
-        classic;
+    // Front ends besides autofs (which the engine always has), by their
+    // name(): an amd.conf section's mount_type picks one. Not owned; they
+    // outlive the engine.
+    std::vector<FrontEnd*> front_ends;
     // The engine thread's clock (deadlines, negative caching, the
     // dismount interval); steady_clock when unset. Tests inject one.
     std::function<std::chrono::steady_clock::time_point()> clock;
+    // False: the engine arms no timer, and its user calls Tick (tests,
+    // with `clock`).
+    bool own_ticks = true;
   };
   // Called when an automount point is created (watch its pipe; -1 when it
   // has none) or removed.
@@ -107,6 +109,10 @@ class Engine {
   bool OnPipeClosed(int id);
   // Asks the kernel to expire unused mounts of every point now.
   void ExpireNow(bool immediate);
+  // What is due at `now`: attempts past mount_timeout fail, and the
+  // expire loops start when their interval has passed. The engine's own
+  // timer calls it (about once a second) unless Options::own_ticks is off.
+  void Tick(std::chrono::steady_clock::time_point now);
   // What Shutdown does with the mounts (amd.conf unmount_on_exit).
   enum class OnExit {
     kUnmount,  // everything amd mounted, then its autofs mounts (lazily where busy)
@@ -179,14 +185,17 @@ class Engine {
     return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
   }
   Status StartSection(const conf::MapSection& m, const std::vector<kernel::MountInfoEntry>& table);
-  Status StartIndirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+  // The front end that serves section `m` (its mount_type; autofs when
+  // that one is missing or cannot serve the section).
+  FrontEnd& FrontEndFor(const conf::MapSection& m);
+  Status StartIndirect(FrontEnd& fe, const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                        const std::optional<std::string>& map_defaults,
                        const std::vector<kernel::MountInfoEntry>& table);
-  Status StartClassic(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
-                      const std::optional<std::string>& map_defaults);
-  Status StartDirect(const conf::MapSection& m, std::shared_ptr<MapHandle> map,
+  Status StartDirect(FrontEnd& fe, const conf::MapSection& m, std::shared_ptr<MapHandle> map,
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
+  // Takes over the node of a direct point an earlier amd left mounted.
+  void AdoptDirect(Point& point, const std::vector<kernel::MountInfoEntry>& table);
   std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
   static maps::EntryResult FromTemplate(Job& job, const std::string& matched_key,
                                         const std::string& value, const std::string& defaults,
@@ -207,13 +216,11 @@ class Engine {
   // Takes over what an earlier daemon left below `point`.
   void AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>& table);
 
-  Status CreatePoint(const std::string& path, kernel::AutofsKind kind,
-                     std::shared_ptr<MapHandle> map, std::string pref, std::string parent_defaults,
-                     std::optional<std::string> map_defaults, int parent, bool created_dir,
-                     std::unique_ptr<kernel::AutofsEndpoint> endpoint = nullptr);
+  // Serves `endpoint` (opened by `fe`) as a point; returns its id.
+  int CreatePoint(FrontEnd& fe, std::unique_ptr<kernel::AutofsEndpoint> endpoint,
+                  std::shared_ptr<MapHandle> map, std::string pref, std::string parent_defaults,
+                  std::optional<std::string> map_defaults, int parent, bool created_dir);
   AutofsReply ReplyTo(const Point& point, const kernel::AutofsPacket& p);
-  // The held pipe of the autofs mount at `path` (taken: -1 afterwards).
-  int TakeHeldPipe(const std::string& path);
   void OnMissing(Point& point, const kernel::AutofsPacket& p);
   void OnExpire(Point& point, const kernel::AutofsPacket& p);
   void StartMount(Point& point, const std::string& name, Node& node);
@@ -222,9 +229,10 @@ class Engine {
   void FinishUnmount(int point_id, const std::string& name, AutofsReply reply, MountRecord record,
                      Status status);
   void RemovePoint(int id);
-  void ScheduleExpire();
-  void ScheduleSweep();
-  void SweepMounts();
+  void ScheduleTick();
+  // The time between two rounds of expire loops.
+  std::chrono::seconds ExpireInterval() const;
+  void SweepMounts(std::chrono::steady_clock::time_point now);
   void UnmountAll(std::function<void()> done);
   void UnmountPoints(const std::vector<int>& ids, std::function<void()> done);
   std::vector<int> Subtree(int id) const;
@@ -241,9 +249,9 @@ class Engine {
   // Shared, not copied, into each job: a job keeps the configuration it
   // started with across a reload.
   std::shared_ptr<const MountContext> mount_context_;
-  std::shared_ptr<const MountContext> direct_mount_context_;   // use_lofs always
-  std::shared_ptr<const MountContext> classic_mount_context_;  // the NFS front end's points
-  // What keys of classic points share (the same ${fs}); kept across
+  std::shared_ptr<const MountContext> direct_mount_context_;  // use_lofs always
+  std::shared_ptr<const MountContext> link_mount_context_;    // keys shown as links (nfs)
+  // What keys shown as links share (the same ${fs}); kept across
   // reconfigurations.
   std::shared_ptr<SharedMounts> shared_mounts_ = std::make_shared<SharedMounts>();
   std::shared_ptr<const MapSettings> global_maps_;  // for sub-maps
@@ -253,12 +261,14 @@ class Engine {
   int next_point_id_ = 1;
   uint64_t next_generation_ = 1;
   bool stopping_ = false;
-  boost::asio::steady_timer expire_timer_;
+  AutofsPoints autofs_;
+  std::map<std::string, FrontEnd*, std::less<>> front_ends_;  // by name, autofs_ included
+  boost::asio::steady_timer tick_timer_;
+  std::chrono::steady_clock::time_point next_expire_;
   // Threads for the kernel's expire ioctl, which blocks until amd has
   // answered the expire request it causes. Kept apart from the worker
   // pool, whose threads do those unmounts: sharing them could deadlock.
   boost::asio::thread_pool expire_threads_{16};
-  boost::asio::steady_timer sweep_timer_;
   EngineStats stats_;
   // The shortest utimeout= of any mount so far (seconds), for the expire tick.
   long shortest_utimeout_ = std::numeric_limits<long>::max();

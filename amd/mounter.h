@@ -1,8 +1,10 @@
 // Mounter: does and undoes the mount of one selected location at its node
 // (a directory the daemon creates inside an autofs mount), through the
-// Kernel interface. Every step it takes is recorded so that unmounting, or
-// a failure half-way, undoes exactly those steps in reverse. Blocking;
-// worker threads only.
+// Kernel interface. Each type's mount is its row in the FsType table
+// (amd/fs_type.h, one file per type under amd/fs_types/); every step it
+// takes is recorded (MountRun, amd/mount_run.h) so that unmounting, or a
+// failure half-way, undoes exactly those steps in reverse. Blocking;
+// worker threads only. Records returned are the caller's.
 //
 // In place on the node: link/linkx (a bind mount, or a symlink when
 // autofs_use_lofs = no), lofs (bind of rfs), device types (mount of dev),
@@ -57,11 +59,12 @@ struct MountRecord {
 };
 
 struct MountContext {
-  // The classic NFS front end: every file system is mounted at ${fs} (under
+  // A front end that shows keys as links (FrontEnd::Shows::
+  // kLinkIntoAutodir): every file system is mounted at ${fs} (under
   // ${autodir}) and the key shows it as a symbolic link that the front end
   // serves; nothing is made at the node.
-  bool classic = false;
-  // File systems mounted at the same ${fs} for several keys (classic).
+  bool link_into_autodir = false;
+  // File systems mounted at the same ${fs} for several keys (links).
   std::shared_ptr<SharedMounts> shared;
   bool use_lofs = true;  // autofs_use_lofs
   std::string nfs_vers;  // amd.conf nfs_vers, "" for the default

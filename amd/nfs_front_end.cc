@@ -18,6 +18,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "amd/mounter.h"
 #include "amd/run_loop.h"
 #include "base/interfaces.h"
 #include "base/log_limiter.h"
@@ -1178,6 +1179,43 @@ Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::CreateDirectory(
   }
   return std::unique_ptr<kernel::AutofsEndpoint>(
       std::make_unique<NfsDirectory>(impl_, path, top_level));
+}
+
+Result<FrontEnd::Opened> NfsFrontEnd::OpenPoint(
+    const std::string& path, kernel::AutofsKind /*kind*/,
+    const std::vector<kernel::MountInfoEntry>& /*table*/, ListKeys browsable) {
+  auto ep = CreateDirectory(path, true, std::move(browsable));
+  if (!ep.ok()) return ep.status();
+  Opened out;
+  out.endpoint = std::move(ep.value());
+  return out;
+}
+
+Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::OpenSubMap(const std::string& path,
+                                                                        ListKeys browsable) {
+  return CreateDirectory(path, false, std::move(browsable));
+}
+
+Result<std::unique_ptr<kernel::AutofsEndpoint>> NfsFrontEnd::AdoptSubMap(
+    const std::string& path, const kernel::MountInfoEntry& /*entry*/) {
+  return Status::Error(path + ": the NFS front end adopts no sub-map points",
+                       std::errc::not_supported);
+}
+
+Status NfsFrontEnd::CloseSubMap(kernel::AutofsEndpoint& point) { return point.Unmount(false); }
+
+Result<bool> NfsFrontEnd::Leave(kernel::AutofsEndpoint& point, bool top_level) {
+  if (top_level && !point.Unmount(false).ok()) point.Unmount(true);
+  return false;
+}
+
+void NfsFrontEnd::FindShared(const std::vector<kernel::MountInfoEntry>& table,
+                             const std::string& autodir, SharedMounts& shared) {
+  for (const auto& e : kernel::MountsUnder(table, autodir)) {
+    if (e.mount_point == autodir) continue;
+    bool nfs = e.fstype == "nfs" || e.fstype == "nfs4";
+    shared.Found(e.mount_point, nfs ? e.source : "");
+  }
 }
 
 std::optional<uint16_t> EarlierNfsPort(const std::vector<kernel::MountInfoEntry>& table,

@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "amd/front_end.h"
 #include "base/status.h"
 #include "kernel-shim/autofs_mount.h"
 #include "kernel-shim/autofs_packet.h"
@@ -57,7 +58,7 @@ struct NfsFrontEndStats {
   uint64_t stale = 0;     // handles that name nothing
 };
 
-class NfsFrontEnd {
+class NfsFrontEnd : public FrontEnd {
  public:
   struct Settings {
     std::string address = "127.0.0.1";  // localhost_address
@@ -81,11 +82,10 @@ class NfsFrontEnd {
   // Called on the server's thread.
   using Abandon = std::function<void(const std::string& dir, uint32_t token)>;
   // What a browsable directory lists besides its mounted keys.
-  using ListKeys = std::function<std::vector<std::string>()>;
 
   NfsFrontEnd(Settings settings, Deliver deliver, kernel::Kernel& kernel,
               std::shared_ptr<spdlog::logger> log, Abandon abandon = nullptr);
-  ~NfsFrontEnd();
+  ~NfsFrontEnd() override;
   NfsFrontEnd(const NfsFrontEnd&) = delete;
   NfsFrontEnd& operator=(const NfsFrontEnd&) = delete;
 
@@ -107,6 +107,29 @@ class NfsFrontEnd {
   NfsFrontEndStats stats() const;
   // Stops serving (outstanding requests are failed).
   void Stop();
+
+  // FrontEnd: every directory is one of this server's; keys are links
+  // into ${autodir}; a direct map is not served; expiry does not know
+  // whether a key is in use (a busy mount stays).
+  std::string_view name() const override { return "nfs"; }
+  Shows shows() const override { return Shows::kLinkIntoAutodir; }
+  bool serves_direct() const override { return false; }
+  bool expiry_checks_use() const override { return false; }
+  Result<Opened> OpenPoint(const std::string& path, kernel::AutofsKind kind,
+                           const std::vector<kernel::MountInfoEntry>& table,
+                           ListKeys browsable) override;
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> OpenSubMap(const std::string& path,
+                                                             ListKeys browsable) override;
+  Result<std::unique_ptr<kernel::AutofsEndpoint>> AdoptSubMap(
+      const std::string& path, const kernel::MountInfoEntry& entry) override;
+  Status CloseSubMap(kernel::AutofsEndpoint& point) override;
+  // A top-level directory is unmounted (lazily when busy): nobody would
+  // answer it. What is mounted under ${autodir} stays.
+  Result<bool> Leave(kernel::AutofsEndpoint& point, bool top_level) override;
+  // File systems under ${autodir}: the first key that mounts there again
+  // takes each over.
+  void FindShared(const std::vector<kernel::MountInfoEntry>& table, const std::string& autodir,
+                  SharedMounts& shared) override;
 
   class Impl;
 

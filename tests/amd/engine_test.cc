@@ -253,14 +253,38 @@ TEST_CASE("engine: EIO failures are remembered longer", "[engine]") {
 }
 
 TEST_CASE("engine: a mount that takes too long fails, and its late result is undone", "[engine]") {
+  // The engine's clock and ticks are the test's: the attempt is past its
+  // deadline at the first tick after it.
+  auto now = std::chrono::steady_clock::now();
   Engine::Options o = Fixture::Default();
-  o.mount_timeout = std::chrono::milliseconds(100);
+  o.clock = [&now] { return now; };
+  o.own_ticks = false;
   Fixture f(kLofs, "", o);
   f.kernel.DelayPrefix("mount", std::chrono::milliseconds(400));
-  CHECK(f.Request("k", 1) == "fail 110");  // ETIMEDOUT
+  f.Send(f.points.at(0), kernel::AutofsPacketType::kMissingIndirect, "k", 1);
+  REQUIRE(f.RunUntil([&] { return f.Count("mkdir /home/k") == 1; }));  // the mount is under way
+  f.engine->Tick(now + std::chrono::seconds(39));
+  CHECK(f.autofs->AnswerFor(1).empty());  // not yet: mount_timeout is 40 s
+  now += std::chrono::seconds(41);
+  f.engine->Tick(now);
+  CHECK(f.autofs->AnswerFor(1) == "fail 110");  // ETIMEDOUT
   f.RunUntil([&] { return f.Count("umount /home/k") == 1; });
   CHECK(f.Count("umount /home/k") == 1);
   CHECK(f.Count("rmdir /home/k") == 1);
+}
+
+TEST_CASE("engine: expire loops start at the tick once their interval has passed", "[engine]") {
+  auto now = std::chrono::steady_clock::now();
+  Engine::Options o = Fixture::Default();
+  o.clock = [&now] { return now; };
+  o.own_ticks = false;
+  Fixture f(kLofs, "cache_duration = 8\n", o);  // a round every 2 s
+  REQUIRE(f.Request("k", 1) == "ready");
+  f.engine->Tick(now + std::chrono::seconds(1));
+  f.RunUntil([&] { return false; }, std::chrono::milliseconds(50));
+  CHECK(f.autofs->expire_calls == 0);
+  f.engine->Tick(now + std::chrono::seconds(2));
+  CHECK(f.RunUntil([&] { return f.autofs->expire_calls > 0; }));
 }
 
 TEST_CASE(

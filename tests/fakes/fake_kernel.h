@@ -22,6 +22,7 @@ namespace amd::testing {
 // the engine owns and destroys) and the test, which reads it afterwards.
 class FakeAutofsState {
  public:
+  std::atomic<int> expire_calls{0};  // ExpireOne calls
   // The answer given for a token ("ready", "fail 2"), or "".
   std::string AnswerFor(uint32_t token) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -73,10 +74,11 @@ class FakeAutofsState {
 
 class FakeAutofs : public kernel::AutofsEndpoint {
  public:
-  FakeAutofs(std::string path, std::shared_ptr<FakeAutofsState> state)
-      : path_(std::move(path)), state_(std::move(state)) {}
+  FakeAutofs(std::string path, std::shared_ptr<FakeAutofsState> state,
+             kernel::AutofsKind kind = kernel::AutofsKind::kIndirect)
+      : path_(std::move(path)), state_(std::move(state)), kind_(kind) {}
   const std::string& path() const override { return path_; }
-  kernel::AutofsKind kind() const override { return kernel::AutofsKind::kIndirect; }
+  kernel::AutofsKind kind() const override { return kind_; }
   int pipe_fd() const override { return -1; }
   Status Ready(uint32_t token) const override { return state_->Answer(token, "ready"); }
   Status Fail(uint32_t token, int err) const override {
@@ -87,7 +89,10 @@ class FakeAutofs : public kernel::AutofsEndpoint {
     state_->Told("timeout " + name + " " + std::to_string(seconds));
     return {};
   }
-  ExpireResult ExpireOne(bool, Status*) const override { return ExpireResult::kNothing; }
+  ExpireResult ExpireOne(bool, Status*) const override {
+    ++state_->expire_calls;
+    return ExpireResult::kNothing;
+  }
   Status Catatonic() const override {
     state_->Told("catatonic");
     return {};
@@ -101,6 +106,7 @@ class FakeAutofs : public kernel::AutofsEndpoint {
  private:
   std::string path_;
   std::shared_ptr<FakeAutofsState> state_;
+  kernel::AutofsKind kind_;
 };
 
 class FakeKernel : public kernel::Kernel {
@@ -133,7 +139,7 @@ class FakeKernel : public kernel::Kernel {
     return kernel::ProgramResult{0, ""};
   }
   Result<std::unique_ptr<kernel::AutofsEndpoint>> CreateAutofs(const std::string& path,
-                                                               kernel::AutofsKind, pid_t,
+                                                               kernel::AutofsKind kind, pid_t,
                                                                const std::string&) override {
     Status s = Call("autofs " + path);
     if (!s.ok()) return s;
@@ -142,11 +148,11 @@ class FakeKernel : public kernel::Kernel {
       std::lock_guard<std::mutex> lock(mu_);
       autofs[path] = state;
     }
-    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state));
+    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state, kind));
   }
 
   Result<std::unique_ptr<kernel::AutofsEndpoint>> AdoptAutofs(const std::string& path,
-                                                              kernel::AutofsKind, dev_t,
+                                                              kernel::AutofsKind kind, dev_t,
                                                               int pipe_fd) override {
     Status s = Call("adopt " + path + (pipe_fd >= 0 ? " with its pipe" : ""));
     if (!s.ok()) return s;
@@ -155,7 +161,7 @@ class FakeKernel : public kernel::Kernel {
       std::lock_guard<std::mutex> lock(mu_);
       autofs[path] = state;
     }
-    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state));
+    return std::unique_ptr<kernel::AutofsEndpoint>(std::make_unique<FakeAutofs>(path, state, kind));
   }
   Result<std::vector<kernel::MountInfoEntry>> MountTable() override {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,0 +1,23 @@
+// The mount function of each type in amd/fs_types/, for the table
+// (table.cc). One file per type; see amd/fs_type.h.
+#ifndef AMD_AMD_FS_TYPES_TYPES_H_
+#define AMD_AMD_FS_TYPES_TYPES_H_
+
+#include "amd/fs_type.h"
+
+namespace amd::fs_types {
+
+using MountFn = Status(MountRun& run, const std::string& node, const maps::LocationResult& loc);
+
+MountFn MountLink;      // link.cc: link, linkx
+MountFn MountLofs;      // lofs.cc
+MountFn MountDevice;    // device.cc: ufs, xfs, ext2-4, cdfs, pcfs, tmpfs, udf, lustre
+MountFn MountProgram;   // program.cc
+MountFn MountNfs;       // nfs.cc
+MountFn MountHost;      // host.cc
+MountFn MountByEngine;  // auto.cc: auto, direct, toplvl (the engine makes the point)
+MountFn Refuse;         // refused.cc: error, union, nfsx
+
+}  // namespace amd::fs_types
+
+#endif  // AMD_AMD_FS_TYPES_TYPES_H_
