@@ -86,7 +86,7 @@ void Tell(int fd, bool ok) {
 // detaching parent, and gives the exit status.
 int CannotStart(spdlog::logger& log, const conf::Config& config, const Status& why, int ready_fd) {
   log.error("cannot start: {}", why.ToString());
-  if (!LogsToStderr(config.global.Get("log_file")))
+  if (!LogsToStderr(config.settings.log_file))
     std::cerr << "amd: cannot start: " << why.ToString() << "\n";
   Tell(ready_fd, false);
   return 1;
@@ -105,9 +105,9 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   // Descriptors inherited from whoever started us (a shell's open file
   // below an automount point, say) would keep mounts busy for ever.
   ::close_range(3, ~0U, 0);
-  const conf::Section& g = config->global;
+  const conf::GlobalSettings& g = config->settings;
   std::string log_error;
-  auto log = MakeLogger(g.Get("log_file"), g.Get("log_options"), &log_error);
+  auto log = MakeLogger(g.log_file, g.log_options, &log_error);
   if (!log) {
     std::cerr << "amd: " << log_error << "\n";
     return 1;
@@ -116,8 +116,8 @@ int RunDaemon(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   int ready_fd = -1;
   if (!args.foreground && !under_systemd) ready_fd = Detach();
   if (::getpgrp() != ::getpid()) ::setpgid(0, 0);
-  if (g.GetBool("print_pid")) {
-    std::string pid_file = g.Get("pid_file");
+  if (g.print_pid) {
+    const std::string& pid_file = g.pid_file;
     if (pid_file == "/dev/stdout") {
       std::printf("%d\n", ::getpid());
       std::fflush(stdout);
@@ -142,7 +142,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
     Diagnostics diag;
     if (auto fresh = LoadConfig(args, &diag)) config = fresh;
   }
-  if (config->global.GetBool("plock") && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+  if (config->settings.plock && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
     log->warn("plock: mlockall failed ({}); continuing unlocked", std::strerror(errno));
   }
 
@@ -168,17 +168,17 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   std::unique_ptr<NfsFrontEnd> nfs;
   std::map<std::string, int> point_ids;
   bool any_classic = false;
-  for (const auto& m : config->maps) any_classic |= m.section.Get("mount_type") == "nfs";
+  for (const auto& m : config->maps) any_classic |= m.settings.mount_type == "nfs";
   if (any_classic) {
-    const conf::Section& g = config->global;
+    const conf::GlobalSettings& g = config->settings;
     NfsFrontEnd::Settings s;
-    s.address = g.Get("localhost_address");
-    s.allow_insecure_port = g.GetBool("nfs_allow_insecure_port");
-    s.allow_any_interface = g.GetBool("nfs_allow_any_interface");
+    s.address = g.localhost_address;
+    s.allow_insecure_port = g.nfs_allow_insecure_port;
+    s.allow_any_interface = g.nfs_allow_any_interface;
     s.mount_self = !args.no_self_mount;
-    s.attr_cache = static_cast<long>(g.GetInt("auto_attrcache"));
-    s.timeo = g.Get("nfs_retry_interval_toplvl");
-    s.retrans = g.Get("nfs_retransmit_counter_toplvl");
+    s.attr_cache = g.auto_attrcache;
+    s.timeo = g.nfs_retry_interval_toplvl;
+    s.retrans = g.nfs_retransmit_counter_toplvl;
     // amd's NFS mounts left by an earlier amd: serve them on their port.
     if (auto table = kernel.MountTable(); table.ok()) {
       for (const auto& m : config->maps) {
@@ -287,7 +287,7 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
       }
       // SIGINT always unmounts, as in the original; SIGTERM per
       // unmount_on_exit.
-      bool unmount = sig == SIGINT || config->global.GetBool("unmount_on_exit");
+      bool unmount = sig == SIGINT || config->settings.unmount_on_exit;
       log->info("{}: {}and exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                 unmount ? "unmounting " : "");
       SdNotify("STOPPING=1");
@@ -311,14 +311,14 @@ int RunEngine(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> 
   }
 
   AmqService::Settings amq;
-  amq.address = config->global.Get("amq_listen_address");
-  amq.port = static_cast<uint16_t>(config->global.GetInt("preferred_amq_port"));
-  amq.program = static_cast<uint32_t>(config->global.GetInt("portmap_program"));
+  amq.address = config->settings.amq_listen_address;
+  amq.port = config->settings.preferred_amq_port;
+  amq.program = config->settings.portmap_program;
   // The process to signal: the supervisor, while there is one.
   amq.pid = ::getppid() == start.supervisor ? start.supervisor : ::getpid();
   amq.version = VersionString(facts, &world);
   amq.host = facts.host;
-  amq.log_file = config->global.Get("log_file");
+  amq.log_file = config->settings.log_file;
   AmqService amq_service(io, *engine, amq, log,
                          [&log](const std::string& v) { return SetLogOptions(*log, v); });
   if (Status s = amq_service.Start(); !s.ok())

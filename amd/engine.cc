@@ -29,12 +29,12 @@ void LogDiagnostics(spdlog::logger& log, const Diagnostics& d) {
 }
 
 void Engine::ApplyGlobalSettings() {
-  const conf::Section& g = config_->global;
+  const conf::GlobalSettings& g = config_->settings;
   ++eval_generation_;
   MountContext mc;
-  mc.use_lofs = g.GetBool("autofs_use_lofs");
-  mc.nfs_vers = g.Get("nfs_vers");
-  mc.nfs_proto = g.Get("nfs_proto");
+  mc.use_lofs = g.autofs_use_lofs;
+  mc.nfs_vers = g.nfs_vers;
+  mc.nfs_proto = g.nfs_proto;
   mc.world = &world_;
   mount_context_ = std::make_shared<const MountContext>(mc);
   // A direct mount point is a directory amd mounts over: never a symlink.
@@ -43,7 +43,7 @@ void Engine::ApplyGlobalSettings() {
   mc.link_into_autodir = true;
   mc.shared = shared_mounts_;
   link_mount_context_ = std::make_shared<const MountContext>(std::move(mc));
-  global_maps_ = std::make_shared<const MapSettings>(MapSettingsOf(g));
+  global_maps_ = std::make_shared<const MapSettings>(MapSettingsOf(g.maps));
   eval_flags_ = EvalFlagsOf(g);
 }
 
@@ -89,8 +89,7 @@ int Engine::CreatePoint(FrontEnd& fe, std::unique_ptr<kernel::AutofsEndpoint> en
                         std::shared_ptr<MapHandle> map, std::string pref,
                         std::string parent_defaults, std::optional<std::string> map_defaults,
                         int parent, bool created_dir) {
-  Status t =
-      endpoint->SetTimeout(static_cast<unsigned long>(config_->global.GetInt("cache_duration")));
+  Status t = endpoint->SetTimeout(static_cast<unsigned long>(config_->settings.cache_duration));
   if (!t.ok()) log_->warn("{}", t.ToString());
   auto p = std::make_unique<Point>();
   p->id = next_point_id_++;
@@ -325,13 +324,13 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
   for (auto& [id, point] : points_) {
     if (point->parent >= 0 || point->section.empty()) continue;
     auto w = wanted.find(point->section);
-    if (w != wanted.end() && point->map_spec == MapSpecOf(w->second->section)) {
+    if (w != wanted.end() && point->map_spec == MapSpecOf(w->second->settings)) {
       keep.insert(point->section);
       continue;
     }
     if (w != wanted.end() && point->kind == kernel::AutofsKind::kIndirect &&
-        !IsDirectSection(w->second->section)) {
-      const conf::Section& sec = w->second->section;
+        !IsDirectSection(w->second->settings)) {
+      const conf::MapSettingsSection& sec = w->second->settings;
       Diagnostics diag;
       auto loaded = LoadSectionMap(sec, &diag);
       LogDiagnostics(*log_, diag);
@@ -343,7 +342,7 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
         point->map_spec = MapSpecOf(sec);
         log_->info("{}: now serving map {}", point->path, handle->name);
       } else {
-        log_->error("{}: map {} cannot be read; keeping {}", point->path, sec.Get("map_name"),
+        log_->error("{}: map {} cannot be read; keeping {}", point->path, sec.map_name,
                     point->map->name);
       }
       keep.insert(point->section);
@@ -366,7 +365,7 @@ void Engine::Reconfigure(std::shared_ptr<const conf::Config> config) {
     Status s = StartSection(m, table);
     if (!s.ok()) log_->error("{}", s.ToString());
   }
-  unsigned long timeout = static_cast<unsigned long>(cfg.global.GetInt("cache_duration"));
+  unsigned long timeout = static_cast<unsigned long>(cfg.settings.cache_duration);
   for (auto& [id, point] : points_) point->endpoint->SetTimeout(timeout);
   ReloadMaps(true);
 }

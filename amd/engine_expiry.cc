@@ -107,7 +107,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
   log_->warn("{}: unmount failed: {}", NodePath(point, name), status.ToString());
   n.record = std::move(record);
   n.state = Node::State::kMounted;
-  n.no_expire_until = Now() + std::chrono::seconds(config_->global.GetInt("dismount_interval"));
+  n.no_expire_until = Now() + std::chrono::seconds(config_->settings.dismount_interval);
   reply.Fail(EBUSY);
   for (auto& w : n.waiters) w.Ready();
   n.waiters.clear();
@@ -116,8 +116,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
 std::chrono::seconds Engine::ExpireInterval() const {
   // Often enough for the shortest idle time in use: cache_duration, or a
   // mount's own utimeout=.
-  long d =
-      std::min(static_cast<long>(config_->global.GetInt("cache_duration")), shortest_utimeout_);
+  long d = std::min(config_->settings.cache_duration, shortest_utimeout_);
   return std::chrono::seconds(std::clamp(d / 4, 1L, 60L));
 }
 

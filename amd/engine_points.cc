@@ -8,12 +8,12 @@
 
 namespace amd {
 
-std::string MapSpecOf(const conf::Section& sec) {
-  return sec.Get("map_name") + "|" + sec.Get("map_type") + "|" + sec.Get("map_options");
+std::string MapSpecOf(const conf::MapSettingsSection& sec) {
+  return sec.map_name + "|" + sec.map_type + "|" + sec.map_options;
 }
 
 FrontEnd& Engine::FrontEndFor(const conf::MapSection& m) {
-  std::string type = m.section.Get("mount_type");
+  std::string type = m.settings.mount_type;
   if (type.empty()) type = "autofs";
   auto it = front_ends_.find(type);
   if (it == front_ends_.end()) {
@@ -21,7 +21,7 @@ FrontEnd& Engine::FrontEndFor(const conf::MapSection& m) {
                m.dir, type, type == "nfs" ? "NFS" : type);
     return autofs_;
   }
-  if (IsDirectSection(m.section) && !it->second->serves_direct()) {
+  if (IsDirectSection(m.settings) && !it->second->serves_direct()) {
     log_->warn("{}: a direct map cannot be served by the {} front end; serving it with autofs",
                m.dir, type == "nfs" ? "NFS" : type);
     return autofs_;
@@ -33,19 +33,19 @@ FrontEnd& Engine::FrontEndFor(const conf::MapSection& m) {
 // direct map, one per key), taking over what an earlier amd left there.
 Status Engine::StartSection(const conf::MapSection& m,
                             const std::vector<kernel::MountInfoEntry>& table) {
-  const conf::Section& sec = m.section;
+  const conf::MapSettingsSection& sec = m.settings;
   FrontEnd& fe = FrontEndFor(m);
   Diagnostics diag;
   auto loaded = LoadSectionMap(sec, &diag);
   LogDiagnostics(*log_, diag);
   if (!loaded) {
-    return Status::Error(m.dir + ": map " + sec.Get("map_name") + " cannot be read",
+    return Status::Error(m.dir + ": map " + sec.map_name + " cannot be read",
                          std::errc::no_such_file_or_directory);
   }
   auto handle = std::make_shared<MapHandle>();
   handle->map = std::move(loaded);
   handle->name = SectionMapName(sec);
-  std::optional<std::string> map_defaults = MapDefaultsOverride(*config_, sec);
+  std::optional<std::string> map_defaults = MapDefaultsOverride(sec);
   int first_new = next_point_id_;
   Status result = IsDirectSection(sec) ? StartDirect(fe, m, handle, map_defaults, table)
                                        : StartIndirect(fe, m, handle, map_defaults, table);
@@ -63,7 +63,7 @@ Status Engine::StartIndirect(FrontEnd& fe, const conf::MapSection& m,
                              std::shared_ptr<MapHandle> handle,
                              const std::optional<std::string>& map_defaults,
                              const std::vector<kernel::MountInfoEntry>& table) {
-  std::string browsable = m.section.Get("browsable_dirs");
+  const std::string& browsable = m.settings.browsable_dirs;
   FrontEnd::ListKeys list;
   if (browsable == "yes" || browsable == "full")
     list = BrowsableKeys(handle, "", browsable == "full");

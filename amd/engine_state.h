@@ -116,7 +116,7 @@ struct Engine::Resolved {
 };
 
 // What a section's point was made with: map_name, map_type, map_options.
-std::string MapSpecOf(const conf::Section& sec);
+std::string MapSpecOf(const conf::MapSettingsSection& sec);
 
 // Logs a map's or a mount's diagnostics: errors and warnings.
 void LogDiagnostics(spdlog::logger& log, const Diagnostics& d);

@@ -60,9 +60,9 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   std::string direct_key;
   std::unique_ptr<maps::Map> map;  // the chosen section's map
   for (const auto& m : config.maps) {
-    if (!IsDirectSection(m.section)) continue;
+    if (!IsDirectSection(m.settings)) continue;
     Diagnostics ignored;
-    auto candidate = LoadSectionMap(m.section, &ignored);
+    auto candidate = LoadSectionMap(m.settings, &ignored);
     if (!candidate) continue;
     bool better = false;
     for (std::string k = clean; !k.empty(); k = k.substr(0, k.rfind('/'))) {
@@ -80,7 +80,7 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     return e;
   }
   e.mount_point = top->dir;
-  const conf::Section& sec = top->section;
+  const conf::MapSettingsSection& sec = top->settings;
   std::string map_name = SectionMapName(sec);
   if (!map) map = LoadSectionMap(sec, &e.diag);
   if (!map) {
@@ -99,8 +99,8 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     e.outcome = path + " is the automount point itself; name a key below it";
     return e;
   }
-  std::optional<std::string> map_defaults = MapDefaultsOverride(config, sec);
-  EvalFlags flags = EvalFlagsOf(config.global);
+  std::optional<std::string> map_defaults = MapDefaultsOverride(sec);
+  EvalFlags flags = EvalFlagsOf(config.settings);
   maps::EvalContext ctx = EvalContextOf(flags, &facts, world);
   std::string pref;
   std::string parent_defaults;
@@ -167,7 +167,7 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     // daemon does; another map with the global settings, as the daemon does.
     std::string sub = std::string(loc.options.Value(Option::kFs));
     if (sub != "." && sub != map_name) {
-      auto next = LoadSubMap(MapSettingsOf(config.global), loc, &e.diag);
+      auto next = LoadSubMap(MapSettingsOf(config.settings.maps), loc, &e.diag);
       if (!next) {
         e.outcome = "sub-map " + sub + " cannot be read";
         return e;

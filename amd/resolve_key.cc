@@ -3,12 +3,12 @@
 
 namespace amd {
 
-EvalFlags EvalFlagsOf(const conf::Section& global) {
+EvalFlags EvalFlagsOf(const conf::GlobalSettings& global) {
   EvalFlags f;
-  f.selectors_in_defaults = global.GetBool("selectors_in_defaults");
-  f.normalize_slashes = global.GetBool("normalize_slashes");
-  f.normalize_hostnames = global.GetBool("normalize_hostnames");
-  f.domain_strip = global.GetBool("domain_strip");
+  f.selectors_in_defaults = global.selectors_in_defaults;
+  f.normalize_slashes = global.normalize_slashes;
+  f.normalize_hostnames = global.normalize_hostnames;
+  f.domain_strip = global.domain_strip;
   return f;
 }
 

@@ -32,7 +32,7 @@ struct EvalFlags {
   bool normalize_hostnames = false;
   bool domain_strip = true;
 };
-EvalFlags EvalFlagsOf(const conf::Section& global);
+EvalFlags EvalFlagsOf(const conf::GlobalSettings& global);
 // An evaluation context with those flags, the host's facts and its world.
 maps::EvalContext EvalContextOf(const EvalFlags& flags, const maps::HostFacts* facts,
                                 maps::World* world);

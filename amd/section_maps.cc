@@ -21,14 +21,13 @@ std::optional<std::string> AssignedOption(std::string_view options, std::string_
   return v;
 }
 
-MapSettings MapSettingsOf(const conf::Section& s) {
+MapSettings MapSettingsOf(const conf::MapSettingsSection& s) {
   MapSettings m;
-  const std::string search_path = s.Get("search_path");
-  for (std::string_view d : SplitOn(search_path, ':')) {
+  for (std::string_view d : SplitOn(s.search_path, ':')) {
     if (!d.empty()) m.search_path.emplace_back(d);
   }
-  m.exec_timeout = static_cast<int>(s.GetInt("exec_map_timeout"));
-  m.sun_syntax = s.GetBool("sun_map_syntax");
+  m.exec_timeout = s.exec_map_timeout;
+  m.sun_syntax = s.sun_map_syntax;
   return m;
 }
 
@@ -43,23 +42,24 @@ std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::strin
   return map;
 }
 
-std::unique_ptr<maps::Map> LoadSectionMap(const conf::Section& section, Diagnostics* diag) {
-  std::string options = section.Get("map_options");
+std::unique_ptr<maps::Map> LoadSectionMap(const conf::MapSettingsSection& section,
+                                          Diagnostics* diag) {
+  const std::string& options = section.map_options;
   std::optional<std::string> map_type;
-  if (!section.Get("map_type").empty()) map_type = section.Get("map_type");
+  if (!section.map_type.empty()) map_type = section.map_type;
   if (auto t = AssignedOption(options, "maptype")) map_type = t;
-  return LoadMap(MapSettingsOf(section), section.Get("map_name"), map_type,
+  return LoadMap(MapSettingsOf(section), section.map_name, map_type,
                  AssignedOption(options, "cache"), diag);
 }
 
-std::string SectionMapName(const conf::Section& section) {
-  const std::string name = section.Get("map_name");
+std::string SectionMapName(const conf::MapSettingsSection& section) {
+  const std::string& name = section.map_name;
   std::optional<std::string> map_type;
-  if (!section.Get("map_type").empty()) map_type = section.Get("map_type");
-  if (auto t = AssignedOption(section.Get("map_options"), "maptype")) map_type = t;
+  if (!section.map_type.empty()) map_type = section.map_type;
+  if (auto t = AssignedOption(section.map_options, "maptype")) map_type = t;
   if ((map_type && *map_type != "file") || name.empty() || name.find('/') != std::string::npos)
     return name;
-  const std::string search_path = section.Get("search_path");
+  const std::string& search_path = section.search_path;
   for (std::string_view dir : SplitOn(search_path, ':')) {
     if (dir.empty()) continue;
     std::string full(dir);
@@ -93,15 +93,12 @@ std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::L
   return map;
 }
 
-bool IsDirectSection(const conf::Section& section) {
-  return AssignedOption(section.Get("map_options"), "type") == std::optional<std::string>("direct");
+bool IsDirectSection(const conf::MapSettingsSection& section) {
+  return AssignedOption(section.map_options, "type") == std::optional<std::string>("direct");
 }
 
-std::optional<std::string> MapDefaultsOverride(const conf::Config& config,
-                                               const conf::Section& section) {
-  if (section.Has("map_defaults") || !config.global.Get("map_defaults").empty()) {
-    return section.Get("map_defaults");
-  }
+std::optional<std::string> MapDefaultsOverride(const conf::MapSettingsSection& section) {
+  if (section.map_defaults_set) return section.map_defaults;
   return std::nullopt;
 }
 

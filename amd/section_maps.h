@@ -31,7 +31,7 @@ struct MapSettings {
   int exec_timeout = 10;
   bool sun_syntax = false;
 };
-MapSettings MapSettingsOf(const conf::Section& section);
+MapSettings MapSettingsOf(const conf::MapSettingsSection& section);
 
 // Opens and loads a map; nullptr (with the reasons in diag) on failure.
 std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::string& name,
@@ -40,13 +40,14 @@ std::unique_ptr<maps::Map> LoadMap(const MapSettings& settings, const std::strin
 
 // A section's own map: map_name, map_type (or maptype:= in map_options),
 // cache:= from map_options.
-std::unique_ptr<maps::Map> LoadSectionMap(const conf::Section& section, Diagnostics* diag);
+std::unique_ptr<maps::Map> LoadSectionMap(const conf::MapSettingsSection& section,
+                                          Diagnostics* diag);
 
 // A section's map's name as the original names it (amd/mapc.c
 // get_full_path): a map_name without '/' of type file (or of no type),
 // found readable in a search_path directory, is that full path; any other
 // name is itself. It is what ${map} expands to, and the name amq lists.
-std::string SectionMapName(const conf::Section& section);
+std::string SectionMapName(const conf::MapSettingsSection& section);
 
 // The map a type:=auto location names in fs:= (not "." nor the parent's
 // own map, which the caller reuses): maptype:=, and cache:= (default none).
@@ -56,11 +57,10 @@ std::unique_ptr<maps::Map> LoadSubMap(const MapSettings& settings, const maps::L
                                       Diagnostics* diag);
 
 // map_options = type:=direct.
-bool IsDirectSection(const conf::Section& section);
+bool IsDirectSection(const conf::MapSettingsSection& section);
 
 // The map_defaults that override the map's /defaults, if configured.
-std::optional<std::string> MapDefaultsOverride(const conf::Config& config,
-                                               const conf::Section& section);
+std::optional<std::string> MapDefaultsOverride(const conf::MapSettingsSection& section);
 
 }  // namespace amd
 

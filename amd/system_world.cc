@@ -96,26 +96,26 @@ std::map<std::string, std::string> HostOptionDefaults() {
 }
 
 maps::HostFacts MakeHostFacts(const conf::Config& config) {
-  const conf::Section& g = config.global;
+  const conf::GlobalSettings& g = config.settings;
   maps::HostFacts f;
-  f.arch = g.Get("arch");
-  f.karch = g.Get("karch");
-  f.os = g.Get("os");
-  f.osver = g.Get("osver");
-  f.full_os = g.Get("full_os");
-  f.vendor = g.Get("vendor");
+  f.arch = g.arch;
+  f.karch = g.karch;
+  f.os = g.os;
+  f.osver = g.osver;
+  f.full_os = g.full_os;
+  f.vendor = g.vendor;
   f.byte = std::endian::native == std::endian::little ? "little" : "big";
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   std::string full = name;
   size_t dot = full.find('.');
   f.host = full.substr(0, dot);
-  f.domain = g.Get("local_domain");
+  f.domain = g.local_domain;
   if (f.domain.empty())
     f.domain = dot == std::string::npos ? "unknown.domain" : full.substr(dot + 1);
   f.hostd = f.domain.empty() ? f.host : f.host + "." + f.domain;
-  f.cluster = g.Get("cluster").empty() ? f.domain : g.Get("cluster");
-  f.autodir = g.Get("auto_dir");
+  f.cluster = g.cluster.empty() ? f.domain : g.cluster;
+  f.autodir = g.auto_dir;
   return f;
 }
 

@@ -347,7 +347,9 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
   for (auto& m : config->maps) {
     m.section.inherit_ = &config->global;
     m.section.host_defaults_ = &config->host_defaults;
+    m.settings = MapSettingsSection::From(m.section);
   }
+  config->settings = GlobalSettings::From(config->global);
   // Two sections for one mount point would fight over it.
   for (size_t i = 0; i < config->maps.size(); ++i) {
     for (size_t j = i + 1; j < config->maps.size(); ++j) {

@@ -3,7 +3,8 @@
 // immutable once built (a reload builds a new one and swaps it).
 //
 // Options are kept as validated strings keyed by name, in the table's
-// order, with typed accessors; `amd --print-config` prints exactly this.
+// order; `amd --print-config` prints exactly this. The daemon reads the
+// typed settings built from them (settings.h).
 #ifndef AMD_CONF_CONFIG_H_
 #define AMD_CONF_CONFIG_H_
 
@@ -16,6 +17,7 @@
 
 #include "base/diagnostic.h"
 #include "conf/amd_conf_parser.h"
+#include "conf/settings.h"
 
 namespace amd::conf {
 
@@ -57,14 +59,16 @@ class Section {
 };
 
 struct MapSection {
-  std::string dir;  // the mount point
-  Section section;  // map_name, map_type, map_options, ...
+  std::string dir;              // the mount point
+  Section section;              // map_name, map_type, map_options, ...
+  MapSettingsSection settings;  // the same, typed
 };
 
 struct Config {
   std::string conf_file;                             // "" when no amd.conf was read
   std::map<std::string, std::string> host_defaults;  // arch, karch, osver...
   Section global;
+  GlobalSettings settings;       // [global], typed
   std::vector<MapSection> maps;  // in file order, then command-line maps
 };
 

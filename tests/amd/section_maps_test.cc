@@ -20,11 +20,11 @@ TEST_CASE("map_options assignments, direct sections, map_defaults", "[unit]") {
   auto c = Config(
       "[global]\nmap_defaults = opts:=ro\n[/a]\nmap_name = a\nmap_options = type:=direct\n"
       "[/b]\nmap_name = b\n");
-  CHECK(IsDirectSection(c->maps[0].section));
-  CHECK_FALSE(IsDirectSection(c->maps[1].section));
-  CHECK(MapDefaultsOverride(*c, c->maps[1].section) == "opts:=ro");
+  CHECK(IsDirectSection(c->maps[0].settings));
+  CHECK_FALSE(IsDirectSection(c->maps[1].settings));
+  CHECK(MapDefaultsOverride(c->maps[1].settings) == "opts:=ro");
   auto none = Config("[/b]\nmap_name = b\n");
-  CHECK_FALSE(MapDefaultsOverride(*none, none->maps[0].section));
+  CHECK_FALSE(MapDefaultsOverride(none->maps[0].settings));
 }
 
 TEST_CASE("a section's map honours map_type, maptype:= and cache:=", "[unit]") {
@@ -35,10 +35,10 @@ TEST_CASE("a section's map honours map_type, maptype:= and cache:=", "[unit]") {
       "\n[/a]\nmap_name = m\n"
       "map_options = cache:=inc;maptype:=file\n[/b]\nmap_name = m\nmap_options = maptype:=ldap\n");
   Diagnostics d;
-  auto a = LoadSectionMap(c->maps[0].section, &d);
+  auto a = LoadSectionMap(c->maps[0].settings, &d);
   REQUIRE(a);
   CHECK(maps::CacheSpecName(a->cache()) == "inc");
-  CHECK_FALSE(LoadSectionMap(c->maps[1].section, &d));  // maptype:= wins, and ldap is not here
+  CHECK_FALSE(LoadSectionMap(c->maps[1].settings, &d));  // maptype:= wins, and ldap is not here
   CHECK(d.items().back().message.find("not available") != std::string::npos);
 }
 

@@ -27,6 +27,38 @@ TEST_CASE("the original's grammar", "[unit]") {
   CHECK(c->maps[0].section.Get("map_options") == "cache:=all");  // inherited from [global]
 }
 
+TEST_CASE("typed settings hold each section's values, inherited ones and defaults", "[unit]") {
+  Diagnostics d;
+  auto c = Build(
+      "[global]\nauto_dir = /n\ncache_duration = 60\nunmount_on_exit = yes\n"
+      "map_options = cache:=all\nmap_defaults = opts:=ro\nexec_map_timeout = 0\n"
+      "[/home]\nmap_name = amd.home\nmount_type = nfs\nbrowsable_dirs = full\n"
+      "[/net]\nmap_name = amd.net\nmap_defaults = \"\"\n",
+      &d);
+  REQUIRE(c);
+  const GlobalSettings& g = c->settings;
+  CHECK(g.auto_dir == "/n");
+  CHECK(g.arch == "x86_64");  // host default
+  CHECK(g.cache_duration == 60);
+  CHECK(g.dismount_interval == 120);  // default
+  CHECK(g.unmount_on_exit);
+  CHECK(g.autofs_use_lofs);
+  CHECK(g.portmap_program == 300019);
+  CHECK(g.maps.exec_map_timeout == 10);  // 0 falls back, as in the original
+  REQUIRE(c->maps.size() == 2);
+  const MapSettingsSection& home = c->maps[0].settings;
+  CHECK(home.map_name == "amd.home");
+  CHECK(home.map_options == "cache:=all");  // from [global]
+  CHECK(home.mount_type == "nfs");
+  CHECK(home.browsable_dirs == "full");
+  CHECK(home.map_defaults_set);
+  CHECK(home.map_defaults == "opts:=ro");
+  const MapSettingsSection& net = c->maps[1].settings;
+  CHECK(net.mount_type == "autofs");
+  CHECK(net.map_defaults_set);  // set, to nothing
+  CHECK(net.map_defaults.empty());
+}
+
 TEST_CASE("extensions: key=value without spaces, trailing comments, no final newline", "[unit]") {
   Diagnostics d;
   auto c = Build("[global]\nauto_dir=/n # where mounts go\nplock =no\n[/x]\nmap_name= m", &d);
