@@ -1,0 +1,321 @@
+// One engine process; see engine_process.h.
+#include "amd/engine_process.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "amd/amq_service.h"
+#include "amd/autofs_front_end.h"
+#include "amd/engine.h"
+#include "amd/engine_signals.h"
+#include "amd/logging.h"
+#include "amd/nfs_front_end.h"
+#include "amd/ownership.h"
+#include "amd/run_loop.h"
+#include "amd/sd_notify.h"
+#include "amd/system_world.h"
+#include "amd/version.h"
+#include "amd/worker_pool.h"
+#include "base/files.h"
+#include "kernel-shim/kernel.h"
+
+namespace amd {
+
+std::shared_ptr<const conf::Config> LoadConfig(const conf::ParsedArgs& args, Diagnostics* diag) {
+  std::optional<std::string> text;
+  std::string file = args.cmd.conf_file.value_or("/etc/amd.conf");
+  if (conf::ReadsConfFile(args)) {
+    std::string error;
+    text = ReadWholeFile(file, &error);
+    if (!text) {
+      diag->Error("cannot read configuration: " + error);
+      return nullptr;
+    }
+  }
+  return conf::BuildConfig(text, file, args.cmd, HostOptionDefaults(), diag);
+}
+
+namespace {
+
+// The supervisor holds the NFS front end's sockets under these names,
+// beside the autofs pipes it holds by path (which start with '/').
+constexpr const char* kNfsTcpKey = "nfs-front-end/tcp";
+constexpr const char* kNfsUdpKey = "nfs-front-end/udp";
+
+// Tells a detaching parent whether amd started (one byte).
+void Tell(int fd, bool ok) {
+  if (fd < 0) return;
+  char c = ok ? '1' : '0';
+  [[maybe_unused]] ssize_t n = ::write(fd, &c, 1);
+  ::close(fd);
+}
+
+class EngineProcess {
+ public:
+  EngineProcess(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config,
+                std::shared_ptr<spdlog::logger> log, EngineStart& start)
+      : args_(args), config_(std::move(config)), log_(std::move(log)), start_(start) {}
+
+  int Run() {
+    if (start_.generation > 0) {
+      // The configuration may have changed since the first engine read it.
+      Diagnostics diag;
+      if (auto fresh = LoadConfig(args_, &diag)) config_ = fresh;
+    }
+    if (config_->settings.plock && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+      log_->warn("plock: mlockall failed ({}); continuing unlocked", std::strerror(errno));
+    }
+    // Exactly one engine owns the mounts: one that is still serving (an
+    // orphan of a killed amd, say) is asked to hand them over first.
+    auto owner = Ownership::Take(*log_, std::chrono::seconds(15));
+    if (!owner.ok()) return CannotStart(owner.status());
+    owner_ = std::make_unique<Ownership>(std::move(owner.value()));
+    StartNfsFrontEnd();
+    Status started = StartEngine();
+    if (!started.ok()) return CannotStart(started);
+    signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGTERM, SIGINT, SIGHUP);
+    signals_->add(SIGUSR2);  // the supervisor died (PR_SET_PDEATHSIG)
+    signals_->add(SIGUSR1);  // another amd is taking over (amd/ownership.h)
+    WaitSignal();
+    PetWatchdog();
+    StartAmq();
+    if (start_.inflight != nullptr) engine_->Replay(start_.inflight->TakeAll());
+    SdNotify("READY=1");
+    log_->info("ready: {} automount points", engine_->MountPoints().size());
+    Tell(start_.ready_fd, true);
+    RunSpinning(io_, std::chrono::microseconds(100));
+    pool_.Join();
+    if (nfs_) nfs_->Stop();
+    log_->info("exited");
+    return 0;
+  }
+
+ private:
+  // An engine that cannot start: says why in the log and, where the log
+  // is not standard error, there too (whoever started amd sees it), tells
+  // a detaching parent, and gives the exit status.
+  int CannotStart(const Status& why) {
+    log_->error("cannot start: {}", why.ToString());
+    if (!LogsToStderr(config_->settings.log_file))
+      std::cerr << "amd: cannot start: " << why.ToString() << "\n";
+    Tell(start_.ready_fd, false);
+    return 1;
+  }
+
+  // The classic NFS front end, when some map asks for it (mount_type = nfs).
+  void StartNfsFrontEnd() {
+    bool wanted = false;
+    for (const auto& m : config_->maps) wanted |= m.settings.mount_type == "nfs";
+    if (!wanted) return;
+    const conf::GlobalSettings& g = config_->settings;
+    NfsFrontEnd::Settings s;
+    s.address = g.localhost_address;
+    s.allow_insecure_port = g.nfs_allow_insecure_port;
+    s.allow_any_interface = g.nfs_allow_any_interface;
+    s.mount_self = !args_.no_self_mount;
+    s.attr_cache = g.auto_attrcache;
+    s.timeo = g.nfs_retry_interval_toplvl;
+    s.retrans = g.nfs_retransmit_counter_toplvl;
+    // amd's NFS mounts left by an earlier amd: serve them on their port.
+    if (auto table = kernel_.MountTable(); table.ok()) {
+      for (const auto& m : config_->maps) {
+        if (auto p = EarlierNfsPort(*table, m.dir)) s.port = *p;
+      }
+    }
+    // The sockets the engine before this one served on, which the
+    // supervisor held: the same port, with or without the self-mount, and
+    // no gap in which connections are refused.
+    s.adopt_tcp_fd = TakeHeld(start_.held_pipes, kNfsTcpKey);
+    s.adopt_udp_fd = TakeHeld(start_.held_pipes, kNfsUdpKey);
+    // Requests reach the engine on its thread, by their directory's point.
+    auto deliver = [this](const std::string& dir, const kernel::AutofsPacket& p) {
+      boost::asio::post(io_, [this, dir, p] {
+        auto it = point_ids_.find(dir);
+        if (it != point_ids_.end() && engine_) engine_->OnPacket(it->second, p);
+      });
+    };
+    auto abandon = [this](const std::string& dir, uint32_t token) {
+      boost::asio::post(io_, [this, dir, token] {
+        auto it = point_ids_.find(dir);
+        if (it != point_ids_.end() && engine_) engine_->OnAbandoned(it->second, token);
+      });
+    };
+    nfs_ = std::make_unique<NfsFrontEnd>(s, deliver, kernel_, log_, abandon);
+    if (Status st = nfs_->Start(); !st.ok()) {
+      log_->error("NFS front end: {}; maps with mount_type = nfs are served with autofs",
+                  st.ToString());
+      nfs_.reset();
+      return;
+    }
+    auto [tcp, udp] = nfs_->sockets();
+    start_.link.Hold(kNfsTcpKey, tcp);
+    start_.link.Hold(kNfsUdpKey, udp);
+  }
+
+  Status StartEngine() {
+    Engine::Options options;
+    options.pgrp = ::getpgrp();
+    if (nfs_) options.front_ends.push_back(nfs_.get());
+    options.inflight = start_.inflight;
+    options.held_pipes = start_.held_pipes;
+    // Each point's pipe is read here and held by the supervisor for the
+    // next engine.
+    Engine::Watcher watcher{[this](int id, int fd, const std::string& path) {
+                              autofs_.Watch(id, fd);
+                              point_paths_[id] = path;
+                              point_ids_[path] = id;
+                              if (fd >= 0) start_.link.Hold(path, fd);
+                            },
+                            [this](int id) {
+                              autofs_.Unwatch(id);
+                              start_.link.Release(point_paths_[id]);
+                              point_ids_.erase(point_paths_[id]);
+                              point_paths_.erase(id);
+                            }};
+    facts_ = MakeHostFacts(*config_);  // for the engine and AMQ's version text
+    engine_ = std::make_unique<Engine>(io_, kernel_, pool_, world_, facts_, config_, log_, options,
+                                       watcher);
+    Status started = engine_->Start();
+    if (!started.ok()) return started;
+    for (const auto& p : engine_->MountPoints()) log_->debug("automount point {}", p);
+    return {};
+  }
+
+  void OnPipeClosed(int id) {
+    if (engine_->OnPipeClosed(id)) {
+      log_->warn("every automount point was taken over; exiting, mounts left to their new owner");
+      io_.stop();
+    }
+  }
+
+  void WaitSignal() {
+    signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (!ec) OnSignal(sig);
+    });
+  }
+
+  void OnSignal(int sig) {
+    SignalContext context{config_->settings.unmount_on_exit, nfs_ != nullptr};
+    SignalAction action = EngineSignalAction(sig, context);
+    switch (action) {
+      case SignalAction::kIgnore:
+        break;
+      case SignalAction::kSupervisorGone:
+        log_->error(
+            "the supervisor process is gone; serving on until another amd takes the "
+            "automount points over");
+        break;
+      case SignalAction::kHandOver:
+        log_->warn("another amd is taking over: leaving every mount to it and exiting");
+        SdNotify("STOPPING=1");
+        engine_->Shutdown([this] { io_.stop(); }, Engine::OnExit::kLeave);
+        return;
+      case SignalAction::kReleaseOwnership:
+        log_->warn(
+            "another amd is taking over; serving on until it has taken every automount point "
+            "over");
+        owner_->Release();
+        break;
+      case SignalAction::kReload:
+        Reload();
+        break;
+      case SignalAction::kStopUnmounting:
+      case SignalAction::kStopLeaving: {
+        bool unmount = action == SignalAction::kStopUnmounting;
+        log_->info("{}: {}and exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   unmount ? "unmounting " : "");
+        SdNotify("STOPPING=1");
+        engine_->Shutdown([this] { io_.stop(); },
+                          unmount ? Engine::OnExit::kUnmount : Engine::OnExit::kLeave);
+        return;
+      }
+    }
+    WaitSignal();
+  }
+
+  void Reload() {
+    SdNotify("RELOADING=1");
+    log_->info("SIGHUP: re-reading the configuration and the maps");
+    Diagnostics diag;
+    auto fresh = LoadConfig(args_, &diag);
+    for (const auto& d : diag.items()) {
+      if (d.severity >= Severity::kWarning) log_->error("{}", d.ToString(false));
+    }
+    if (fresh) {
+      config_ = fresh;
+      engine_->Reconfigure(fresh);
+    } else {
+      log_->error("the new configuration has errors; still serving the old one");
+      engine_->ReloadMaps(true);
+    }
+    SdNotify("READY=1");
+  }
+
+  // systemd's watchdog, at half its interval, when it asks for one.
+  void PetWatchdog() {
+    auto interval = SdWatchdogInterval();
+    if (!interval) return;
+    SdNotify("WATCHDOG=1");
+    watchdog_.expires_after(*interval / 2);
+    watchdog_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) PetWatchdog();
+    });
+  }
+
+  void StartAmq() {
+    AmqService::Settings amq;
+    amq.address = config_->settings.amq_listen_address;
+    amq.port = config_->settings.preferred_amq_port;
+    amq.program = config_->settings.portmap_program;
+    // The process to signal: the supervisor, while there is one.
+    amq.pid = ::getppid() == start_.supervisor ? start_.supervisor : ::getpid();
+    amq.version = VersionString(facts_, &world_);
+    amq.host = facts_.host;
+    amq.log_file = config_->settings.log_file;
+    amq_ = std::make_unique<AmqService>(
+        io_, *engine_, amq, log_, [this](const std::string& v) { return SetLogOptions(*log_, v); });
+    if (Status s = amq_->Start(); !s.ok())
+      log_->error("AMQ: {}; amq cannot reach this amd", s.ToString());
+  }
+
+  const conf::ParsedArgs& args_;
+  std::shared_ptr<const conf::Config> config_;
+  std::shared_ptr<spdlog::logger> log_;
+  EngineStart& start_;
+  std::unique_ptr<Ownership> owner_;
+  boost::asio::io_context io_;
+  WorkerPool pool_{8, 2};
+  kernel::SystemKernel kernel_;
+  SystemWorld world_;
+  maps::HostFacts facts_;
+  std::unique_ptr<NfsFrontEnd> nfs_;  // outlives the engine
+  std::map<std::string, int> point_ids_;
+  std::map<int, std::string> point_paths_;
+  std::unique_ptr<Engine> engine_;
+  AutofsFrontEnd autofs_{
+      io_, [this](int id, const kernel::AutofsPacket& p) { engine_->OnPacket(id, p); }, log_,
+      [this](int id) { OnPipeClosed(id); }};
+  std::unique_ptr<boost::asio::signal_set> signals_;  // once the engine has started
+  boost::asio::steady_timer watchdog_{io_};
+  std::unique_ptr<AmqService> amq_;
+};
+
+}  // namespace
+
+int RunEngineProcess(const conf::ParsedArgs& args, std::shared_ptr<const conf::Config> config,
+                     const std::shared_ptr<spdlog::logger>& log, EngineStart& start) {
+  EngineProcess process(args, std::move(config), log, start);
+  return process.Run();
+}
+
+}  // namespace amd
