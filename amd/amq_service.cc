@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <map>
 
 #include "kernel-shim/peer_credentials.h"
 #include "rpc/amq_port_file.h"
@@ -200,6 +201,131 @@ bool AmqService::IsRoot(const rpc::Peer& peer) {
   return peer.address.is_loopback() && peer.port < 1024;
 }
 
+void AmqService::MountTree(const Request& r) {
+  Engine::AmqNode tree = engine_.Tree();
+  const Engine::AmqNode* n = Find(tree, r.path);
+  TreeBuilder b;
+  amq_mount_tree_p p = n ? b.Build(*n) : nullptr;
+  return r.respond(Success(r.xid, Proc(xdr_amq_mount_tree_p), &p));
+}
+
+void AmqService::Unmount(const Request& r) {
+  std::string p = r.path;
+  log_->info("AMQ: {} asks to unmount {}", r.peer.ToString(), p);
+  engine_.UnmountPath(p, [this, p](Status s) {
+    if (!s.ok()) log_->info("AMQ: unmount {}: {}", p, s.ToString());
+  });
+  return r.respond(AcceptedReply(r.xid, AcceptStat::kSuccess));
+}
+
+void AmqService::Stats(const Request& r) {
+  const EngineStats& s = engine_.stats();
+  amq_mount_stats st{0, 0, static_cast<int>(s.mounts_ok), static_cast<int>(s.mounts_failed),
+                     static_cast<int>(s.unmounts_failed)};
+  return r.respond(Success(r.xid, Proc(xdr_amq_mount_stats), &st));
+}
+
+void AmqService::Export(const Request& r) {
+  Engine::AmqNode tree = engine_.Tree();
+  tree.mount_point = settings_.host + ":(pid" + std::to_string(settings_.pid) + ",port" +
+                     std::to_string(server_.port()) + ")";
+  TreeBuilder b;
+  amq_mount_tree_p root = b.Build(tree);
+  amq_mount_tree_list list{1, &root};
+  return r.respond(Success(r.xid, Proc(xdr_amq_mount_tree_list), &list));
+}
+
+void AmqService::SetOpt(const Request& r) {
+  rpc::XdrValue<amq_setopt> opt(Proc(xdr_amq_setopt));
+  if (!opt.Decode(r.call.args).ok())
+    return r.respond(AcceptedReply(r.xid, AcceptStat::kGarbageArgs));
+  int rc = 0;
+  std::string value = opt.get().as_str;
+  switch (opt.get().as_opt) {
+    case AMOPT_DEBUG:
+      rc = -1;  // "daemon not compiled for debug", as the original without debugging
+      break;
+    case AMOPT_LOGFILE:
+      rc = value == settings_.log_file ? 0 : EACCES;
+      break;
+    case AMOPT_XLOG:
+      rc = set_log_options_ && set_log_options_(value) ? 0 : EINVAL;
+      break;
+    case AMOPT_FLUSHMAPC:
+      engine_.ReloadMaps(true);
+      break;
+    default:
+      rc = EINVAL;
+  }
+  log_->info("AMQ: {} set option {} \"{}\": {}", r.peer.ToString(),
+             static_cast<int>(opt.get().as_opt), value, rc);
+  return r.respond(Success(r.xid, Proc(xdr_int), &rc));
+}
+
+void AmqService::MountedFileSystems(const Request& r) {
+  Engine::AmqNode tree = engine_.Tree();
+  std::vector<const Engine::AmqNode*> all;
+  Flatten(tree, &all);
+  std::vector<amq_mount_info> infos;
+  for (const auto* n : all) {
+    infos.push_back({C(n->type), C(n->mount_point), C(n->mount_info), C(n->server), 0, 1, 1});
+  }
+  amq_mount_info_list list{static_cast<u_int>(infos.size()), infos.data()};
+  return r.respond(Success(r.xid, Proc(xdr_amq_mount_info_list), &list));
+}
+
+void AmqService::Version(const Request& r) {
+  amq_string v = C(settings_.version);
+  return r.respond(Success(r.xid, Proc(xdr_amq_string), &v));
+}
+
+void AmqService::Pid(const Request& r) {
+  int pid = settings_.pid;
+  return r.respond(Success(r.xid, Proc(xdr_int), &pid));
+}
+
+void AmqService::PathOf(const Request& r) {
+  std::string out = Pawd(engine_.Tree(), r.path);
+  amq_string v = C(out);
+  return r.respond(Success(r.xid, Proc(xdr_amq_string), &v));
+}
+
+void AmqService::SyncUnmount(const Request& r) {
+  std::string p = r.path;
+  log_->info("AMQ: {} asks to unmount {} and wait", r.peer.ToString(), p);
+  engine_.UnmountPath(p, [xid = r.xid, respond = r.respond](Status s) {
+    // au_etype, au_errno, au_signal in this host's byte order, as the
+    // original sends its C struct (rpc/amq.x).
+    int32_t fields[3] = {s.ok() ? AMQ_UMNT_OK : AMQ_UMNT_FAILED, s.errno_value(), 0};
+    if (!s.ok() && s.code() == std::make_error_code(std::errc::invalid_argument)) {
+      fields[0] = AMQ_UMNT_FORK;  // "not mounted": the original's answer for an unknown node
+      fields[1] = 0;
+    }
+    amq_sync_umnt_wire w;
+    std::memcpy(w, fields, sizeof w);
+    respond(Success(xid, Proc(xdr_amq_sync_umnt_wire), w));
+  });
+}
+
+void AmqService::MapInfo(const Request& r) {
+  auto maps = engine_.Maps();
+  std::vector<amq_map_info> infos;
+  for (const auto& m : maps) {
+    amq_map_info i{};
+    i.mi_name = C(m.name);
+    i.mi_wildcard = C(m.wildcard);
+    i.mi_modify = static_cast<int>(m.modified);
+    i.mi_flags = 0;
+    i.mi_nentries = static_cast<int>(m.entries);
+    i.mi_reloads = m.reloads;
+    i.mi_refc = m.refs;
+    i.mi_up = -1;  // no isup method: "root", as the original shows for file maps
+    infos.push_back(i);
+  }
+  amq_map_info_list list{static_cast<u_int>(infos.size()), infos.data()};
+  return r.respond(Success(r.xid, Proc(xdr_amq_map_info_list), &list));
+}
+
 void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call,
                         rpc::RpcServer::Responder respond) {
   uint32_t xid = call.header.xid;
@@ -209,12 +335,12 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call,
   if (call.header.vers != kVersion)
     return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 2));
   uint32_t proc = call.header.proc;
-  auto garbage = [&] { respond(AcceptedReply(xid, AcceptStat::kGarbageArgs)); };
   // Every procedure's argument is void, an amq_string or an amq_setopt.
   rpc::XdrValue<amq_string> path(Proc(xdr_amq_string));
   bool takes_path = proc == AMQPROC_MNTTREE || proc == AMQPROC_UMNT || proc == AMQPROC_PAWD ||
                     proc == AMQPROC_SYNC_UMNT;
-  if (takes_path && !path.Decode(call.args).ok()) return garbage();
+  if (takes_path && !path.Decode(call.args).ok())
+    return respond(AcceptedReply(xid, AcceptStat::kGarbageArgs));
   bool mutating = proc == AMQPROC_UMNT || proc == AMQPROC_SYNC_UMNT || proc == AMQPROC_SETOPT;
   if (mutating && !IsRoot(peer)) {
     if (auto n = refused_log_.Count()) {
@@ -223,126 +349,25 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call,
     }
     return respond(rpc::AuthErrorReply(xid, rpc::AuthStat::kTooWeak));
   }
-  switch (proc) {
-    case AMQPROC_NULL:
-      return respond(AcceptedReply(xid, AcceptStat::kSuccess));
-    case AMQPROC_MNTTREE: {
-      Engine::AmqNode tree = engine_.Tree();
-      const Engine::AmqNode* n = Find(tree, path.get());
-      TreeBuilder b;
-      amq_mount_tree_p p = n ? b.Build(*n) : nullptr;
-      return respond(Success(xid, Proc(xdr_amq_mount_tree_p), &p));
-    }
-    case AMQPROC_UMNT: {
-      std::string p = path.get();
-      log_->info("AMQ: {} asks to unmount {}", peer.ToString(), p);
-      engine_.UnmountPath(p, [this, p](Status s) {
-        if (!s.ok()) log_->info("AMQ: unmount {}: {}", p, s.ToString());
-      });
-      return respond(AcceptedReply(xid, AcceptStat::kSuccess));
-    }
-    case AMQPROC_STATS: {
-      const EngineStats& s = engine_.stats();
-      amq_mount_stats st{0, 0, static_cast<int>(s.mounts_ok), static_cast<int>(s.mounts_failed),
-                         static_cast<int>(s.unmounts_failed)};
-      return respond(Success(xid, Proc(xdr_amq_mount_stats), &st));
-    }
-    case AMQPROC_EXPORT: {
-      Engine::AmqNode tree = engine_.Tree();
-      tree.mount_point = settings_.host + ":(pid" + std::to_string(settings_.pid) + ",port" +
-                         std::to_string(server_.port()) + ")";
-      TreeBuilder b;
-      amq_mount_tree_p root = b.Build(tree);
-      amq_mount_tree_list list{1, &root};
-      return respond(Success(xid, Proc(xdr_amq_mount_tree_list), &list));
-    }
-    case AMQPROC_SETOPT: {
-      rpc::XdrValue<amq_setopt> opt(Proc(xdr_amq_setopt));
-      if (!opt.Decode(call.args).ok()) return garbage();
-      int rc = 0;
-      std::string value = opt.get().as_str;
-      switch (opt.get().as_opt) {
-        case AMOPT_DEBUG:
-          rc = -1;  // "daemon not compiled for debug", as the original without debugging
-          break;
-        case AMOPT_LOGFILE:
-          rc = value == settings_.log_file ? 0 : EACCES;
-          break;
-        case AMOPT_XLOG:
-          rc = set_log_options_ && set_log_options_(value) ? 0 : EINVAL;
-          break;
-        case AMOPT_FLUSHMAPC:
-          engine_.ReloadMaps(true);
-          break;
-        default:
-          rc = EINVAL;
-      }
-      log_->info("AMQ: {} set option {} \"{}\": {}", peer.ToString(),
-                 static_cast<int>(opt.get().as_opt), value, rc);
-      return respond(Success(xid, Proc(xdr_int), &rc));
-    }
-    case AMQPROC_GETMNTFS: {
-      Engine::AmqNode tree = engine_.Tree();
-      std::vector<const Engine::AmqNode*> all;
-      Flatten(tree, &all);
-      std::vector<amq_mount_info> infos;
-      for (const auto* n : all) {
-        infos.push_back({C(n->type), C(n->mount_point), C(n->mount_info), C(n->server), 0, 1, 1});
-      }
-      amq_mount_info_list list{static_cast<u_int>(infos.size()), infos.data()};
-      return respond(Success(xid, Proc(xdr_amq_mount_info_list), &list));
-    }
-    case AMQPROC_GETVERS: {
-      amq_string v = C(settings_.version);
-      return respond(Success(xid, Proc(xdr_amq_string), &v));
-    }
-    case AMQPROC_GETPID: {
-      int pid = settings_.pid;
-      return respond(Success(xid, Proc(xdr_int), &pid));
-    }
-    case AMQPROC_PAWD: {
-      std::string out = Pawd(engine_.Tree(), path.get());
-      amq_string v = C(out);
-      return respond(Success(xid, Proc(xdr_amq_string), &v));
-    }
-    case AMQPROC_SYNC_UMNT: {
-      std::string p = path.get();
-      log_->info("AMQ: {} asks to unmount {} and wait", peer.ToString(), p);
-      engine_.UnmountPath(p, [xid, respond](Status s) {
-        // au_etype, au_errno, au_signal in this host's byte order, as the
-        // original sends its C struct (rpc/amq.x).
-        int32_t fields[3] = {s.ok() ? AMQ_UMNT_OK : AMQ_UMNT_FAILED, s.errno_value(), 0};
-        if (!s.ok() && s.code() == std::make_error_code(std::errc::invalid_argument)) {
-          fields[0] = AMQ_UMNT_FORK;  // "not mounted": the original's answer for an unknown node
-          fields[1] = 0;
-        }
-        amq_sync_umnt_wire w;
-        std::memcpy(w, fields, sizeof w);
-        respond(Success(xid, Proc(xdr_amq_sync_umnt_wire), w));
-      });
-      return;
-    }
-    case AMQPROC_GETMAPINFO: {
-      auto maps = engine_.Maps();
-      std::vector<amq_map_info> infos;
-      for (const auto& m : maps) {
-        amq_map_info i{};
-        i.mi_name = C(m.name);
-        i.mi_wildcard = C(m.wildcard);
-        i.mi_modify = static_cast<int>(m.modified);
-        i.mi_flags = 0;
-        i.mi_nentries = static_cast<int>(m.entries);
-        i.mi_reloads = m.reloads;
-        i.mi_refc = m.refs;
-        i.mi_up = -1;  // no isup method: "root", as the original shows for file maps
-        infos.push_back(i);
-      }
-      amq_map_info_list list{static_cast<u_int>(infos.size()), infos.data()};
-      return respond(Success(xid, Proc(xdr_amq_map_info_list), &list));
-    }
-    default:  // 7 (AMQPROC_MOUNT, gone since 6.0.5) and anything unknown
-      return respond(AcceptedReply(xid, AcceptStat::kProcUnavail));
-  }
+  static const std::map<uint32_t, void (AmqService::*)(const Request&)> kProcedures = {
+      {AMQPROC_MNTTREE, &AmqService::MountTree},
+      {AMQPROC_UMNT, &AmqService::Unmount},
+      {AMQPROC_STATS, &AmqService::Stats},
+      {AMQPROC_EXPORT, &AmqService::Export},
+      {AMQPROC_SETOPT, &AmqService::SetOpt},
+      {AMQPROC_GETMNTFS, &AmqService::MountedFileSystems},
+      {AMQPROC_GETVERS, &AmqService::Version},
+      {AMQPROC_GETPID, &AmqService::Pid},
+      {AMQPROC_PAWD, &AmqService::PathOf},
+      {AMQPROC_SYNC_UMNT, &AmqService::SyncUnmount},
+      {AMQPROC_GETMAPINFO, &AmqService::MapInfo},
+  };
+  if (proc == AMQPROC_NULL) return respond(AcceptedReply(xid, AcceptStat::kSuccess));
+  auto it = kProcedures.find(proc);
+  // 7 (AMQPROC_MOUNT, gone since 6.0.5) and anything unknown.
+  if (it == kProcedures.end()) return respond(AcceptedReply(xid, AcceptStat::kProcUnavail));
+  Request r{xid, peer, call, takes_path ? std::string(path.get()) : std::string(), respond};
+  (this->*it->second)(r);
 }
 
 }  // namespace amd

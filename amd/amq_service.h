@@ -51,6 +51,27 @@ class AmqService {
   void Handle(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond);
 
  private:
+  // One version 1 call, its path argument decoded (procedures that take one).
+  struct Request {
+    uint32_t xid;
+    const rpc::Peer& peer;
+    const rpc::Call& call;
+    std::string path;
+    rpc::RpcServer::Responder respond;
+  };
+  // The version 1 procedures, one each (AMQPROC_*).
+  void MountTree(const Request& r);
+  void Unmount(const Request& r);
+  void Stats(const Request& r);
+  void Export(const Request& r);
+  void SetOpt(const Request& r);
+  void MountedFileSystems(const Request& r);
+  void Version(const Request& r);
+  void Pid(const Request& r);
+  void PathOf(const Request& r);  // AMQPROC_PAWD
+  void SyncUnmount(const Request& r);
+  void MapInfo(const Request& r);
+
   static bool IsRoot(const rpc::Peer& peer);
   void HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respond);
 

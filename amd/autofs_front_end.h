@@ -2,6 +2,8 @@
 // on the engine thread and hands each decoded packet to a callback. A bad
 // packet is logged (with the mount point) and dropped; reading goes on.
 // Engine thread only.
+//
+// Owns a duplicate of each pipe it watches (closed at Unwatch).
 #ifndef AMD_AMD_AUTOFS_FRONT_END_H_
 #define AMD_AMD_AUTOFS_FRONT_END_H_
 

@@ -7,6 +7,9 @@
 //
 // Threading: blocking; engine start-up and worker threads. Thread-safe
 // (the held pipes are guarded).
+//
+// Endpoints returned are the caller's; the held pipes are owned here until
+// used or StartDone.
 #ifndef AMD_AMD_AUTOFS_POINTS_H_
 #define AMD_AMD_AUTOFS_POINTS_H_
 

@@ -2,6 +2,9 @@
 // answered exactly once. Move-only; answering twice is impossible, and a
 // reply dropped unanswered sends FAIL, so no process waits forever on a
 // forgotten path (STYLE.md rule 5). Engine thread only.
+//
+// SharedReply: any thread. An AutofsReply owns its answer: whoever holds it
+// must answer.
 #ifndef AMD_AMD_AUTOFS_REPLY_H_
 #define AMD_AMD_AUTOFS_REPLY_H_
 

@@ -2,6 +2,9 @@
 // started by systemd), lock memory (plock), mount the automount points, tell
 // systemd READY=1, serve until SIGTERM/SIGINT, re-read maps on SIGHUP, and
 // on the way out unmount what it mounted.
+//
+// Threading: called once, on the process's only thread, before any other
+// exists. Ownership: nothing returned but the exit status.
 #ifndef AMD_AMD_DAEMON_H_
 #define AMD_AMD_DAEMON_H_
 

@@ -211,10 +211,19 @@ class Engine {
   static std::function<std::vector<std::string>()> SubMapKeys(
       const std::shared_ptr<MapHandle>& submap, const Job& job, const maps::LocationResult& loc);
   std::optional<std::string> RunJob(Job& job, MountOutcome& outcome);
+  bool OpenSubMapPoint(Job& job, const maps::LocationResult& loc, MountOutcome& outcome);
+  bool MountOne(Job& job, const maps::LocationResult& loc, MountOutcome& outcome);
   void DriveJob(Job job, MountOutcome outcome, int point_id, const std::string& name,
                 uint64_t generation);
   // Takes over what an earlier daemon left below `point`.
   void AdoptBelow(Point& point, const std::vector<kernel::MountInfoEntry>& table);
+  void AdoptSubMapNode(Point& point, const std::string& name, const Job& job,
+                       const maps::LocationResult* loc, const kernel::MountInfoEntry& top,
+                       const std::vector<kernel::MountInfoEntry>& table);
+  void AdoptMountedNode(Point& point, const std::string& name, const maps::LocationResult* loc,
+                        const std::vector<const kernel::MountInfoEntry*>& entries,
+                        const std::vector<kernel::MountInfoEntry>& table);
+  void AdoptLinks(Point& point);
 
   // Serves `endpoint` (opened by `fe`) as a point; returns its id.
   int CreatePoint(FrontEnd& fe, std::unique_ptr<kernel::AutofsEndpoint> endpoint,
@@ -226,6 +235,8 @@ class Engine {
   void StartMount(Point& point, const std::string& name, Node& node);
   void FinishMount(int point_id, const std::string& name, uint64_t generation,
                    MountOutcome outcome);
+  void UndoLate(MountOutcome outcome);
+  void FailNode(Point& point, const std::string& name, Node& node, const MountOutcome& outcome);
   void FinishUnmount(int point_id, const std::string& name, AutofsReply reply, MountRecord record,
                      Status status);
   void RemovePoint(int id);

@@ -222,6 +222,35 @@ void Engine::SweepMounts(Clock::time_point now) {
   }
 }
 
+// Nobody waits for this outcome any more (the attempt timed out, or amd
+// let the point go): what it mounted is undone.
+void Engine::UndoLate(MountOutcome outcome) {
+  if (!outcome.record && !outcome.submap_endpoint) return;
+  auto rec = std::make_shared<std::optional<MountRecord>>(std::move(outcome.record));
+  auto ep = std::shared_ptr<kernel::AutofsEndpoint>(std::move(outcome.submap_endpoint));
+  pool_.Submit("", [this, rec, ep] {
+    if (*rec) UnmountRecord(&**rec, kernel_, true);
+    if (ep) ep->Unmount(true);
+  });
+}
+
+// The attempt failed: the key stays failed for the negative-cache time
+// (longer after ETIMEDOUT, EIO or EWOULDBLOCK), and everyone waiting is
+// told.
+void Engine::FailNode(Point& point, const std::string& name, Node& node,
+                      const MountOutcome& outcome) {
+  node.state = Node::State::kFailed;
+  int err = outcome.status.errno_value();
+  node.failed_until =
+      Now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK) ? options_.long_negative_ttl
+                                                                      : options_.negative_ttl);
+  ++stats_.mounts_failed;
+  if (!outcome.logged) log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
+  for (auto& w : node.waiters) w.Fail(ENOENT);
+  node.waiters.clear();
+  for (auto& done : std::exchange(node.unmount_when_mounted, {})) done(outcome.status);
+}
+
 void Engine::FinishMount(int point_id, const std::string& name, uint64_t generation,
                          MountOutcome outcome) {
   LogDiagnostics(*log_, outcome.diag);
@@ -232,33 +261,10 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     if (nit != pit->second->nodes.end() && nit->second.generation == generation)
       node = &nit->second;
   }
-  if (node == nullptr) {
-    // Nobody waits for this any more: undo it.
-    if (outcome.record || outcome.submap_endpoint) {
-      auto rec = std::make_shared<std::optional<MountRecord>>(std::move(outcome.record));
-      auto ep = std::shared_ptr<kernel::AutofsEndpoint>(std::move(outcome.submap_endpoint));
-      pool_.Submit("", [this, rec, ep] {
-        if (*rec) UnmountRecord(&**rec, kernel_, true);
-        if (ep) ep->Unmount(true);
-      });
-    }
-    return;
-  }
+  if (node == nullptr) return UndoLate(std::move(outcome));
   Point& point = *pit->second;
   node->first.reset();
-  if (!outcome.status.ok()) {
-    node->state = Node::State::kFailed;
-    int err = outcome.status.errno_value();
-    node->failed_until =
-        Now() + ((err == ETIMEDOUT || err == EIO || err == EWOULDBLOCK) ? options_.long_negative_ttl
-                                                                        : options_.negative_ttl);
-    ++stats_.mounts_failed;
-    if (!outcome.logged) log_->error("{}: {}", NodePath(point, name), outcome.status.ToString());
-    for (auto& w : node->waiters) w.Fail(ENOENT);
-    node->waiters.clear();
-    for (auto& done : std::exchange(node->unmount_when_mounted, {})) done(outcome.status);
-    return;
-  }
+  if (!outcome.status.ok()) return FailNode(point, name, *node, outcome);
   if (outcome.submap_endpoint) {
     std::string node_path = point.path + "/" + name;
     node->child_point =

@@ -44,6 +44,121 @@ const conf::MapSection* FindMountPoint(const conf::Config& config, const std::st
 
 }  // namespace
 
+namespace {
+
+// Where the walk is: the map the next component is looked up in, and
+// what the path above it left (a sub-map's pref and defaults).
+struct Walk {
+  std::unique_ptr<maps::Map> map;
+  std::string map_name;
+  std::string node;  // the automount node above the next component
+  std::string pref;
+  std::string parent_defaults;
+  std::optional<std::string> map_defaults;
+};
+
+// The section that serves `clean`: a direct map with its key or a
+// directory above it as a key wins (its map loaded into `map`, the key in
+// `direct_key`), else the deepest indirect mount point above it.
+const conf::MapSection* FindSection(const conf::Config& config, const std::string& clean,
+                                    std::string* direct_key, std::unique_ptr<maps::Map>* map) {
+  const conf::MapSection* top = nullptr;
+  for (const auto& m : config.maps) {
+    if (!IsDirectSection(m.settings)) continue;
+    Diagnostics ignored;
+    auto candidate = LoadSectionMap(m.settings, &ignored);
+    if (!candidate) continue;
+    bool better = false;
+    for (std::string k = clean; !k.empty(); k = k.substr(0, k.rfind('/'))) {
+      if (candidate->Find(k, nullptr).found() && k.size() > direct_key->size()) {
+        *direct_key = k;
+        top = &m;
+        better = true;
+      }
+    }
+    if (better) *map = std::move(candidate);
+  }
+  return top != nullptr ? top : FindMountPoint(config, clean);
+}
+
+// One component looked up and evaluated, as the daemon's worker does
+// (ResolveKey). The step is added to `e`; its selected location, or null
+// with e.outcome saying why there is none.
+const maps::LocationResult* ResolveStep(Walk& w, const std::string& key, const std::string& node,
+                                        const EvalFlags& flags, const maps::EvalContext& ctx,
+                                        maps::World* world, Explanation& e) {
+  ExplainStep step;
+  step.node = node;
+  step.map = w.map_name;
+  step.map_source = std::string(w.map->source().type()) + " " + w.map->source().Describe();
+  step.cache = maps::CacheSpecName(w.map->cache());
+  step.key = key;
+  KeyQuery q;
+  q.key = step.key;
+  q.map_name = w.map_name;
+  q.node_path = step.node;
+  q.parent_defaults = w.parent_defaults;
+  q.map_defaults = w.map_defaults;
+  q.selectors_in_defaults = flags.selectors_in_defaults;
+  std::mutex unshared;  // (this map is --explain's alone)
+  KeyResolution k = ResolveKey(*w.map, unshared, q, ctx, nullptr, &e.diag, true);
+  step.lookup = std::move(k.lookup);
+  if (!step.lookup.found()) {
+    e.outcome = step.lookup.status == maps::LookupResult::Status::kError
+                    ? "map " + w.map_name + " failed: " + step.lookup.error
+                    : "no entry for \"" + step.key + "\" in " + w.map_name + " (ENOENT)";
+    e.steps.push_back(std::move(step));
+    return nullptr;
+  }
+  step.defaults = std::move(k.defaults);
+  step.entry = std::move(k.entry);
+  for (const auto& st : step.entry.steps) {
+    std::optional<maps::MountOptionsChoice> choice;
+    if (st.location && st.location->selected) {
+      choice = maps::ChooseMountOptions(st.location->options, st.location->effective_type, world);
+    }
+    step.mount_options.push_back(std::move(choice));
+  }
+  if (step.entry.selected.empty()) {
+    e.outcome = "no location of \"" + step.lookup.matched_key + "\" is selected (ENOENT)";
+    e.steps.push_back(std::move(step));
+    return nullptr;
+  }
+  e.steps.push_back(std::move(step));
+  const ExplainStep& added = e.steps.back();
+  return &*added.entry.steps[added.entry.selected.front()].location;
+}
+
+// Into the sub-map a type:=auto location names: the same map for fs:=.
+// or ${map}, as the daemon does; another map with the global settings, as
+// the daemon does. False (with e.outcome) when it cannot be read.
+bool Descend(Walk& w, const maps::LocationResult& loc, const std::string& component,
+             const conf::Config& config, Explanation& e) {
+  std::string sub = std::string(loc.options.Value(Option::kFs));
+  if (sub != "." && sub != w.map_name) {
+    auto next = LoadSubMap(MapSettingsOf(config.settings.maps), loc, &e.diag);
+    if (!next) {
+      e.outcome = "sub-map " + sub + " cannot be read";
+      return false;
+    }
+    w.map = std::move(next);
+    w.map_name = sub;
+  }
+  if (loc.options.Has(Option::kPref)) {
+    w.pref = loc.options.Value(Option::kPref) == "null"
+                 ? ""
+                 : std::string(loc.options.Value(Option::kPref));
+  } else {
+    w.pref = w.pref + component + "/";
+  }
+  w.parent_defaults = loc.defaults;
+  w.map_defaults.reset();
+  w.node = e.steps.back().node;
+  return true;
+}
+
+}  // namespace
+
 Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, maps::World* world,
                     const std::string& path) {
   Explanation e;
@@ -55,40 +170,23 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
   std::string clean;
   for (const auto& c : SplitPath(path)) clean += "/" + c;
   if (clean.empty()) clean = "/";
-  // A direct map whose key is PATH or a directory above it wins.
-  const conf::MapSection* top = nullptr;
+  Walk w;
   std::string direct_key;
-  std::unique_ptr<maps::Map> map;  // the chosen section's map
-  for (const auto& m : config.maps) {
-    if (!IsDirectSection(m.settings)) continue;
-    Diagnostics ignored;
-    auto candidate = LoadSectionMap(m.settings, &ignored);
-    if (!candidate) continue;
-    bool better = false;
-    for (std::string k = clean; !k.empty(); k = k.substr(0, k.rfind('/'))) {
-      if (candidate->Find(k, nullptr).found() && k.size() > direct_key.size()) {
-        direct_key = k;
-        top = &m;
-        better = true;
-      }
-    }
-    if (better) map = std::move(candidate);
-  }
-  if (top == nullptr) top = FindMountPoint(config, clean);
+  const conf::MapSection* top = FindSection(config, clean, &direct_key, &w.map);
   if (top == nullptr) {
     e.outcome = path + " is not under any automount point";
     return e;
   }
   e.mount_point = top->dir;
   const conf::MapSettingsSection& sec = top->settings;
-  std::string map_name = SectionMapName(sec);
-  if (!map) map = LoadSectionMap(sec, &e.diag);
-  if (!map) {
-    e.outcome = "map " + map_name + " cannot be read";
+  w.map_name = SectionMapName(sec);
+  if (!w.map) w.map = LoadSectionMap(sec, &e.diag);
+  if (!w.map) {
+    e.outcome = "map " + w.map_name + " cannot be read";
     return e;
   }
   std::vector<std::string> rest;
-  std::string node = top->dir == "/" ? "" : top->dir;
+  w.node = top->dir == "/" ? "" : top->dir;
   if (!direct_key.empty()) {
     rest = {direct_key};  // a direct node is looked up by its own path
     e.mount_point = direct_key;
@@ -99,92 +197,31 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
     e.outcome = path + " is the automount point itself; name a key below it";
     return e;
   }
-  std::optional<std::string> map_defaults = MapDefaultsOverride(sec);
+  w.map_defaults = MapDefaultsOverride(sec);
   EvalFlags flags = EvalFlagsOf(config.settings);
   maps::EvalContext ctx = EvalContextOf(flags, &facts, world);
-  std::string pref;
-  std::string parent_defaults;
   for (size_t i = 0; i < rest.size(); ++i) {
-    ExplainStep step;
-    if (!direct_key.empty()) {
-      step.node = direct_key;
-    } else {
+    std::string node = direct_key;
+    if (direct_key.empty()) {
       if (auto bad = maps::CheckKeyName(rest[i])) {
         e.outcome = *bad + " (ENOENT)";
         return e;
       }
       rest[i] = maps::ExpandRequestedName(rest[i], facts, world, ctx.normalize_slashes, &e.diag);
-      step.node = node + "/" + rest[i];
+      node = w.node + "/" + rest[i];
     }
-    step.map = map_name;
-    step.map_source = std::string(map->source().type()) + " " + map->source().Describe();
-    step.cache = maps::CacheSpecName(map->cache());
-    step.key = pref + rest[i];
-    KeyQuery q;
-    q.key = step.key;
-    q.map_name = map_name;
-    q.node_path = step.node;
-    q.parent_defaults = parent_defaults;
-    q.map_defaults = map_defaults;
-    q.selectors_in_defaults = flags.selectors_in_defaults;
-    std::mutex unshared;  // (this map is --explain's alone)
-    KeyResolution k = ResolveKey(*map, unshared, q, ctx, nullptr, &e.diag, true);
-    step.lookup = std::move(k.lookup);
-    if (!step.lookup.found()) {
-      e.outcome = step.lookup.status == maps::LookupResult::Status::kError
-                      ? "map " + map_name + " failed: " + step.lookup.error
-                      : "no entry for \"" + step.key + "\" in " + map_name + " (ENOENT)";
-      e.steps.push_back(std::move(step));
-      return e;
-    }
-    step.defaults = std::move(k.defaults);
-    step.entry = std::move(k.entry);
-    for (const auto& st : step.entry.steps) {
-      std::optional<maps::MountOptionsChoice> choice;
-      if (st.location && st.location->selected) {
-        choice = maps::ChooseMountOptions(st.location->options, st.location->effective_type, world);
-      }
-      step.mount_options.push_back(std::move(choice));
-    }
-    if (step.entry.selected.empty()) {
-      e.outcome = "no location of \"" + step.lookup.matched_key + "\" is selected (ENOENT)";
-      e.steps.push_back(std::move(step));
-      return e;
-    }
-    const maps::LocationResult& loc = *step.entry.steps[step.entry.selected.front()].location;
-    e.steps.push_back(std::move(step));
-    bool is_auto = loc.effective_type == "auto";
-    if (!is_auto || i + 1 == rest.size()) {
+    const maps::LocationResult* loc = ResolveStep(w, w.pref + rest[i], node, flags, ctx, world, e);
+    if (loc == nullptr) return e;
+    if (loc->effective_type != "auto" || i + 1 == rest.size()) {
       e.selected = true;
       e.outcome =
-          "mount " + loc.effective_type + " " + loc.mount_info + " on " + e.steps.back().node;
+          "mount " + loc->effective_type + " " + loc->mount_info + " on " + e.steps.back().node;
       if (i + 1 < rest.size() || (!direct_key.empty() && clean != direct_key)) {
         e.outcome += " (the rest of the path is inside it)";
       }
       return e;
     }
-    // Descend into the sub-map: the same map for fs:=. or ${map}, as the
-    // daemon does; another map with the global settings, as the daemon does.
-    std::string sub = std::string(loc.options.Value(Option::kFs));
-    if (sub != "." && sub != map_name) {
-      auto next = LoadSubMap(MapSettingsOf(config.settings.maps), loc, &e.diag);
-      if (!next) {
-        e.outcome = "sub-map " + sub + " cannot be read";
-        return e;
-      }
-      map = std::move(next);
-      map_name = sub;
-    }
-    if (loc.options.Has(Option::kPref)) {
-      pref = loc.options.Value(Option::kPref) == "null"
-                 ? ""
-                 : std::string(loc.options.Value(Option::kPref));
-    } else {
-      pref = pref + rest[i] + "/";
-    }
-    parent_defaults = loc.defaults;
-    map_defaults.reset();
-    node = e.steps.back().node;
+    if (!Descend(w, *loc, rest[i], config, e)) return e;
   }
   return e;
 }

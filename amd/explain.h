@@ -4,6 +4,9 @@
 // (a wildcard or the key itself), every location with each selector's value
 // and verdict, where the cut stopped, and the fully expanded options.
 // Reads maps (and may run exec maps); blocking; for the command line.
+//
+// Threading: any thread (the command line's). Ownership: the Explanation is
+// the caller's.
 #ifndef AMD_AMD_EXPLAIN_H_
 #define AMD_AMD_EXPLAIN_H_
 

@@ -9,6 +9,10 @@
 // (AutofsReply does it). A full table, or a mount point path over 1023
 // bytes, records nothing: the request is then served as usual but would
 // not survive a crash.
+//
+// Threading: Record on the engine thread; TakeAll at engine start; the marks
+// any thread. Ownership: the table is the supervisor's shared memory; records
+// returned by TakeAll are the caller's.
 #ifndef AMD_AMD_INFLIGHT_H_
 #define AMD_AMD_INFLIGHT_H_
 

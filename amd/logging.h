@@ -3,6 +3,9 @@
 // "syslog:FACILITY", or a file (appended to). log_options picks the level:
 // debug or map give debug, the defaults give info; fatal and error can
 // never be turned off.
+//
+// Threading: made at start-up; the logger is thread-safe. Ownership: the
+// logger is shared (shared_ptr).
 #ifndef AMD_AMD_LOGGING_H_
 #define AMD_AMD_LOGGING_H_
 

@@ -170,51 +170,63 @@ std::optional<std::string> Engine::RunJob(Job& in, MountOutcome& outcome) {
       if (until > Clock::now()) std::this_thread::sleep_until(until);
     }
     if (loc.effective_type == "auto") {
-      // A sub-map: an autofs mount of its own, or, for the NFS front end,
-      // a directory of the front end with nothing in the kernel.
-      auto submap = SubMap(in, loc, diag);
-      auto e = [&]() -> Result<std::unique_ptr<kernel::AutofsEndpoint>> {
-        if (!submap) {
-          return Status::Error(
-              "sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
-              std::errc::no_such_file_or_directory);
-        }
-        return in.front_end->OpenSubMap(in.node_path, SubMapKeys(submap, in, loc));
-      }();
-      if (!e.ok()) {
-        outcome.status = e.status();
-        continue;
-      }
-      outcome.submap_endpoint = std::move(e.value());
-      outcome.submap = submap;
-      outcome.submap_pref = SubMapPref(in, loc);
-      outcome.submap_defaults = loc.defaults;
-      outcome.status = {};
-      return std::nullopt;
+      if (OpenSubMapPoint(in, loc, outcome)) return std::nullopt;
+      continue;
     }
-    auto rec = MountLocation(in.node_path, loc, *in.mount_ctx, kernel_);
-    if (rec.ok()) {
-      for (const auto& w : rec->warnings) diag.Warning(in.node_path + ": " + w);
-      in.endpoint->ShowTarget(in.name, rec->target);
-      if (rec->utimeout) {
-        // The kernel's own idle time for this key (a direct point is one
-        // key: its whole autofs mount's timeout).
-        unsigned long t = static_cast<unsigned long>(*rec->utimeout);
-        Status st = in.direct_key.empty() ? in.endpoint->SetKeyTimeout(in.name, t)
-                                          : in.endpoint->SetTimeout(t);
-        if (!st.ok())
-          diag.Warning(in.node_path + ": utimeout=" + std::to_string(t) +
-                       " not applied, cache_duration used: " + st.ToString());
-      }
-      outcome.record = std::move(rec.value());
-      outcome.status = {};
-      return std::nullopt;
-    }
-    outcome.status = rec.status();
-    diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
-                 rec.status().ToString());
+    if (MountOne(in, loc, outcome)) return std::nullopt;
   }
   return std::nullopt;
+}
+
+// A type:=auto location: the key's own point, through the point's front
+// end (an autofs mount of its own, or a directory of the NFS front end).
+bool Engine::OpenSubMapPoint(Job& in, const maps::LocationResult& loc, MountOutcome& outcome) {
+  auto submap = SubMap(in, loc, outcome.diag);
+  if (!submap) {
+    outcome.status =
+        Status::Error("sub-map " + std::string(loc.options.Value(Option::kFs)) + " cannot be read",
+                      std::errc::no_such_file_or_directory);
+    return false;
+  }
+  auto e = in.front_end->OpenSubMap(in.node_path, SubMapKeys(submap, in, loc));
+  if (!e.ok()) {
+    outcome.status = e.status();
+    return false;
+  }
+  outcome.submap_endpoint = std::move(e.value());
+  outcome.submap = submap;
+  outcome.submap_pref = SubMapPref(in, loc);
+  outcome.submap_defaults = loc.defaults;
+  outcome.status = {};
+  return true;
+}
+
+// One location mounted (FsType), shown at the key, and its own idle time
+// told to the front end. False (the outcome says why) when it failed.
+bool Engine::MountOne(Job& in, const maps::LocationResult& loc, MountOutcome& outcome) {
+  Diagnostics& diag = outcome.diag;
+  auto rec = MountLocation(in.node_path, loc, *in.mount_ctx, kernel_);
+  if (rec.ok()) {
+    for (const auto& w : rec->warnings) diag.Warning(in.node_path + ": " + w);
+    in.endpoint->ShowTarget(in.name, rec->target);
+    if (rec->utimeout) {
+      // The kernel's own idle time for this key (a direct point is one
+      // key: its whole autofs mount's timeout).
+      unsigned long t = static_cast<unsigned long>(*rec->utimeout);
+      Status st = in.direct_key.empty() ? in.endpoint->SetKeyTimeout(in.name, t)
+                                        : in.endpoint->SetTimeout(t);
+      if (!st.ok())
+        diag.Warning(in.node_path + ": utimeout=" + std::to_string(t) +
+                     " not applied, cache_duration used: " + st.ToString());
+    }
+    outcome.record = std::move(rec.value());
+    outcome.status = {};
+    return true;
+  }
+  outcome.status = rec.status();
+  diag.Warning(in.node_path + ": " + loc.effective_type + " " + loc.mount_info + ": " +
+               rec.status().ToString());
+  return false;
 }
 
 // The keys a browsable directory of the NFS front end lists: those of

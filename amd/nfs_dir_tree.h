@@ -7,6 +7,9 @@
 //
 // Threading: the NFS server's thread only. Pointers to Dirs stay valid
 // until Remove of that directory.
+//
+// Ownership: the tree owns every Dir; handles and listings returned are the
+// caller's (listings shared).
 #ifndef AMD_AMD_NFS_DIR_TREE_H_
 #define AMD_AMD_NFS_DIR_TREE_H_
 

@@ -14,6 +14,8 @@
 //   kLongKey  the hash of a key's name too long for a handle.
 //
 // Pure functions; any thread. Parsed handles view the bytes given.
+//
+// Ownership: handles made are the caller's bytes.
 #ifndef AMD_AMD_NFS_HANDLE_H_
 #define AMD_AMD_NFS_HANDLE_H_
 

@@ -57,6 +57,25 @@ void PutPathconf(XdrWriter& w, const nfs3::Fattr& attr) {
   w.Bool(true);   // case_preserving
 }
 
+// The object's handle (and ACCESS's mask) from the arguments of a
+// procedure on one object; false when they are malformed.
+bool ReadObjectArgs(const rpc::Call& call, std::span<const uint8_t>* fh, uint32_t* access) {
+  uint32_t proc = call.header.proc;
+  if (proc == nfs3::kAccess) {
+    auto a = nfs3::ReadAccessArgs(call.args);
+    if (!a) return false;
+    *fh = a->fh;
+    *access = a->access;
+    return true;
+  }
+  // Every other procedure's arguments begin with the object's handle.
+  rpc::XdrReader r(call.args);
+  if (!r.Opaque(nfs3::kFhSize, fh)) return false;
+  bool handle_only = proc == nfs3::kGetattr || proc == nfs3::kReadlink || proc == nfs3::kFsstat ||
+                     proc == nfs3::kFsinfo || proc == nfs3::kPathconf;
+  return !handle_only || r.AtEnd();
+}
+
 }  // namespace
 
 void NfsFrontEnd::Impl::Serve(const rpc::Peer& peer, const rpc::Call& call, Responder respond) {
@@ -185,21 +204,7 @@ void NfsFrontEnd::Impl::HandleNfs(const rpc::Peer& peer, const rpc::Call& call, 
     return Readdir(peer, call, std::move(respond));
   std::span<const uint8_t> fh;
   uint32_t access = 0;
-  if (proc == nfs3::kAccess) {
-    auto a = nfs3::ReadAccessArgs(call.args);
-    if (!a) return Garbage(call, respond);
-    fh = a->fh;
-    access = a->access;
-  } else {
-    // Every other procedure's arguments begin with the object's handle.
-    rpc::XdrReader r(call.args);
-    if (!r.Opaque(nfs3::kFhSize, &fh)) return Garbage(call, respond);
-    if ((proc == nfs3::kGetattr || proc == nfs3::kReadlink || proc == nfs3::kFsstat ||
-         proc == nfs3::kFsinfo || proc == nfs3::kPathconf) &&
-        !r.AtEnd()) {
-      return Garbage(call, respond);
-    }
-  }
+  if (!ReadObjectArgs(call, &fh, &access)) return Garbage(call, respond);
   auto h = ParseNfsHandle(fh);
   Resolved r = h ? tree_.Resolve(*h) : Resolved{};
   if (r.dir == nullptr) {

@@ -4,6 +4,8 @@
 // worker's result of the mount just started), and a thread that is still
 // awake answers them without the cost of a wake-up (some 8 µs on a VM);
 // an idle daemon sleeps as before.
+//
+// Ownership: nothing; the io_context is the caller's.
 #ifndef AMD_AMD_RUN_LOOP_H_
 #define AMD_AMD_RUN_LOOP_H_
 

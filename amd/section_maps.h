@@ -4,6 +4,8 @@
 // map type from map_type or maptype:=; the cache mode from cache:=; the
 // map_defaults override; direct sections. Map loading blocks (disk, exec
 // maps): worker threads or start-up only.
+//
+// Ownership: maps returned are the caller's (unique_ptr).
 #ifndef AMD_AMD_SECTION_MAPS_H_
 #define AMD_AMD_SECTION_MAPS_H_
 

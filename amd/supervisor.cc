@@ -87,6 +87,43 @@ void SupervisorLink::Hold(const std::string& path, int pipe_fd) const {
 }
 void SupervisorLink::Release(const std::string& path) const { Send(fd_, 'R', path, -1); }
 
+namespace {
+
+// Until the engine process `child` exits: what it holds and releases
+// arrives on `link` (into `held`); signals other than SIGCHLD are passed
+// on to it (any but SIGHUP means amd is stopping). Its wait status.
+int WaitForEngine(pid_t child, int sfd, int link, std::map<std::string, int>& held,
+                  bool* stopping) {
+  int status = 0;
+  bool link_open = true;
+  for (bool exited = false; !exited;) {
+    pollfd p[2] = {{sfd, POLLIN, 0}, {link_open ? link : -1, POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0) continue;
+    if (p[1].revents != 0) link_open = Receive(link, held);
+    if (!(p[0].revents & POLLIN)) continue;
+    signalfd_siginfo si;
+    if (::read(sfd, &si, sizeof si) != sizeof si) continue;
+    if (static_cast<int>(si.ssi_signo) != SIGCHLD) {
+      if (si.ssi_signo != SIGHUP) *stopping = true;
+      ::kill(child, static_cast<int>(si.ssi_signo));
+      continue;
+    }
+    while (!exited) {
+      int st = 0;
+      pid_t w = ::waitpid(-1, &st, WNOHANG);
+      if (w <= 0) break;
+      if (w == child) {
+        status = st;
+        exited = true;
+      }
+    }
+  }
+  while (link_open) link_open = Receive(link, held);  // what it sent last
+  return status;
+}
+
+}  // namespace
+
 int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
               const std::function<int(EngineStart&)>& engine) {
   std::unique_ptr<InflightTable> inflight = InflightTable::Create();
@@ -129,32 +166,7 @@ int Supervise(const std::shared_ptr<spdlog::logger>& log, int ready_fd,
     }
     ::close(link[1]);
     if (generation == 0 && ready_fd >= 0) ::close(ready_fd);  // the engine tells
-    int status = 0;
-    bool link_open = true;
-    for (bool exited = false; !exited;) {
-      pollfd p[2] = {{sfd, POLLIN, 0}, {link_open ? link[0] : -1, POLLIN, 0}};
-      if (::poll(p, 2, -1) < 0) continue;
-      if (p[1].revents != 0) link_open = Receive(link[0], held);
-      if (p[0].revents & POLLIN) {
-        signalfd_siginfo si;
-        if (::read(sfd, &si, sizeof si) != sizeof si) continue;
-        if (static_cast<int>(si.ssi_signo) != SIGCHLD) {
-          if (si.ssi_signo != SIGHUP) stopping = true;
-          ::kill(child, static_cast<int>(si.ssi_signo));
-          continue;
-        }
-        while (!exited) {
-          int st = 0;
-          pid_t w = ::waitpid(-1, &st, WNOHANG);
-          if (w <= 0) break;
-          if (w == child) {
-            status = st;
-            exited = true;
-          }
-        }
-      }
-    }
-    while (link_open) link_open = Receive(link[0], held);  // what it sent last
+    int status = WaitForEngine(child, sfd, link[0], held, &stopping);
     ::close(link[0]);
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     int sig = WTERMSIG(status);

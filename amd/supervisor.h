@@ -16,6 +16,10 @@
 // serves on (it gets SIGUSR2 and logs it) until another amd takes its
 // autofs mounts over, then exits without unmounting. An engine that dies five times within 10 s of
 // its start each time is not started again.
+//
+// Threading: Supervise runs on the process's only thread, before any other
+// exists. Ownership: the supervisor owns the held pipes and the InflightTable;
+// an engine gets them through EngineStart and owns what it takes (TakeHeld).
 #ifndef AMD_AMD_SUPERVISOR_H_
 #define AMD_AMD_SUPERVISOR_H_
 

@@ -2,6 +2,8 @@
 // resolver, getenv, the IPv4 interfaces), and the HostFacts of this host.
 // Networks are read once, at construction. Calls may block on name
 // services; the daemon makes them from worker threads.
+//
+// Ownership: results are values the caller owns.
 #ifndef AMD_AMD_SYSTEM_WORLD_H_
 #define AMD_AMD_SYSTEM_WORLD_H_
 

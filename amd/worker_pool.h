@@ -15,6 +15,8 @@
 // follows closely on the last one, as in a burst of accesses, starts
 // without the cost of waking a sleeping thread, which on a virtual
 // machine is a trip through the hypervisor.
+//
+// Ownership: the pool owns its threads and queued tasks until they run.
 #ifndef AMD_AMD_WORKER_POOL_H_
 #define AMD_AMD_WORKER_POOL_H_
 

@@ -10,6 +10,82 @@ const char kAmqUsage[] =
     "\t[-x log_options] [-D debug_options]\n"
     "\t[-P program_number] [[-u[u]] directory ...]\n";
 
+namespace {
+
+// The flags that take no value: set what `c` says in `o`; false when `c`
+// is not one of them.
+bool SetFlag(char c, AmqArgs& o, bool* only_tcp, bool* only_udp) {
+  switch (c) {
+    case 'f':
+      o.flush = o.nodefault = true;
+      return true;
+    case 'i':
+      o.mapinfo = o.nodefault = true;
+      return true;
+    case 'm':
+      o.minfo = o.nodefault = true;
+      return true;
+    case 'p':
+      o.getpid = o.nodefault = true;
+      return true;
+    case 'q':
+      o.quiet = true;
+      return true;
+    case 's':
+      o.stats = o.nodefault = true;
+      return true;
+    case 'u':
+      ++o.unmount;
+      o.nodefault = true;
+      return true;
+    case 'v':
+      o.vers = o.nodefault = true;
+      return true;
+    case 'w':
+      o.pwd = true;
+      return true;
+    case 'T':
+      *only_tcp = true;
+      return true;
+    case 'U':
+      *only_udp = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The flags that take a value: stores `v` where `c` says; false when `c`
+// is not one of them.
+bool SetValue(char c, const std::string& v, AmqArgs& o) {
+  switch (c) {
+    case 'h':
+      o.server = v;
+      return true;
+    case 'l':
+      o.logfile = v;
+      o.nodefault = true;
+      return true;
+    case 'x':
+      o.xlog = v;
+      o.nodefault = true;
+      return true;
+    case 'D':
+      o.debug_opts = v;
+      o.nodefault = true;
+      return true;
+    case 'P':
+      o.program = static_cast<uint32_t>(std::atol(v.c_str()));
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool TakesValue(char c) { return c == 'h' || c == 'l' || c == 'x' || c == 'D' || c == 'P'; }
+
+}  // namespace
+
 std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
   AmqArgs o;
   bool only_tcp = false, only_udp = false, errs = false;
@@ -32,86 +108,22 @@ std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
       break;
     }
     for (size_t k = 1; k < a.size(); ++k) {
+      char c = a[k];
+      if (c == 'H') return std::nullopt;
+      if (SetFlag(c, o, &only_tcp, &only_udp)) continue;
+      if (!TakesValue(c)) {
+        errs = true;
+        continue;
+      }
       // A flag's value: the rest of this argument, or the next one.
-      auto value = [&]() -> std::optional<std::string> {
-        if (k + 1 < a.size()) {
-          std::string v = a.substr(k + 1);
-          k = a.size();
-          return v;
-        }
-        if (i + 1 < args.size()) return args[++i];
-        return std::nullopt;
-      };
-      auto with_value = [&](std::optional<std::string>* out) {
-        *out = value();
-        if (*out) {
-          o.nodefault = true;
-        } else {
-          errs = true;
-        }
-      };
-      switch (a[k]) {
-        case 'H':
-          return std::nullopt;
-        case 'f':
-          o.flush = o.nodefault = true;
-          break;
-        case 'i':
-          o.mapinfo = o.nodefault = true;
-          break;
-        case 'm':
-          o.minfo = o.nodefault = true;
-          break;
-        case 'p':
-          o.getpid = o.nodefault = true;
-          break;
-        case 'q':
-          o.quiet = true;
-          break;
-        case 's':
-          o.stats = o.nodefault = true;
-          break;
-        case 'u':
-          ++o.unmount;
-          o.nodefault = true;
-          break;
-        case 'v':
-          o.vers = o.nodefault = true;
-          break;
-        case 'w':
-          o.pwd = true;
-          break;
-        case 'T':
-          only_tcp = true;
-          break;
-        case 'U':
-          only_udp = true;
-          break;
-        case 'h':
-          if (auto v = value()) {
-            o.server = *v;
-          } else {
-            errs = true;
-          }
-          break;
-        case 'l':
-          with_value(&o.logfile);
-          break;
-        case 'x':
-          with_value(&o.xlog);
-          break;
-        case 'D':
-          with_value(&o.debug_opts);
-          break;
-        case 'P':
-          if (auto v = value()) {
-            o.program = static_cast<uint32_t>(std::atol(v->c_str()));
-          } else {
-            errs = true;
-          }
-          break;
-        default:
-          errs = true;
+      if (k + 1 < a.size()) {
+        SetValue(c, a.substr(k + 1), o);
+        break;
+      }
+      if (i + 1 < args.size()) {
+        SetValue(c, args[++i], o);
+      } else {
+        errs = true;
       }
     }
   }

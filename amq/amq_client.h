@@ -2,6 +2,9 @@
 // UDP (in the order given), its port from rpcbind unless given (or, for
 // this machine's amd when rpcbind does not answer, from amd's port file,
 // rpc/amq_port_file.h), each call bounded in time.
+//
+// Threading: one thread per client (amq's). Ownership: results are values the
+// caller owns.
 #ifndef AMD_AMQ_AMQ_CLIENT_H_
 #define AMD_AMQ_AMQ_CLIENT_H_
 

@@ -1,6 +1,8 @@
 // amq's output, byte for byte as am-utils 6.2's amq prints it (reference
 // section 6.3), from the decoded AMQ results; and the same as JSON for
 // scripts (--json). Pure: no I/O.
+//
+// Threading: any thread. Ownership: text returned is the caller's.
 #ifndef AMD_AMQ_AMQ_FORMAT_H_
 #define AMD_AMQ_AMQ_FORMAT_H_
 

@@ -1,4 +1,6 @@
 // Whole-file reads for configuration, maps and /proc files.
+//
+// Blocking; any thread. Ownership: the text returned is the caller's.
 #ifndef AMD_BASE_FILES_H_
 #define AMD_BASE_FILES_H_
 

@@ -1,6 +1,9 @@
 // This host's IPv4 interfaces (getifaddrs), in one place: amd's selectors
 // (${network}), the NFS front end's and amq's "is this address mine",
 // and RLP's broadcast addresses and "is this requester on my network".
+//
+// Blocking (getifaddrs); any thread. Ownership: the list returned is the
+// caller's.
 #ifndef AMD_BASE_INTERFACES_H_
 #define AMD_BASE_INTERFACES_H_
 

@@ -2,6 +2,8 @@
 // first 10 events of a kind are logged, then every 1,000th, each with its
 // running count, so a flood of bad packets costs a few lines, and the log
 // still says how many there were. One limiter per kind of line; any thread.
+//
+// Ownership: nothing returned but the count.
 #ifndef AMD_BASE_LOG_LIMITER_H_
 #define AMD_BASE_LOG_LIMITER_H_
 

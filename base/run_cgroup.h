@@ -7,6 +7,9 @@
 //
 // Without a delegated cgroup (no systemd, no Delegate=yes, cgroup v1
 // only) there is none: callers fall back to the program's process group.
+//
+// Threading: any thread; RunCgroup calls block. Ownership: a cgroup made for a
+// run is the caller's to kill and remove.
 #ifndef AMD_BASE_RUN_CGROUP_H_
 #define AMD_BASE_RUN_CGROUP_H_
 

@@ -3,6 +3,8 @@
 // so Asio's codes fit too) plus the context it happened in, written once
 // where the error is first seen: "mount(/n/srv/vol): Permission denied".
 // Value types; cheap to move; no exceptions.
+//
+// Threading: values, any thread. Ownership: the caller's.
 #ifndef AMD_BASE_STATUS_H_
 #define AMD_BASE_STATUS_H_
 

@@ -1,5 +1,8 @@
 // Small string helpers shared by the parsers. Pure functions, no locale:
 // Amd's grammar is ASCII and its case rules are ASCII case rules.
+//
+// Ownership: strings returned are the caller's; string_views returned view the
+// argument.
 #ifndef AMD_BASE_STRINGS_H_
 #define AMD_BASE_STRINGS_H_
 

@@ -68,16 +68,18 @@ pid_t SpawnInCgroup(int cgroup_fd, const SubprocessSpec& spec, int out, char* co
 
 }  // namespace
 
-Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
-  if (spec.path.empty() || spec.argv.empty()) return Status::Error("run: empty command");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
+namespace {
+
+// Starts the program with its standard output (and error, if captured)
+// on `out`: in a cgroup of its own when the spec asks and one can be
+// made (`cgroup` then holds it), else with posix_spawn. 0 or an errno.
+int Spawn(const SubprocessSpec& spec, int out, std::optional<RunCgroup>* cgroup, pid_t* pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
   if (spec.capture_stderr) {
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    posix_spawn_file_actions_adddup2(&actions, out, 2);
   } else {
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   }
@@ -94,72 +96,85 @@ Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
   char* no_env[] = {nullptr};
-  pid_t pid = -1;
   int rc = -1;
-  std::optional<RunCgroup> cgroup;
   if (spec.own_cgroup) {
     if (auto parent = DelegatedCgroup()) {
       auto made = RunCgroup::Create(*parent);
-      if (made.ok()) cgroup.emplace(std::move(made.value()));
+      if (made.ok()) cgroup->emplace(std::move(made.value()));
     }
   }
-  if (cgroup) {
-    pid = SpawnInCgroup(cgroup->fd(), spec, fds[1], argv.data(),
-                        spec.empty_environment ? no_env : environ);
-    rc = pid < 0 ? -pid : 0;
+  if (*cgroup) {
+    *pid = SpawnInCgroup((*cgroup)->fd(), spec, out, argv.data(),
+                         spec.empty_environment ? no_env : environ);
+    rc = *pid < 0 ? -*pid : 0;
     if (rc == ENOSYS || rc == EINVAL || rc == EOPNOTSUPP || rc == EPERM)
-      cgroup.reset();  // an older kernel
+      cgroup->reset();  // an older kernel
   }
-  if (!cgroup) {
-    rc = ::posix_spawn(&pid, spec.path.c_str(), &actions, &attr, argv.data(),
+  if (!*cgroup) {
+    rc = ::posix_spawn(pid, spec.path.c_str(), &actions, &attr, argv.data(),
                        spec.empty_environment ? no_env : environ);
   }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+enum class ReadEnd { kDone, kTimedOut, kCancelled };
+
+// Reads the program's output from `fd` until it ends, `done` says it is
+// whole, the timeout passes, or the spec's `cancelled` says so (checked
+// every 100 ms).
+ReadEnd ReadOutput(const SubprocessSpec& spec, int fd, std::string* output) {
+  auto deadline = std::chrono::steady_clock::now() + spec.timeout;
+  char buf[4096];
+  while (true) {
+    if (spec.cancelled && spec.cancelled()) return ReadEnd::kCancelled;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return ReadEnd::kTimedOut;
+    if (spec.cancelled) left = std::min<long long>(left, 100);
+    pollfd p{fd, POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) continue;  // the deadline and cancel are checked above
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return ReadEnd::kDone;
+    if (output->size() < spec.max_output) output->append(buf, static_cast<size_t>(r));
+    if (spec.done && spec.done(*output)) return ReadEnd::kDone;
+  }
+}
+
+}  // namespace
+
+Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec) {
+  if (spec.path.empty() || spec.argv.empty()) return Status::Error("run: empty command");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno("pipe2", errno);
+  pid_t pid = -1;
+  std::optional<RunCgroup> cgroup;
+  int rc = Spawn(spec, fds[1], &cgroup, &pid);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
     return Status::FromErrno("spawn(" + spec.path + ")", rc);
   }
   SubprocessResult result;
-  auto deadline = std::chrono::steady_clock::now() + spec.timeout;
-  bool timed_out = false;
-  bool cancelled = false;
-  char buf[4096];
-  while (true) {
-    if (spec.cancelled && spec.cancelled()) {
-      cancelled = true;
-      break;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (spec.cancelled) left = std::min<long long>(left, 100);
-    pollfd p{fds[0], POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) continue;  // the deadline and cancel are checked above
-    ssize_t r = ::read(fds[0], buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    if (result.output.size() < spec.max_output) result.output.append(buf, static_cast<size_t>(r));
-    if (spec.done && spec.done(result.output)) break;
-  }
+  ReadEnd end = ReadOutput(spec, fds[0], &result.output);
   ::close(fds[0]);
   // The group outlives the program while its (unreaped) pid holds the
   // group id, so the group's id names no one else here.
   if (spec.kill_group && spec.new_process_group) ::kill(-pid, SIGKILL);
-  if (timed_out || cancelled) ::kill(pid, SIGKILL);
+  if (end != ReadEnd::kDone) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (cgroup) cgroup->KillAll();  // what left the process group too
-  if (timed_out) return Status::Error(spec.path + ": timed out", std::errc::timed_out);
-  if (cancelled) return Status::Error(spec.path + ": cancelled", std::errc::operation_canceled);
+  if (end == ReadEnd::kTimedOut)
+    return Status::Error(spec.path + ": timed out", std::errc::timed_out);
+  if (end == ReadEnd::kCancelled)
+    return Status::Error(spec.path + ": cancelled", std::errc::operation_canceled);
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -13,7 +13,11 @@
 // the ratios the targets in ../shared/DESIGN.md are stated in.
 //
 // Run it as root inside a private mount namespace (bench/run.sh does).
-//   autofs_bench AMD_BINARY [--no-autofs] [--keys N] [--repeat N] [--storm N] [--threads N]
+//   autofs_bench AMD_BINARY [--before AMD_BINARY] [--no-autofs] [--keys N] [--repeat N]
+//                [--storm N] [--threads N]
+// With --before, a second amd (an earlier build, bench/compare.sh) is
+// measured beside the first in the same interleaved rounds, and the
+// ratios of the two are printed too.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -49,6 +53,7 @@ double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(
 
 struct Options {
   std::string amd;
+  std::string before;  // an earlier amd to compare with, or ""
   bool autofs = true;
   int keys = 200;
   int repeat = 5;  // rounds of `keys` first accesses for the floor and amd
@@ -141,7 +146,7 @@ struct AmdInstance {
   double ready_ms = 0;
 };
 
-AmdInstance StartAmd(const Options& o, const std::string& root, const std::string& name,
+AmdInstance StartAmd(const std::string& binary, const std::string& root, const std::string& name,
                      const std::string& dir, const std::string& map_text) {
   std::string maps = root + "/maps-" + name;
   ::mkdir(maps.c_str(), 0755);
@@ -158,7 +163,7 @@ AmdInstance StartAmd(const Options& o, const std::string& root, const std::strin
   ::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   AmdInstance a;
   auto t0 = Clock::now();
-  a.pid = Spawn({o.amd, "-F", conf, "--foreground"},
+  a.pid = Spawn({binary, "-F", conf, "--foreground"},
                 {"NOTIFY_SOCKET=" + sock, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
                 root + "/amd-" + name + ".log", false);
   char buf[256];
@@ -241,18 +246,62 @@ void PrintLatency(const char* name, const Latency& l, int errors) {
               errors);
 }
 
+// amd with maps of 10, 100,000 and 1,000,000 entries: start-up, trigger
+// median and RSS; the medians, for the ratios.
+std::vector<double> LargeMaps(const std::string& binary, const char* label, const Options& o,
+                              const std::string& root, int total) {
+  std::printf(
+      "\n%s with large maps%*s entries   ready ms   trigger median us   RSS MiB   (%d keys "
+      "each)\n",
+      label, static_cast<int>(18 - std::strlen(label)), "", o.keys);
+  std::vector<double> medians;
+  for (int n : {10, 100000, 1000000}) {
+    std::string text = "/defaults type:=lofs\n";
+    text.reserve(static_cast<size_t>(n) * 48);
+    for (int i = 0; i < n; ++i)
+      text +=
+          "k" + std::to_string(i) + " rfs:=" + root + "/src/k" + std::to_string(i % total) + "\n";
+    std::string name = std::string(label) + "-big" + std::to_string(n);
+    std::string dir = root + "/" + name;
+    AmdInstance a = StartAmd(binary, root, name, dir, text);
+    if (a.pid <= 0) {
+      std::printf("  %d entries: %s did not start\n", n, label);
+      continue;
+    }
+    // The same number of first accesses in every map: distinct keys spread
+    // over it (a key that is mounted already triggers nothing), as many as
+    // in the trigger test (the 10-entry map repeats none: fewer samples).
+    int errors = 0;
+    std::vector<double> us;
+    for (int i = 0; i < std::min(o.keys, n); ++i) {
+      int k = static_cast<int>((static_cast<long>(i) * 7919) % n);
+      struct stat st;
+      auto t0 = Clock::now();
+      if (::stat((dir + "/k" + std::to_string(k) + "/.").c_str(), &st) != 0) ++errors;
+      us.push_back(Us(Clock::now() - t0));
+    }
+    Latency l = Summarize(us);
+    medians.push_back(l.median);
+    std::printf("  %26d %10.1f %19.1f %9.1f%s\n", n, a.ready_ms, l.median, RssKiB(a.pid) / 1024.0,
+                errors ? " (errors)" : "");
+    Stop(a.pid);
+  }
+  return medians;
+}
+
 int Main(int argc, char** argv) {
   Options o;
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: autofs_bench AMD_BINARY [--no-autofs] [--keys N] [--repeat N] [--storm N] "
-                 "[--threads N]\n");
+                 "usage: autofs_bench AMD_BINARY [--before AMD_BINARY] [--no-autofs] [--keys N] "
+                 "[--repeat N] [--storm N] [--threads N]\n");
     return 2;
   }
   o.amd = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--no-autofs") o.autofs = false;
+    if (a == "--before" && i + 1 < argc) o.before = argv[++i];
     if (a == "--keys" && i + 1 < argc) o.keys = std::stoi(argv[++i]);
     if (a == "--repeat" && i + 1 < argc) o.repeat = std::max(1, std::stoi(argv[++i]));
     if (a == "--storm" && i + 1 < argc) o.storm = std::stoi(argv[++i]);
@@ -299,11 +348,12 @@ int Main(int argc, char** argv) {
   std::vector<Subject> subjects;
   subjects.emplace_back("floor", root + "/floor");
   subjects.emplace_back("amd", root + "/amd");
+  if (!o.before.empty()) subjects.emplace_back("amd-before", root + "/amd-before");
   if (o.autofs) subjects.emplace_back("autofs", root + "/autofs");
   auto start = [&](Subject& s) {
     if (s.name == "floor") s.pid = StartFloor(s.dir, root + "/src");
-    if (s.name == "amd") {
-      s.pid = StartAmd(o, root, "wild", s.dir,
+    if (s.name == "amd" || s.name == "amd-before") {
+      s.pid = StartAmd(s.name == "amd" ? o.amd : o.before, root, s.name + "-wild", s.dir,
                        "* type:=lofs;rfs:=" + root + "/src/${key};opts:=unmount\n")
                   .pid;
     }
@@ -316,11 +366,11 @@ int Main(int argc, char** argv) {
   // between rounds so that neither runs while the other's threads are
   // still awake. All of it takes well under a second: no mount expires
   // meanwhile.
-  start(subjects[0]);
-  start(subjects[1]);
+  size_t interleaved = o.before.empty() ? 2 : 3;  // the floor, amd, and the earlier amd
+  for (size_t i = 0; i < interleaved; ++i) start(subjects[i]);
   for (int from = 0; from < latency_keys; from += 20) {
-    for (int i = 0; i < 2; ++i) {
-      Subject& s = subjects[static_cast<size_t>(i)];
+    for (size_t i = 0; i < interleaved; ++i) {
+      Subject& s = subjects[i];
       if (s.pid <= 0) continue;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       auto us = Trigger(s.dir, from, std::min(20, latency_keys - from), &s.latency_errors);
@@ -361,42 +411,9 @@ int Main(int argc, char** argv) {
     }
   }
 
-  // amd with maps of 10, 100,000 and 1,000,000 entries.
-  std::printf(
-      "\namd with large maps        entries   ready ms   trigger median us   RSS MiB   (%d keys "
-      "each)\n",
-      o.keys);
-  std::vector<double> medians;
-  for (int n : {10, 100000, 1000000}) {
-    std::string text = "/defaults type:=lofs\n";
-    text.reserve(static_cast<size_t>(n) * 48);
-    for (int i = 0; i < n; ++i)
-      text +=
-          "k" + std::to_string(i) + " rfs:=" + root + "/src/k" + std::to_string(i % total) + "\n";
-    std::string dir = root + "/big" + std::to_string(n);
-    AmdInstance a = StartAmd(o, root, "big" + std::to_string(n), dir, text);
-    if (a.pid <= 0) {
-      std::printf("  %d entries: amd did not start\n", n);
-      continue;
-    }
-    // The same number of first accesses in every map: distinct keys spread
-    // over it (a key that is mounted already triggers nothing), as many as
-    // in the trigger test (the 10-entry map repeats none: fewer samples).
-    int errors = 0;
-    std::vector<double> us;
-    for (int i = 0; i < std::min(o.keys, n); ++i) {
-      int k = static_cast<int>((static_cast<long>(i) * 7919) % n);
-      struct stat st;
-      auto t0 = Clock::now();
-      if (::stat((dir + "/k" + std::to_string(k) + "/.").c_str(), &st) != 0) ++errors;
-      us.push_back(Us(Clock::now() - t0));
-    }
-    Latency l = Summarize(us);
-    medians.push_back(l.median);
-    std::printf("  %26d %10.1f %19.1f %9.1f%s\n", n, a.ready_ms, l.median, RssKiB(a.pid) / 1024.0,
-                errors ? " (errors)" : "");
-    Stop(a.pid);
-  }
+  std::vector<double> medians = LargeMaps(o.amd, "amd", o, root, total);
+  std::vector<double> medians_before;
+  if (!o.before.empty()) medians_before = LargeMaps(o.before, "amd-before", o, root, total);
 
   auto med = [&](const char* name) {
     for (auto& s : subjects) {
@@ -437,6 +454,22 @@ int Main(int argc, char** argv) {
   if (medians.size() == 3)
     std::printf("  1M / 10-entry map trigger       %8.2f   (target <= 1.2)\n",
                 medians[2] / medians[0]);
+  if (!o.before.empty()) {
+    std::printf("\nthis amd against the earlier one (%s), measured side by side\n",
+                o.before.c_str());
+    std::printf("  trigger median, amd / before    %8.2f   (below 1: faster now)\n",
+                med("amd") / med("amd-before"));
+    std::printf("  amd-before / floor trigger      %8.2f\n", med("amd-before") / med("floor"));
+    std::printf("  storm mounts/s, amd / before    %8.2f   (above 1: faster now)\n",
+                rate("amd") / rate("amd-before"));
+    if (gone("amd") > 0 && gone("amd-before") > 0)
+      std::printf("  idle unmount time, amd / before %8.2f\n", gone("amd") / gone("amd-before"));
+    if (medians_before.size() == 3) {
+      std::printf("  1M / 10-entry map, before       %8.2f\n",
+                  medians_before[2] / medians_before[0]);
+      std::printf("  1M-entry trigger, amd / before  %8.2f\n", medians[2] / medians_before[2]);
+    }
+  }
   ::umount2(root.c_str(), MNT_DETACH);
   ::rmdir(root.c_str());
   return 0;

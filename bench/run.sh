@@ -2,7 +2,8 @@
 # One command for the benchmark: installs Linux autofs 5.1.8 from Debian
 # (without starting its service), builds amd and the benchmark, and runs
 # amd, autofs, the floor and bare mount(2) side by side in one run, in a
-# private mount namespace. Extra arguments go to autofs_bench. Where this
+# private mount namespace. Extra arguments go to autofs_bench (--before
+# AMD_BINARY adds an earlier amd; bench/compare.sh does that). Where this
 # machine's kernel has no autofs (or AMD_KERNEL_LAB is set), the run
 # happens inside the kernel lab's guest instead, and says so.
 set -euo pipefail
@@ -18,6 +19,11 @@ fi
 # modules, and util-linux's mount(8), which automount forks.
 echo "== this kernel ($(uname -r)) has no autofs file system: the benchmark runs in the kernel lab"
 autofs=(/usr/sbin/automount /bin/mount /bin/umount /usr/lib/x86_64-linux-gnu/autofs/*.so)
+# An earlier amd to compare with (--before, bench/compare.sh) goes in too.
+args=("$@")
+for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+  [[ ${args[i]} == --before ]] && autofs+=("${args[i + 1]}")
+done
 printf 'BENCH_ARGS="%s"\n' "$*" > build-rel/bench/lab.env
 AMD_LAB_VERBOSE=scenario AMD_LAB_TIMEOUT=${AMD_LAB_TIMEOUT:-3600} AMD_LAB_MEMORY=${AMD_LAB_MEMORY:-2048} \
   exec tests/kernel-lab/lab.sh --env build-rel/bench/lab.env bench/lab-scenario.sh \

@@ -92,6 +92,59 @@ bool ApplyFlag(ParsedArgs* out, char flag, const std::string& arg) {
   }
 }
 
+// This amd's long options (--explain takes PATH as =PATH or the next
+// argument, at `*i`).
+void ApplyLongOption(ParsedArgs* out, const std::vector<std::string>& args, size_t* i) {
+  const std::string& a = args[*i];
+  if (a == "--print-config") {
+    out->print_config = true;
+  } else if (a == "--json") {
+    out->json = true;
+  } else if (a == "--help") {
+    out->usage = true;
+  } else if (a == "--foreground") {
+    out->foreground = true;
+  } else if (a == "--no-self-mount") {
+    out->no_self_mount = true;
+  } else if (a == "--explain" || a.rfind("--explain=", 0) == 0) {
+    if (a.size() > 9) {
+      out->explain_path = a.substr(10);
+    } else if (*i + 1 < args.size()) {
+      out->explain_path = args[++*i];
+    } else {
+      out->errors.push_back("--explain needs a PATH");
+    }
+  } else {
+    out->errors.push_back("unknown option " + a);
+  }
+}
+
+// The flags that take no argument.
+void ApplySwitch(ParsedArgs* out, char f) {
+  switch (f) {
+    case 'n':
+      SetGlobal(out, "normalize_hostnames", "yes");
+      break;
+    case 'p':
+      SetGlobal(out, "print_pid", "yes");
+      break;
+    case 'r':
+      SetGlobal(out, "restart_mounts", "yes");
+      break;
+    case 'v':
+      out->print_version = true;
+      break;
+    case 'S':
+      SetGlobal(out, "plock", "no");
+      break;
+    case 'H':
+      out->usage = true;
+      break;
+    default:
+      out->errors.push_back(std::string("unknown option -") + f);
+  }
+}
+
 }  // namespace
 
 ParsedArgs ParseAmdArgs(const std::vector<std::string>& args) {
@@ -105,27 +158,7 @@ ParsedArgs ParseAmdArgs(const std::vector<std::string>& args) {
       break;
     }
     if (a.rfind("--", 0) == 0) {
-      if (a == "--print-config") {
-        out.print_config = true;
-      } else if (a == "--json") {
-        out.json = true;
-      } else if (a == "--help") {
-        out.usage = true;
-      } else if (a == "--foreground") {
-        out.foreground = true;
-      } else if (a == "--no-self-mount") {
-        out.no_self_mount = true;
-      } else if (a == "--explain" || a.rfind("--explain=", 0) == 0) {
-        if (a.size() > 9) {
-          out.explain_path = a.substr(10);
-        } else if (i + 1 < args.size()) {
-          out.explain_path = args[++i];
-        } else {
-          out.errors.push_back("--explain needs a PATH");
-        }
-      } else {
-        out.errors.push_back("unknown option " + a);
-      }
+      ApplyLongOption(&out, args, &i);
       continue;
     }
     if (a.size() < 2 || a[0] != '-') break;  // first map argument: stop (getopt "+")
@@ -144,28 +177,7 @@ ParsedArgs ParseAmdArgs(const std::vector<std::string>& args) {
         ApplyFlag(&out, f, arg);
         break;
       }
-      switch (f) {
-        case 'n':
-          SetGlobal(&out, "normalize_hostnames", "yes");
-          break;
-        case 'p':
-          SetGlobal(&out, "print_pid", "yes");
-          break;
-        case 'r':
-          SetGlobal(&out, "restart_mounts", "yes");
-          break;
-        case 'v':
-          out.print_version = true;
-          break;
-        case 'S':
-          SetGlobal(&out, "plock", "no");
-          break;
-        case 'H':
-          out.usage = true;
-          break;
-        default:
-          out.errors.push_back(std::string("unknown option -") + f);
-      }
+      ApplySwitch(&out, f);
     }
   }
   // directory mapname [-map_options] ...

@@ -2,6 +2,8 @@
 // "+nprvSa:c:d:k:l:o:t:w:x:y:C:D:F:T:O:HA:") plus this amd's long options.
 // Flags become amd.conf option settings so that one table validates both.
 // Pure: argv in, a ParsedArgs out.
+//
+// Threading: any thread. Ownership: the ParsedArgs is the caller's.
 #ifndef AMD_CONF_COMMAND_LINE_H_
 #define AMD_CONF_COMMAND_LINE_H_
 

@@ -250,6 +250,10 @@ class ConfigBuilder {
   std::shared_ptr<const Config> Build(const std::optional<std::vector<ConfSection>>& sections,
                                       const CommandLine& cmd,
                                       std::map<std::string, std::string> host_defaults);
+  void AddSections(const std::vector<ConfSection>& sections, const CommandLine& cmd,
+                   Config* config);
+  void AddCommandLine(const CommandLine& cmd, Config* config);
+  std::shared_ptr<const Config> Finish(std::shared_ptr<Config> config);
 
  private:
   Diagnostics* diag_;
@@ -265,67 +269,78 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
   config->host_defaults = std::move(host_defaults);
   config->global.name_ = "global";
   config->global.host_defaults_ = &config->host_defaults;
-  if (sections) {
-    bool seen_map = false;
-    int global_line = 0;
-    // A section named twice is one section: the later keys are added to
-    // (or override) the earlier ones, as in the original.
-    std::vector<MapSection> named;
-    for (const ConfSection& cs : *sections) {
-      if (cs.name == "global") {
-        if (seen_map) {
-          diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
-                       "[global] after a map section: earlier map sections do not inherit it");
-        }
-        if (global_line > 0) {
-          diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
-                       "[global] again (first at line " + std::to_string(global_line) +
-                           "): its keys are added to the first");
-        } else {
-          global_line = cs.line;
-        }
-        config->global.line_ = global_line;
-        for (const auto& e : cs.entries) Set(&config->global, true, e.key, e.value, e.line);
-        continue;
-      }
-      seen_map = true;
-      auto same = std::find_if(named.begin(), named.end(),
-                               [&](const MapSection& m) { return m.dir == cs.name; });
-      if (same != named.end()) {
+  if (sections) AddSections(*sections, cmd, config.get());
+  AddCommandLine(cmd, config.get());
+  return Finish(std::move(config));
+}
+
+// amd.conf's sections: [global], then each map section (a section named
+// twice is one section: the later keys are added to, or override, the
+// earlier ones, as in the original).
+void ConfigBuilder::AddSections(const std::vector<ConfSection>& sections, const CommandLine& cmd,
+                                Config* config) {
+  bool seen_map = false;
+  int global_line = 0;
+  // A section named twice is one section: the later keys are added to
+  // (or override) the earlier ones, as in the original.
+  std::vector<MapSection> named;
+  for (const ConfSection& cs : sections) {
+    if (cs.name == "global") {
+      if (seen_map) {
         diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
-                     "[" + cs.name + "] again (first at line " +
-                         std::to_string(same->section.line_) +
+                     "[global] after a map section: earlier map sections do not inherit it");
+      }
+      if (global_line > 0) {
+        diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
+                     "[global] again (first at line " + std::to_string(global_line) +
                          "): its keys are added to the first");
-        for (const auto& e : cs.entries) Set(&same->section, false, e.key, e.value, e.line);
-        continue;
+      } else {
+        global_line = cs.line;
       }
-      MapSection ms;
-      ms.dir = cs.name;
-      ms.section.name_ = cs.name;
-      ms.section.line_ = cs.line;
-      for (const auto& e : cs.entries) Set(&ms.section, false, e.key, e.value, e.line);
-      named.push_back(std::move(ms));
+      config->global.line_ = global_line;
+      for (const auto& e : cs.entries) Set(&config->global, true, e.key, e.value, e.line);
+      continue;
     }
-    for (MapSection& ms : named) {
-      if (ms.section.Has("map_name") && ms.section.values_["map_name"].empty()) {
-        diag_->AddAt(
-            Severity::kWarning, file_, ms.section.line_, 0,
-            "map section [" + ms.dir + "] has an empty map_name: it serves nothing, skipped");
-        continue;
-      }
-      if (!ms.section.Has("map_name")) {
-        Fail(ms.section.line_, "map section [" + ms.dir + "] has no map_name");
-        continue;
-      }
-      if (!ms.dir.empty() && ms.dir[0] != '/') {
-        Fail(ms.section.line_, "map section [" + ms.dir + "] must name an absolute mount point");
-        continue;
-      }
-      std::string tag = ms.section.values_.count("tag") ? ms.section.values_["tag"] : "";
-      if (!tag.empty() && (!cmd.tag || *cmd.tag != tag)) continue;
-      config->maps.push_back(std::move(ms));
+    seen_map = true;
+    auto same = std::find_if(named.begin(), named.end(),
+                             [&](const MapSection& m) { return m.dir == cs.name; });
+    if (same != named.end()) {
+      diag_->AddAt(Severity::kWarning, file_, cs.line, 0,
+                   "[" + cs.name + "] again (first at line " + std::to_string(same->section.line_) +
+                       "): its keys are added to the first");
+      for (const auto& e : cs.entries) Set(&same->section, false, e.key, e.value, e.line);
+      continue;
     }
+    MapSection ms;
+    ms.dir = cs.name;
+    ms.section.name_ = cs.name;
+    ms.section.line_ = cs.line;
+    for (const auto& e : cs.entries) Set(&ms.section, false, e.key, e.value, e.line);
+    named.push_back(std::move(ms));
   }
+  for (MapSection& ms : named) {
+    if (ms.section.Has("map_name") && ms.section.values_["map_name"].empty()) {
+      diag_->AddAt(
+          Severity::kWarning, file_, ms.section.line_, 0,
+          "map section [" + ms.dir + "] has an empty map_name: it serves nothing, skipped");
+      continue;
+    }
+    if (!ms.section.Has("map_name")) {
+      Fail(ms.section.line_, "map section [" + ms.dir + "] has no map_name");
+      continue;
+    }
+    if (!ms.dir.empty() && ms.dir[0] != '/') {
+      Fail(ms.section.line_, "map section [" + ms.dir + "] must name an absolute mount point");
+      continue;
+    }
+    std::string tag = ms.section.values_.count("tag") ? ms.section.values_["tag"] : "";
+    if (!tag.empty() && (!cmd.tag || *cmd.tag != tag)) continue;
+    config->maps.push_back(std::move(ms));
+  }
+}
+
+// The command line's settings and maps, after amd.conf's.
+void ConfigBuilder::AddCommandLine(const CommandLine& cmd, Config* config) {
   std::string saved_file = file_;
   file_ = "command line";
   for (const auto& [k, v] : cmd.globals) Set(&config->global, true, k, v, 0);
@@ -339,6 +354,10 @@ std::shared_ptr<const Config> ConfigBuilder::Build(
     config->maps.push_back(std::move(ms));
   }
   file_ = saved_file;
+}
+
+// The checks that need the whole configuration; the typed settings.
+std::shared_ptr<const Config> ConfigBuilder::Finish(std::shared_ptr<Config> config) {
   // As the original (amd/conf.c): LDAP needs both.
   if (!config->global.Get("ldap_hostports").empty() && config->global.Get("ldap_base").empty()) {
     Fail(config->global.line_, "must specify both ldap_hostports and ldap_base");

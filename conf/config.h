@@ -5,6 +5,9 @@
 // Options are kept as validated strings keyed by name, in the table's
 // order; `amd --print-config` prints exactly this. The daemon reads the
 // typed settings built from them (settings.h).
+//
+// Threading: any thread once built (immutable). Ownership: the Config is
+// shared (shared_ptr<const>); engines keep the one they started with.
 #ifndef AMD_CONF_CONFIG_H_
 #define AMD_CONF_CONFIG_H_
 

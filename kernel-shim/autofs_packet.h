@@ -2,6 +2,8 @@
 // (linux/auto_fs.h struct autofs_v5_packet), decoded without I/O.
 // Every read from the pipe is one whole packet (the kernel writes it in
 // one go to a packet-mode pipe); anything else is rejected with a reason.
+//
+// Pure; any thread. Ownership: a decoded packet is the caller's value.
 #ifndef AMD_KERNEL_SHIM_AUTOFS_PACKET_H_
 #define AMD_KERNEL_SHIM_AUTOFS_PACKET_H_
 

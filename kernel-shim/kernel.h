@@ -3,6 +3,8 @@
 // fails the N-th one (tests/fakes/fake_kernel.h). SystemKernel is the real
 // one. All methods may block and are called from worker threads, never
 // from the engine thread. Errors carry their context ("mount(/a/b)").
+//
+// Ownership: endpoints and tables returned are the caller's.
 #ifndef AMD_KERNEL_SHIM_KERNEL_H_
 #define AMD_KERNEL_SHIM_KERNEL_H_
 

@@ -2,6 +2,8 @@
 // about it where the kernel lacks the file system (ENODEV): "this kernel
 // has no autofs file system (CONFIG_AUTOFS_FS): load the autofs4 module,
 // ...". Pure; any thread.
+//
+// Ownership: the Status returned is the caller's.
 #ifndef AMD_KERNEL_SHIM_MOUNT_ERROR_H_
 #define AMD_KERNEL_SHIM_MOUNT_ERROR_H_
 

@@ -1,5 +1,8 @@
 // /proc/self/mountinfo: the mount table as the kernel sees it (proc(5)).
 // ParseMountInfo is pure; ReadMountInfo reads this process's table.
+//
+// Threading: any thread; ReadMountInfo blocks. Ownership: the entries returned
+// are the caller's.
 #ifndef AMD_KERNEL_SHIM_MOUNTINFO_H_
 #define AMD_KERNEL_SHIM_MOUNTINFO_H_
 

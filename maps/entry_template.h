@@ -11,6 +11,10 @@
 // environment variables, host name look-ups), no diagnostics, and only
 // types whose checks look at nothing but the options; and only keys whose
 // characters cannot change how an option is read use it (KeyFitsTemplate).
+//
+// Threading: a template is immutable once made and shared between workers.
+// Ownership: Make returns a shared_ptr<const>; Instantiate returns the
+// caller's value.
 #ifndef AMD_MAPS_ENTRY_TEMPLATE_H_
 #define AMD_MAPS_ENTRY_TEMPLATE_H_
 

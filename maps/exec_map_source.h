@@ -12,6 +12,9 @@
 // removed (programs written for the original print "KEY value"; the
 // original then used the whole line, key included, by a bug); otherwise the
 // whole line is the value, as autofs program maps print it.
+//
+// Threading: worker threads; searches may run concurrently (ConcurrentSearch).
+// Ownership: results are the caller's.
 #ifndef AMD_MAPS_EXEC_MAP_SOURCE_H_
 #define AMD_MAPS_EXEC_MAP_SOURCE_H_
 

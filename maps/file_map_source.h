@@ -1,5 +1,8 @@
 // File maps: a text file in Amd map syntax (amd/info_file.c). Cached whole
 // by default (cache:=all); its mtime drives reloads.
+//
+// Threading: one worker thread at a time (map_source.h). Ownership: results
+// are the caller's.
 #ifndef AMD_MAPS_FILE_MAP_SOURCE_H_
 #define AMD_MAPS_FILE_MAP_SOURCE_H_
 

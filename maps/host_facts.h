@@ -1,6 +1,8 @@
 // HostFacts: the values of the host selector variables (${arch}, ${host},
 // ${domain}...), gathered once at start-up (amd/system_world.cc) or written
 // by hand in tests. Immutable once built; shared read-only by lookups.
+//
+// Threading: any thread (immutable). Ownership: a value.
 #ifndef AMD_MAPS_HOST_FACTS_H_
 #define AMD_MAPS_HOST_FACTS_H_
 

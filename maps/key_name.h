@@ -2,6 +2,8 @@
 // automount point), before it becomes a map key: the original's
 // valid_key() check and expand_selectors() of the name (amd/autil.c,
 // amd/amfs_generic.c amfs_lookup_node). Pure.
+//
+// Any thread. Ownership: strings returned are the caller's.
 #ifndef AMD_MAPS_KEY_NAME_H_
 #define AMD_MAPS_KEY_NAME_H_
 

@@ -6,6 +6,8 @@
 // entry text, the defaults, the lookup's variables and a World. It records
 // every step so `amd --explain` can show it. Thread-compatible: no shared
 // state; the World must be safe for the calling thread.
+//
+// Ownership: results are the caller's values.
 #ifndef AMD_MAPS_LOCATION_EVALUATOR_H_
 #define AMD_MAPS_LOCATION_EVALUATOR_H_
 

@@ -6,6 +6,8 @@
 // calls sources from its worker pool, never from the engine thread. A
 // source is used by one thread at a time, except Search of a source whose
 // ConcurrentSearch() holds.
+//
+// Ownership: sources are owned by their Map; results are the caller's.
 #ifndef AMD_MAPS_MAP_SOURCE_H_
 #define AMD_MAPS_MAP_SOURCE_H_
 

@@ -1,6 +1,8 @@
 // Helpers for comma-separated mount option strings ("rw,nosuid,rsize=1024"):
 // the addopts merge of the original's merge_opts() (amd/am_ops.c) and
 // look-ups of single options. Pure.
+//
+// Any thread. Ownership: strings returned are the caller's.
 #ifndef AMD_MAPS_MOUNT_OPTIONS_H_
 #define AMD_MAPS_MOUNT_OPTIONS_H_
 

@@ -3,6 +3,9 @@
 // string (the original's fs_mtab: "host:/path", a map name, a device) that
 // amq shows. The table is what `amd -v` lists as AMFS types. Mounting
 // itself is the daemon's business; this is the map language's view.
+//
+// Threading: any thread (the table is immutable). Ownership: table entries are
+// static; matches returned are the caller's.
 #ifndef AMD_MAPS_MOUNT_TYPES_H_
 #define AMD_MAPS_MOUNT_TYPES_H_
 

@@ -1,6 +1,8 @@
 // in_network(ARG) and the wire==/network==/netnumber== selectors: does ARG
 // name one of this host's IPv4 networks? The original's is_network_member()
 // (libamu/wire.c), over the networks a World reports. Pure.
+//
+// Any thread. Ownership: nothing kept.
 #ifndef AMD_MAPS_NETWORK_MATCH_H_
 #define AMD_MAPS_NETWORK_MATCH_H_
 

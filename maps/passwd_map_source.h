@@ -6,6 +6,9 @@
 //   type:=nfs;rfs:=/${var0}/${var1};rhost:=${var1};sublink:=${var2};fs:=${autodir}${var3}
 // and /defaults is type:=nfs. Homes with fewer than three components give
 // no entry. User records come from a PasswdLookup so tests can supply them.
+//
+// Threading: one worker thread at a time (map_source.h). Ownership: results
+// are the caller's.
 #ifndef AMD_MAPS_PASSWD_MAP_SOURCE_H_
 #define AMD_MAPS_PASSWD_MAP_SOURCE_H_
 

@@ -10,6 +10,8 @@
 // $HOST $OSNAME $OSREL $OSVERS $NATISA become ${arch} ${karch} ${host}
 // ${os} ${osver} ${osver} ${karch}. A multi-mount becomes a type:=auto entry
 // for the key, with one sub-entry "key/offset" per offset. Pure.
+//
+// Pure; any thread. Ownership: the converted entry is the caller's.
 #ifndef AMD_MAPS_SUN_SYNTAX_H_
 #define AMD_MAPS_SUN_SYNTAX_H_
 

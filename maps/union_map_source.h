@@ -3,6 +3,9 @@
 // directory wins), "*" with fs:=<last directory>, and
 // /defaults type:=link;opts:=nounmount;sublink:=${key}.
 // The directories are read when the map is (re)loaded.
+//
+// Threading: one worker thread at a time (map_source.h). Ownership: results
+// are the caller's.
 #ifndef AMD_MAPS_UNION_MAP_SOURCE_H_
 #define AMD_MAPS_UNION_MAP_SOURCE_H_
 

@@ -5,6 +5,9 @@
 //
 // OptionTable holds the value of every location option while one location
 // is evaluated. Everything here is immutable data or a plain value type.
+//
+// Threading: the tables are immutable (any thread); an OptionTable belongs to
+// one evaluation. Ownership: values.
 #ifndef AMD_MAPS_VARIABLES_H_
 #define AMD_MAPS_VARIABLES_H_
 

@@ -17,6 +17,9 @@
 // Decoding is strict: every byte accounted for, reserved bits zero, L
 // only in requests, lengths within the datagram; a malformed datagram is
 // refused with the reason.
+//
+// Pure; any thread. Ownership: encoded bytes and decoded messages are the
+// caller's.
 #ifndef AMD_RLP_RLP_MESSAGE_H_
 #define AMD_RLP_RLP_MESSAGE_H_
 

@@ -23,6 +23,9 @@
 //   - Merges the answers per host: the resources each provides, the
 //     round-trip time of its first answer, and the hosts that other
 //     hosts named in They-Provide replies.
+//
+// Threading: a Query belongs to one thread; Ask blocks on its socket.
+// Ownership: answers are the caller's.
 #ifndef AMD_RLP_RLP_QUERY_H_
 #define AMD_RLP_RLP_QUERY_H_
 

@@ -23,6 +23,9 @@
 //     from its ports are still answered; and rlpd never sends one address
 //     more than 1.5 times `rate` a second, however many ports it is asked
 //     from.
+//
+// Threading: a Responder belongs to one thread (rlpd's loop). Ownership:
+// decisions are the caller's.
 #ifndef AMD_RLP_RLP_RESPONDER_H_
 #define AMD_RLP_RLP_RESPONDER_H_
 

@@ -15,6 +15,9 @@
 //
 // Every key is optional. An unknown key, a value of the wrong kind or a
 // YAML syntax error is an error naming the file, line and column.
+//
+// Threading: any thread; ReadRlpdConfig blocks on the file. Ownership: the
+// config is the caller's.
 #ifndef AMD_RLP_RLPD_CONFIG_H_
 #define AMD_RLP_RLPD_CONFIG_H_
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "base/interfaces.h"
@@ -43,10 +44,15 @@ bool Number(const char* text, long lo, long hi, long* out) {
   return end != text && *end == '\0' && *out >= lo && *out <= hi;
 }
 
-int Main(int argc, char** argv) {
+struct RlpqArgs {
   QueryOptions o;
   bool tcp = false, verbose = false;
   std::vector<std::string> names;
+};
+
+// The command line; an exit status when rlpq must stop here (usage, a
+// bad value).
+std::optional<int> ParseArgs(int argc, char** argv, RlpqArgs* args) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -54,58 +60,51 @@ int Main(int argc, char** argv) {
     uint32_t addr = 0;
     const char* v = nullptr;
     if (a == "-i" && (v = value())) {
-      o.interfaces.push_back(v);
+      args->o.interfaces.push_back(v);
     } else if ((a == "-b" || a == "-H") && (v = value())) {
       if (!Address(v, &addr)) {
         std::fprintf(stderr, "rlpq: %s %s: not an IPv4 address\n", a.c_str(), v);
         return 2;
       }
-      (a == "-b" ? o.broadcasts : o.hosts).push_back(addr);
+      (a == "-b" ? args->o.broadcasts : args->o.hosts).push_back(addr);
     } else if (a == "-n") {
-      o.broadcast = false;
+      args->o.broadcast = false;
     } else if (a == "-a") {
-      o.anywhere = true;
+      args->o.anywhere = true;
     } else if (a == "-N") {
-      o.local_only = false;
+      args->o.local_only = false;
     } else if (a == "-t") {
-      tcp = true;
+      args->tcp = true;
     } else if (a == "-v") {
-      verbose = true;
+      args->verbose = true;
     } else if ((a == "-w" || a == "-q" || a == "-r" || a == "-p") && (v = value())) {
       if (!Number(v, a == "-p" ? 1 : 0, a == "-p" ? 65535 : 600000, &n)) {
         std::fprintf(stderr, "rlpq: %s %s: not a number in range\n", a.c_str(), v);
         return 2;
       }
-      if (a == "-w") o.max_wait = milliseconds(n);
-      if (a == "-q") o.quiet = milliseconds(n);
-      if (a == "-r") o.retries = static_cast<int>(n);
-      if (a == "-p") o.port = static_cast<uint16_t>(n);
+      if (a == "-w") args->o.max_wait = milliseconds(n);
+      if (a == "-q") args->o.quiet = milliseconds(n);
+      if (a == "-r") args->o.retries = static_cast<int>(n);
+      if (a == "-p") args->o.port = static_cast<uint16_t>(n);
     } else if (!a.empty() && a[0] != '-') {
-      names.push_back(a);
+      args->names.push_back(a);
     } else {
       std::fputs(kUsage, stderr);
       return a == "-h" || a == "--help" ? 0 : 2;
     }
   }
-  if (names.empty()) {
+  if (args->names.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  for (const auto& name : names) {
-    auto r = ParseResource(name, tcp ? kProtocolTcp : kProtocolUdp);
-    if (!r.ok()) {
-      std::fprintf(stderr, "rlpq: %s\n", r.status().context().c_str());
-      return 2;
-    }
-    o.resources.push_back(std::move(*r));
-  }
-  auto result = Ask(o);
-  if (!result.ok()) {
-    std::fprintf(stderr, "rlpq: %s\n", result.status().ToString().c_str());
-    return 2;
-  }
+  return std::nullopt;
+}
+
+// One line per provider, then those that did not answer; whether any
+// provides some of the resources.
+bool PrintProviders(const QueryResult& result, bool verbose) {
   bool any = false;
-  for (const auto& p : result->providers) {
+  for (const auto& p : result.providers) {
     char rtt[32] = "-";
     if (p.rtt_ms) std::snprintf(rtt, sizeof rtt, "%.3f ms", *p.rtt_ms);
     std::string what;
@@ -119,13 +118,33 @@ int Main(int argc, char** argv) {
     any = any || !p.resources.empty();
     std::printf("%-15s  %10s  %s\n", Ipv4ToString(p.address).c_str(), rtt, what.c_str());
   }
-  for (uint32_t h : result->no_answer)
+  for (uint32_t h : result.no_answer)
     std::printf("%-15s  %10s  no answer\n", Ipv4ToString(h).c_str(), "-");
   if (verbose) {
-    std::fprintf(stderr, "rlpq: %d datagrams sent, %d replies, %d ignored, %.1f ms\n", result->sent,
-                 result->replies, result->ignored, result->elapsed_ms);
+    std::fprintf(stderr, "rlpq: %d datagrams sent, %d replies, %d ignored, %.1f ms\n", result.sent,
+                 result.replies, result.ignored, result.elapsed_ms);
   }
-  return any ? 0 : 1;
+  return any;
+}
+
+int Main(int argc, char** argv) {
+  RlpqArgs args;
+  if (auto status = ParseArgs(argc, argv, &args)) return *status;
+  QueryOptions& o = args.o;
+  for (const auto& name : args.names) {
+    auto r = ParseResource(name, args.tcp ? kProtocolTcp : kProtocolUdp);
+    if (!r.ok()) {
+      std::fprintf(stderr, "rlpq: %s\n", r.status().context().c_str());
+      return 2;
+    }
+    o.resources.push_back(std::move(*r));
+  }
+  auto result = Ask(o);
+  if (!result.ok()) {
+    std::fprintf(stderr, "rlpq: %s\n", result.status().ToString().c_str());
+    return 2;
+  }
+  return PrintProviders(*result, args.verbose) ? 0 : 1;
 }
 
 }  // namespace

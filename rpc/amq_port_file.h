@@ -2,6 +2,8 @@
 // machine when rpcbind does not run: /run/amd/amq-PROGRAM holds one line,
 // "ADDRESS PORT". amd writes it once its sockets are bound and removes it
 // when it exits; amq reads it only after rpcbind could not answer.
+//
+// Blocking; any thread. Ownership: nothing kept.
 #ifndef AMD_RPC_AMQ_PORT_FILE_H_
 #define AMD_RPC_AMQ_PORT_FILE_H_
 

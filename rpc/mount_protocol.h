@@ -3,6 +3,9 @@
 // rlpd answers with. The list is a chain of XDR optional-data nodes;
 // decoding walks it iteratively with bounds, so a hostile server can
 // neither exhaust the stack nor make amd allocate without limit.
+//
+// Threading: codecs are pure; FetchExports blocks (worker threads, commands).
+// Ownership: the list is the caller's.
 #ifndef AMD_RPC_MOUNT_PROTOCOL_H_
 #define AMD_RPC_MOUNT_PROTOCOL_H_
 

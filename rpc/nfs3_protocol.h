@@ -5,6 +5,9 @@
 // result carries), plus the MOUNT v3 procedures a kernel uses to mount
 // it. Pure encoding and decoding over XdrReader/XdrWriter; the server
 // decides the answers (amd/nfs_front_end.h).
+//
+// Threading: pure, any thread. Ownership: decoded arguments view the caller's
+// bytes.
 #ifndef AMD_RPC_NFS3_PROTOCOL_H_
 #define AMD_RPC_NFS3_PROTOCOL_H_
 

@@ -2,6 +2,9 @@
 // record is one or more fragments, each behind a 4-byte header whose top
 // bit marks the last fragment and whose other 31 bits give its length.
 // Sans I/O: feed bytes as they arrive, take whole records out.
+//
+// Threading: a decoder belongs to one connection's thread. Ownership: records
+// taken out are the caller's.
 #ifndef AMD_RPC_RECORD_MARKING_H_
 #define AMD_RPC_RECORD_MARKING_H_
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
@@ -30,6 +31,7 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -86,27 +88,96 @@ Result<std::vector<uint8_t>> Client::Call(uint32_t proc, std::span<const uint8_t
   return last;
 }
 
-Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<const uint8_t> args,
-                                            milliseconds timeout, uint32_t vers) {
-  auto deadline = Clock::now() + timeout;
+namespace {
+
+// The reply to `msg` (framed) over a connected TCP socket, or nothing
+// with `err` set; false in `sent` when sending failed.
+std::vector<uint8_t> ExchangeTcp(int fd, const std::vector<uint8_t>& msg,
+                                 Clock::time_point deadline, int* err, bool* sent) {
+  std::vector<uint8_t> buf(65536);
+  if (::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(msg.size())) {
+    *err = errno ? errno : EPIPE;
+    *sent = false;
+    return {};
+  }
+  RecordAssembler records(16 << 20);
+  for (;;) {
+    if (auto r = records.Next()) return *r;
+    if (!WaitReadable(fd, MillisLeft(deadline))) {
+      *err = ETIMEDOUT;
+      return {};
+    }
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *err = n == 0 ? ECONNRESET : errno;
+      return {};
+    }
+    if (!records.Feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)))) {
+      *err = EBADMSG;
+      return {};
+    }
+  }
+}
+
+// The reply with `xid` to `msg` over a connected UDP socket, sent again
+// after 0.5 s, 1 s, 2 s... until the time is up; nothing with `err` set.
+// False from `sent` when sending failed (then `err` is why).
+std::vector<uint8_t> ExchangeUdp(int fd, const std::vector<uint8_t>& msg, uint32_t xid,
+                                 Clock::time_point deadline, int* err, bool* sent) {
+  std::vector<uint8_t> buf(65536);
+  int interval = 500;
+  auto next_send = Clock::now();
+  for (;;) {
+    if (Clock::now() >= next_send) {
+      if (::send(fd, msg.data(), msg.size(), 0) < 0 && errno != ECONNREFUSED) {
+        *err = errno;
+        *sent = false;
+        return {};
+      }
+      next_send = Clock::now() + milliseconds(interval);
+      interval = std::min(interval * 2, 8000);
+    }
+    int wait = std::min(MillisLeft(deadline), MillisLeft(next_send));
+    if (MillisLeft(deadline) == 0) {
+      *err = ETIMEDOUT;
+      return {};
+    }
+    if (!WaitReadable(fd, wait)) continue;
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      *err = errno;
+      return {};
+    }
+    uint32_t got = 0;
+    XdrReader r(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
+    if (r.U32(&got) && got == xid) return std::vector<uint8_t>(buf.data(), buf.data() + n);
+  }
+}
+
+}  // namespace
+
+Result<sockaddr_in> Client::ServerAddress(bool tcp, uint32_t vers, milliseconds timeout) {
   sockaddr_in a = addr_;
   if (o_.port) {
     a.sin_port = htons(*o_.port);
-  } else {
-    auto p =
-        GetPort(addr_, prog_, vers, tcp, std::min<milliseconds>(timeout, std::chrono::seconds(10)));
-    if (p.ok() && *p != 0) {
-      a.sin_port = htons(*p);
-    } else if (auto other = o_.fallback ? o_.fallback() : std::nullopt) {
-      a = *other;
-    } else if (!p.ok()) {
-      return Status(p.status().code(), "rpcbind: " + p.status().context());
-    } else {
-      return Status::Error("program " + std::to_string(prog_) + " version " + std::to_string(vers) +
-                               " is not registered with rpcbind over " + (tcp ? "TCP" : "UDP"),
-                           std::errc::connection_refused);
-    }
+    return a;
   }
+  auto p =
+      GetPort(addr_, prog_, vers, tcp, std::min<milliseconds>(timeout, std::chrono::seconds(10)));
+  if (p.ok() && *p != 0) {
+    a.sin_port = htons(*p);
+    return a;
+  }
+  if (auto other = o_.fallback ? o_.fallback() : std::nullopt) return *other;
+  if (!p.ok()) return Status(p.status().code(), "rpcbind: " + p.status().context());
+  return Status::Error("program " + std::to_string(prog_) + " version " + std::to_string(vers) +
+                           " is not registered with rpcbind over " + (tcp ? "TCP" : "UDP"),
+                       std::errc::connection_refused);
+}
+
+Result<int> Client::Connect(bool tcp, const sockaddr_in& a, milliseconds timeout) {
   Socket fd(::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Status::FromErrno("socket", errno);
   if (o_.reserved_port) {
@@ -119,72 +190,29 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<c
   timeval tv{static_cast<time_t>(timeout.count() / 1000),
              static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
     int err = errno;
     return Status::FromErrno("connect", err == EINPROGRESS || err == EAGAIN ? ETIMEDOUT : err);
   }
+  return fd.release();
+}
+
+Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<const uint8_t> args,
+                                            milliseconds timeout, uint32_t vers) {
+  auto deadline = Clock::now() + timeout;
+  auto a = ServerAddress(tcp, vers, timeout);
+  if (!a.ok()) return a.status();
+  auto connected = Connect(tcp, *a, timeout);
+  if (!connected.ok()) return connected.status();
+  Socket fd(*connected);
   uint32_t xid = static_cast<uint32_t>(::getpid()) * 65536u + ++calls_ * 7919u +
                  static_cast<uint32_t>(Clock::now().time_since_epoch().count());
   auto msg = CallMessage(xid, prog_, vers, proc, args);
-  if (tcp) msg = FrameRecord(msg);
-  std::vector<uint8_t> reply;
-  std::vector<uint8_t> buf(65536);
   int err = 0;
-  if (tcp) {
-    if (::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(msg.size())) {
-      return Status::FromErrno("send", errno ? errno : EPIPE);
-    }
-    RecordAssembler records(16 << 20);
-    while (reply.empty()) {
-      if (auto r = records.Next()) {
-        reply = *r;
-        break;
-      }
-      if (!WaitReadable(fd.get(), MillisLeft(deadline))) {
-        err = ETIMEDOUT;
-        break;
-      }
-      ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        err = n == 0 ? ECONNRESET : errno;
-        break;
-      }
-      if (!records.Feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)))) {
-        err = EBADMSG;
-        break;
-      }
-    }
-  } else {
-    // Sent again after 0.5 s, 1 s, 2 s... until the time is up.
-    int interval = 500;
-    auto next_send = Clock::now();
-    while (reply.empty()) {
-      if (Clock::now() >= next_send) {
-        if (::send(fd.get(), msg.data(), msg.size(), 0) < 0 && errno != ECONNREFUSED) {
-          return Status::FromErrno("send", errno);
-        }
-        next_send = Clock::now() + milliseconds(interval);
-        interval = std::min(interval * 2, 8000);
-      }
-      int wait = std::min(MillisLeft(deadline), MillisLeft(next_send));
-      if (MillisLeft(deadline) == 0) {
-        err = ETIMEDOUT;
-        break;
-      }
-      if (!WaitReadable(fd.get(), wait)) continue;
-      ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
-      if (n < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        err = errno;
-        break;
-      }
-      uint32_t got = 0;
-      XdrReader r(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
-      if (r.U32(&got) && got == xid) reply.assign(buf.data(), buf.data() + n);
-    }
-  }
+  bool sent = true;
+  std::vector<uint8_t> reply = tcp ? ExchangeTcp(fd.get(), FrameRecord(msg), deadline, &err, &sent)
+                                   : ExchangeUdp(fd.get(), msg, xid, deadline, &err, &sent);
+  if (!sent) return Status::FromErrno("send", err);
   if (reply.empty())
     return Status::FromErrno("no answer", err == EAGAIN ? ETIMEDOUT : err ? err : EPIPE);
   auto parsed = ParseReply(reply);

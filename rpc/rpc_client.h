@@ -3,6 +3,8 @@
 // bounded in time. UDP calls are sent again at growing intervals until the
 // time is up, and only the reply with the call's xid is taken. Blocking;
 // for commands and worker threads.
+//
+// Ownership: replies are the caller's.
 #ifndef AMD_RPC_RPC_CLIENT_H_
 #define AMD_RPC_RPC_CLIENT_H_
 
@@ -47,6 +49,11 @@ class Client {
                                     std::chrono::milliseconds timeout, uint32_t vers);
 
  private:
+  // Where to call: the port given, rpcbind's answer, or the fallback.
+  Result<sockaddr_in> ServerAddress(bool tcp, uint32_t vers, std::chrono::milliseconds timeout);
+  // A socket connected to `a` (bound as the options say); the caller
+  // owns the descriptor.
+  Result<int> Connect(bool tcp, const sockaddr_in& a, std::chrono::milliseconds timeout);
   Result<std::vector<uint8_t>> CallOn(bool tcp, uint32_t proc, std::span<const uint8_t> args,
                                       std::chrono::milliseconds timeout, uint32_t vers);
 

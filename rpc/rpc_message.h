@@ -3,6 +3,9 @@
 // and the reply header a client reads. Arguments and results are XDR bytes
 // handled elsewhere (xdr_codec.h). Decoding is strict and says what is
 // wrong; nothing here touches a socket.
+//
+// Pure; any thread. Ownership: replies built are the caller's bytes; a parsed
+// call views them.
 #ifndef AMD_RPC_RPC_MESSAGE_H_
 #define AMD_RPC_RPC_MESSAGE_H_
 

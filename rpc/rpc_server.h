@@ -5,6 +5,9 @@
 // dropped and counted, with a log line naming the peer; a TCP record over
 // the limit, or a connection idle past the limit, closes that connection
 // and nothing else. No libtirpc svc_run.
+//
+// Ownership: the server owns its sockets (Adopt takes them over); a Responder
+// may be kept and called later on the server's thread.
 #ifndef AMD_RPC_RPC_SERVER_H_
 #define AMD_RPC_RPC_SERVER_H_
 

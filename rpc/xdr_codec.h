@@ -1,6 +1,8 @@
 // XDR encoding and decoding of the types rpcgen generates (amq.x), through
 // libtirpc's memory streams. A decoded value owns memory that XdrFree
 // releases; XdrValue does it by itself.
+//
+// Threading: any thread. Ownership: as said, XdrValue frees what it decoded.
 #ifndef AMD_RPC_XDR_CODEC_H_
 #define AMD_RPC_XDR_CODEC_H_
 

@@ -2,6 +2,9 @@
 // written to bytes directly, for protocols whose messages are handled by
 // hand rather than through rpcgen (RPC headers, MOUNT, NFSv3): no
 // allocation on reading, and every read says whether it fit.
+//
+// Threading: a reader or writer belongs to one thread. Ownership: a reader
+// views the caller's bytes; a writer appends to the caller's vector.
 #ifndef AMD_RPC_XDR_STREAM_H_
 #define AMD_RPC_XDR_STREAM_H_
 

@@ -1,6 +1,8 @@
 // What the NFS types (nfs.cc, host.cc) share: the file server a location
 // names, resolved, and one kernel NFS mount with what its failures mean.
 // Worker threads.
+//
+// Ownership: values returned are the caller's.
 #ifndef AMD_AMD_FS_TYPES_NFS_SERVER_H_
 #define AMD_AMD_FS_TYPES_NFS_SERVER_H_
 

@@ -1,5 +1,8 @@
 // The mount function of each type in amd/fs_types/, for the table
 // (table.cc). One file per type; see amd/fs_type.h.
+//
+// Threading: worker threads (each function mounts; see amd/fs_type.h).
+// Ownership: steps recorded in the MountRun the caller owns.
 #ifndef AMD_AMD_FS_TYPES_TYPES_H_
 #define AMD_AMD_FS_TYPES_TYPES_H_
 
