@@ -235,7 +235,10 @@ void Print(const char* who, const Result& r) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace fs = std::filesystem;
+
+// The command line; nullopt (after the usage) when it is wrong.
+std::optional<Options> ParseArgs(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -254,11 +257,13 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: nfs_bench AMD_BINARY [--keys N] [--threads T] [--seconds S] [--no-ganesha]\n");
-    return 2;
+    return std::nullopt;
   }
-  if (std::system("ip link set lo up") != 0) return 1;
-  namespace fs = std::filesystem;
-  std::string dir = "/tmp/amd-nfs-bench";
+  return o;
+}
+
+// amd's map (one link key per key), the links ganesha serves, amd.conf.
+void WriteSetup(const Options& o, const std::string& dir) {
   fs::remove_all(dir);
   fs::create_directories(dir + "/maps");
   fs::create_directories(dir + "/links");
@@ -275,6 +280,76 @@ int main(int argc, char** argv) {
          << "/amd.log\ncache_duration = 3600\n"
          << "[ " << dir << "/home ]\nmap_name = amd.bench\nmount_type = nfs\n";
   }
+}
+
+// nfs-ganesha serving the same links, loaded as amd was; nullopt with
+// `note` saying why when it cannot run.
+std::optional<Result> RunGanesha(const Options& o, const std::string& dir, std::string* note) {
+  std::optional<Result> ganesha_result;
+  if (o.ganesha && fs::exists("/usr/bin/ganesha.nfsd") && fs::exists("/sbin/rpcbind")) {
+    ::mkdir("/run", 0755);
+    std::system("mount -t tmpfs bench-run /run");
+    pid_t rpcbind = Spawn({"/sbin/rpcbind", "-f"}, dir + "/rpcbind.out");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream(dir + "/ganesha.conf")
+        << "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; "
+           "Enable_RQUOTA = false; }\n"
+        << "EXPORT { Export_Id = 1; Path = " << dir << "/links; Pseudo = /links; Access_Type = RO; "
+        << "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; FSAL { Name = "
+           "VFS; } }\n"
+        << "LOG { Default_Log_Level = WARN; }\n";
+    pid_t ganesha = Spawn({"/usr/bin/ganesha.nfsd", "-F", "-f", dir + "/ganesha.conf", "-L",
+                           dir + "/ganesha.log", "-p", "/run/ganesha.pid"},
+                          dir + "/ganesha.out");
+    std::optional<Bytes> groot;
+    for (int i = 0; i < 100 && !groot; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      groot = MountRoot(20048, dir + "/links");
+    }
+    if (groot) {
+      ganesha_result = Load(2049, *groot, o.keys, o.threads, o.seconds);
+    } else {
+      *note = "ganesha did not answer MNT; see " + dir + "/ganesha.log";
+    }
+    Stop(ganesha);
+    Stop(rpcbind);
+  } else {
+    *note = "ganesha.nfsd or rpcbind is missing (bench/run-nfs.sh installs them)";
+  }
+
+  return ganesha_result;
+}
+
+void PrintResults(const Options& o, const Result& amd_result,
+                  const std::optional<Result>& ganesha_result, const std::string& ganesha_note,
+                  std::vector<double>& first) {
+  std::printf("LOOKUP+READLINK over loopback TCP: %d keys, %d threads, %d s each\n", o.keys,
+              o.threads, o.seconds);
+  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "server", "pairs/s", "LOOKUP", "LOOKUP",
+              "READLINK", "READLINK", "errors");
+  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "", "", "med us", "p99 us", "med us", "p99 us",
+              "");
+  Print("amd", amd_result);
+  if (ganesha_result) {
+    Print("ganesha", *ganesha_result);
+    std::printf("amd / ganesha round trips per second: %.2f\n",
+                amd_result.pairs_per_s / ganesha_result->pairs_per_s);
+  } else {
+    std::printf("ganesha: not run: %s\n", ganesha_note.c_str());
+  }
+  std::printf(
+      "first LOOKUP of a key at amd (resolved by the engine): median %.1f us, p99 %.1f us (%zu "
+      "keys)\n",
+      Percentile(first, 0.5), Percentile(first, 0.99), first.size());
+}
+
+int main(int argc, char** argv) {
+  auto parsed = ParseArgs(argc, argv);
+  if (!parsed) return 2;
+  const Options& o = *parsed;
+  if (std::system("ip link set lo up") != 0) return 1;
+  std::string dir = "/tmp/amd-nfs-bench";
+  WriteSetup(o, dir);
   pid_t amd =
       Spawn({o.amd, "-F", dir + "/amd.conf", "--foreground", "--no-self-mount"}, dir + "/amd.out");
   std::optional<uint16_t> port;
@@ -311,57 +386,9 @@ int main(int argc, char** argv) {
   Result amd_result = Load(*port, *root, o.keys, o.threads, o.seconds);
   Stop(amd);
 
-  std::optional<Result> ganesha_result;
   std::string ganesha_note;
-  if (o.ganesha && fs::exists("/usr/bin/ganesha.nfsd") && fs::exists("/sbin/rpcbind")) {
-    ::mkdir("/run", 0755);
-    std::system("mount -t tmpfs bench-run /run");
-    pid_t rpcbind = Spawn({"/sbin/rpcbind", "-f"}, dir + "/rpcbind.out");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    std::ofstream(dir + "/ganesha.conf")
-        << "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; "
-           "Enable_RQUOTA = false; }\n"
-        << "EXPORT { Export_Id = 1; Path = " << dir << "/links; Pseudo = /links; Access_Type = RO; "
-        << "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; FSAL { Name = "
-           "VFS; } }\n"
-        << "LOG { Default_Log_Level = WARN; }\n";
-    pid_t ganesha = Spawn({"/usr/bin/ganesha.nfsd", "-F", "-f", dir + "/ganesha.conf", "-L",
-                           dir + "/ganesha.log", "-p", "/run/ganesha.pid"},
-                          dir + "/ganesha.out");
-    std::optional<Bytes> groot;
-    for (int i = 0; i < 100 && !groot; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      groot = MountRoot(20048, dir + "/links");
-    }
-    if (groot) {
-      ganesha_result = Load(2049, *groot, o.keys, o.threads, o.seconds);
-    } else {
-      ganesha_note = "ganesha did not answer MNT; see " + dir + "/ganesha.log";
-    }
-    Stop(ganesha);
-    Stop(rpcbind);
-  } else {
-    ganesha_note = "ganesha.nfsd or rpcbind is missing (bench/run-nfs.sh installs them)";
-  }
-
-  std::printf("LOOKUP+READLINK over loopback TCP: %d keys, %d threads, %d s each\n", o.keys,
-              o.threads, o.seconds);
-  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "server", "pairs/s", "LOOKUP", "LOOKUP",
-              "READLINK", "READLINK", "errors");
-  std::printf("%-8s %12s %10s %10s %10s %10s %8s\n", "", "", "med us", "p99 us", "med us", "p99 us",
-              "");
-  Print("amd", amd_result);
-  if (ganesha_result) {
-    Print("ganesha", *ganesha_result);
-    std::printf("amd / ganesha round trips per second: %.2f\n",
-                amd_result.pairs_per_s / ganesha_result->pairs_per_s);
-  } else {
-    std::printf("ganesha: not run: %s\n", ganesha_note.c_str());
-  }
-  std::printf(
-      "first LOOKUP of a key at amd (resolved by the engine): median %.1f us, p99 %.1f us (%zu "
-      "keys)\n",
-      Percentile(first, 0.5), Percentile(first, 0.99), first.size());
+  std::optional<Result> ganesha_result = RunGanesha(o, dir, &ganesha_note);
+  PrintResults(o, amd_result, ganesha_result, ganesha_note, first);
   fs::remove_all(dir);
   return amd_result.errors == 0 ? 0 : 1;
 }

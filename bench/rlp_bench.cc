@@ -38,23 +38,9 @@ double Field(const std::string& text, const std::string& name) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: rlp_bench RLPD RLPQ RLP_BLAST [--queries N]\n");
-    return 2;
-  }
-  std::string rlpd = argv[1], rlpq = argv[2], blast = argv[3];
-  std::string queries = "1000";
-  for (int i = 4; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--queries") queries = argv[++i];
-  }
-  char tmpl[] = "/tmp/rlp-bench-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
-  NetLab lab(4);
-  if (!lab.status().ok()) {
-    std::fprintf(stderr, "rlp_bench: %s\n", lab.status().ToString().c_str());
-    return 1;
-  }
+// Three rlpds: .2 and .3 provide /export/vol (.2 without a rate limit),
+// .4 /export/other; waits until they listen.
+void StartResponders(NetLab& lab, const std::string& rlpd, const std::string& dir) {
   const char* configs[] = {"volumes: [/export/vol]\nrate_limit: 0\n", "volumes: [/export/vol]\n",
                            "volumes: [/export/other]\n"};
   for (int i = 1; i <= 3; ++i) {
@@ -70,17 +56,11 @@ int main(int argc, char** argv) {
     if (up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::printf(
-      "RLP in the network lab: client 10.77.0.1; rlpd on 10.77.0.2 and .3 (/export/vol), .4 "
-      "(/export/other)\n\n");
-  std::string out;
-  lab.Run(0, {rlpq, "-v", "/export/vol"}, &out);
-  std::printf("$ rlpq -v /export/vol\n%s\n", out.c_str());
-  lab.Run(
-      0, {rlpq, "-v", "-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "-H", "10.77.0.4", "/export/vol"},
-      &out);
-  std::printf("$ rlpq -v -n -H 10.77.0.2 -H 10.77.0.3 -H 10.77.0.4 /export/vol\n%s\n", out.c_str());
+}
 
+// Do-You-Provide? round trips to rlpd and to a UDP echo (the floor), in
+// turns.
+void RoundTrips(NetLab& lab, const std::string& blast, const std::string& queries) {
   lab.Spawn(1, {blast, "--echo", "7"});
   // In turns, in chunks, because this virtual machine's speed drifts
   // from one second to the next: the floor and rlpd see the same drift.
@@ -112,7 +92,10 @@ int main(int argc, char** argv) {
               r, f, r / f);
   std::printf("  median of the rounds' p99s:    rlpd %.1f us, floor %.1f us\n", median(rlp_p99),
               median(floor_p99));
+}
 
+void Load(NetLab& lab, const std::string& blast) {
+  std::string out;
   std::printf("\nLoad (rate_limit 0 on 10.77.0.2):\n");
   for (auto [rate, seconds] : {std::pair<const char*, const char*>{"1000", "10"}, {"20000", "3"}}) {
     lab.Run(0, {blast, "--to", "10.77.0.2", "--rate", rate, "--seconds", seconds, "/export/vol"},
@@ -123,6 +106,38 @@ int main(int argc, char** argv) {
           std::chrono::seconds(60));
   std::printf("  1000 queries/s for 10 s to 10.77.0.3 (default limit 50/s, burst 100): %s",
               out.c_str());
+}
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: rlp_bench RLPD RLPQ RLP_BLAST [--queries N]\n");
+    return 2;
+  }
+  std::string rlpd = argv[1], rlpq = argv[2], blast = argv[3];
+  std::string queries = "1000";
+  for (int i = 4; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--queries") queries = argv[++i];
+  }
+  char tmpl[] = "/tmp/rlp-bench-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  NetLab lab(4);
+  if (!lab.status().ok()) {
+    std::fprintf(stderr, "rlp_bench: %s\n", lab.status().ToString().c_str());
+    return 1;
+  }
+  StartResponders(lab, rlpd, dir);
+  std::printf(
+      "RLP in the network lab: client 10.77.0.1; rlpd on 10.77.0.2 and .3 (/export/vol), .4 "
+      "(/export/other)\n\n");
+  std::string out;
+  lab.Run(0, {rlpq, "-v", "/export/vol"}, &out);
+  std::printf("$ rlpq -v /export/vol\n%s\n", out.c_str());
+  lab.Run(
+      0, {rlpq, "-v", "-n", "-H", "10.77.0.2", "-H", "10.77.0.3", "-H", "10.77.0.4", "/export/vol"},
+      &out);
+  std::printf("$ rlpq -v -n -H 10.77.0.2 -H 10.77.0.3 -H 10.77.0.4 /export/vol\n%s\n", out.c_str());
+  RoundTrips(lab, blast, queries);
+  Load(lab, blast);
   std::string cleanup = "rm -rf " + dir;
   return std::system(cleanup.c_str()) == 0 ? 0 : 1;
 }
