@@ -1,14 +1,19 @@
 // Engine: the mount tree and its state machine. It owns the automount
-// points (the autofs file systems amd serves: top-level maps, type:=auto
-// sub-maps), and for each key below them a Node that is mounting, mounted,
-// unmounting or failed. Requests for one key are coalesced: the first
-// starts a mount, later ones wait, and all are answered when it ends.
+// points (top-level maps, direct keys, type:=auto sub-maps), each opened
+// through the front end its section's mount_type names (front_end.h:
+// autofs, or the classic NFS server), and for each key below them a Node
+// that is mounting, mounted, unmounting or failed. Requests for one key
+// are coalesced: the first starts a mount, later ones wait, and all are
+// answered when it ends. Its timers are one tick (Tick) on its clock.
+// The implementation is in engine*.cc and mount_job.cc (see README,
+// Layout).
 //
 // Threading: every method runs on the io_context's thread, which owns all
 // state. Blocking work (map look-ups, evaluation, mount(2), programs, the
 // kernel's expire ioctl) runs on the WorkerPool and posts its result back.
-// The engine reaches the kernel only through kernel::Kernel, so tests run
-// it against a fake.
+// The engine reaches the kernel only through kernel::Kernel and its front
+// ends, so tests run it against fakes. Ownership: the engine owns its
+// points and nodes; views it returns (Tree, Maps) are the caller's copies.
 #ifndef AMD_AMD_ENGINE_H_
 #define AMD_AMD_ENGINE_H_
 
@@ -89,8 +94,8 @@ class Engine {
          std::shared_ptr<spdlog::logger> log, Options options, Watcher watcher);
   ~Engine();
 
-  // Mounts autofs on every configured mount point (creating missing
-  // directories). Fails only if none could be mounted.
+  // Opens every configured section's automount point through its front
+  // end (creating missing directories). Fails only if none could be.
   Status Start();
   // A packet from automount point `id` (the front end decoded it).
   void OnPacket(int id, const kernel::AutofsPacket& packet);

@@ -386,11 +386,19 @@ void RunSubjects(const Options& o, const std::string& root, int latency_keys,
       if (s.pid > 0) s.latency = Trigger(s.dir, 0, o.keys, &s.latency_errors);
     }
     if (s.pid <= 0) continue;
+    // The amds still running (this one too) let their trigger rounds'
+    // mounts go first, so that each measures its storm and idle unmount
+    // from the same state, with no other amd unmounting beside it.
+    for (auto& other : subjects) {
+      if (other.pid <= 0 || other.name.rfind("amd", 0) != 0) continue;
+      WaitFor([&] { return MountsUnder(other.dir) <= other.base; }, std::chrono::seconds(120));
+    }
     int base = s.base;
     s.storm = RunStorm(s.dir, latency_keys, o.storm, o.threads);
     auto last = Clock::now();
     if (s.name != "floor") s.unmount_s = TimeToUnmount(s.dir, last, base);
     Stop(s.pid);
+    s.pid = 0;  // stopped
   }
 }
 
