@@ -1,0 +1,281 @@
+// Failover decisions for one replicated volume; see volume.h.
+#include "failover/volume.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace amd::failover {
+namespace {
+
+std::string Ms(Duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+const char* HealthName(Health h) {
+  switch (h) {
+    case Health::kUp:
+      return "up";
+    case Health::kDegraded:
+      return "degraded";
+    case Health::kDown:
+      return "down";
+    case Health::kProbing:
+      return "probing";
+  }
+  return "?";
+}
+
+Volume::Replica::Replica(std::string n, const Policy& p)
+    : name(std::move(n)),
+      metadata(p.short_window, p.long_weight, p.outlier_cap),
+      read_per_kib(p.short_window, p.long_weight, p.outlier_cap),
+      probe(p.short_window, p.long_weight, p.outlier_cap),
+      rto(p) {}
+
+Volume::Volume(std::vector<std::string> replicas, Policy policy, TimePoint now, size_t current)
+    : policy_(policy), current_(current) {
+  for (auto& name : replicas) {
+    replicas_.emplace_back(std::move(name), policy_);
+    replicas_.back().next_probe = now;
+    replicas_.back().up_since = now;
+  }
+  if (current_ >= replicas_.size()) current_ = 0;
+}
+
+void Volume::OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now) {
+  Replica& r = replicas_[replica];
+  ++r.calls;
+  r.failures_in_row = 0;
+  r.rto.Sample(rtt);
+  if (work == Work::kMetadata) {
+    r.metadata.Add(rtt);
+  } else {
+    uint64_t kib = std::max<uint64_t>(1, bytes / 1024);
+    r.read_per_kib.Add(Duration(rtt.count() / static_cast<Duration::rep>(kib)));
+  }
+  if (r.health == Health::kDown || r.health == Health::kProbing) MarkUp(replica, now);
+  UpdateDegraded(r);
+}
+
+void Volume::OnTimeout(size_t replica, TimePoint now) {
+  Replica& r = replicas_[replica];
+  ++r.timeouts;
+  r.rto.Backoff();
+  Fail(replica, now);
+}
+
+void Volume::OnError(size_t replica, TimePoint now) {
+  ++replicas_[replica].errors;
+  MarkDown(replica, now);
+}
+
+void Volume::Fail(size_t replica, TimePoint now) {
+  Replica& r = replicas_[replica];
+  if (++r.failures_in_row >= policy_.down_after) MarkDown(replica, now);
+}
+
+void Volume::MarkDown(size_t replica, TimePoint now) {
+  Replica& r = replicas_[replica];
+  if (r.health != Health::kDown) r.next_probe = now;  // probe it from now on
+  r.health = Health::kDown;
+  r.rejected = false;  // measured and validated anew when it is back
+}
+
+void Volume::MarkUp(size_t replica, TimePoint now) {
+  Replica& r = replicas_[replica];
+  r.health = Health::kUp;
+  r.up_since = now;
+  r.failures_in_row = 0;
+  // What it did before it went down says nothing of it now.
+  r.metadata.Reset();
+  r.read_per_kib.Reset();
+}
+
+void Volume::UpdateDegraded(Replica& r) {
+  if (r.health != Health::kUp && r.health != Health::kDegraded) return;
+  auto s = r.metadata.short_term();
+  auto l = r.metadata.long_term();
+  if (!s || !l || r.metadata.samples() < policy_.short_window) return;
+  double ratio =
+      static_cast<double>(s->count()) / std::max<double>(1, static_cast<double>(l->count()));
+  if (r.health == Health::kUp && ratio > policy_.degraded_ratio &&
+      *s - *l >= policy_.degraded_margin) {
+    r.health = Health::kDegraded;
+  } else if (r.health == Health::kDegraded && ratio <= policy_.recovered_ratio) {
+    r.health = Health::kUp;
+  }
+}
+
+std::vector<size_t> Volume::DueProbes(TimePoint now) {
+  Health cur = replicas_[current_].health;
+  bool urgent = cur == Health::kDegraded || cur == Health::kDown || cur == Health::kProbing;
+  std::vector<size_t> due;
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    Replica& r = replicas_[i];
+    if (r.probe_in_flight || now < r.next_probe) continue;
+    bool fast = urgent || r.health == Health::kDown;
+    r.next_probe = now + (fast ? policy_.urgent_probe_interval : policy_.probe_interval);
+    r.probe_in_flight = true;
+    if (r.health == Health::kDown) r.health = Health::kProbing;
+    due.push_back(i);
+  }
+  return due;
+}
+
+void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now) {
+  Replica& r = replicas_[replica];
+  r.probe_in_flight = false;
+  if (!rtt) {
+    ++r.probes_failed;
+    if (r.health == Health::kProbing) {
+      r.health = Health::kDown;
+    } else {
+      Fail(replica, now);
+    }
+    return;
+  }
+  r.probe.Add(*rtt);
+  if (r.health == Health::kDown || r.health == Health::kProbing) {
+    MarkUp(replica, now);
+    r.probe.Reset();
+    r.probe.Add(*rtt);
+  }
+  r.failures_in_row = 0;
+}
+
+void Volume::Reject(size_t replica, const std::string& /*why*/, TimePoint /*now*/) {
+  replicas_[replica].rejected = true;
+}
+
+std::optional<Duration> Volume::Estimate(size_t replica) const {
+  const Replica& r = replicas_[replica];
+  std::optional<Duration> e = r.probe.short_term();
+  if (replica == current_ && r.metadata.samples() >= policy_.short_window) {
+    auto m = r.metadata.short_term();
+    if (!e || *m > *e) e = m;
+  }
+  return e;
+}
+
+std::vector<size_t> Volume::Ranked() const {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    const Replica& r = replicas_[i];
+    if (i != current_ && r.health == Health::kUp && !r.rejected && Estimate(i)) out.push_back(i);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [&](size_t a, size_t b) { return *Estimate(a) < *Estimate(b); });
+  return out;
+}
+
+std::optional<size_t> Volume::Best() const {
+  auto ranked = Ranked();
+  if (ranked.empty()) return std::nullopt;
+  return ranked.front();
+}
+
+Switch Volume::SwitchTo(size_t to, TimePoint now, std::string reason) {
+  Switch s{current_, to, now, std::move(reason)};
+  current_ = to;
+  last_switch_ = now;
+  slow_since_.reset();
+  ++switches_;
+  history_.push_back(s);
+  while (history_.size() > 16) history_.pop_front();
+  return s;
+}
+
+std::optional<Switch> Volume::Tick(TimePoint now) {
+  const Replica& cur = replicas_[current_];
+  auto best = Best();
+  if (cur.health == Health::kDown || cur.health == Health::kProbing) {
+    if (!best) return std::nullopt;  // all down: stay, and keep probing
+    return SwitchTo(*best, now,
+                    "down: " + std::to_string(cur.failures_in_row) + " failures in a row, " +
+                        std::to_string(cur.errors) + " connection errors (RTO " +
+                        Ms(cur.rto.value()) + "); " + replicas_[*best].name + " answers in " +
+                        Ms(*Estimate(*best)));
+  }
+  auto mine = Estimate(current_);
+  bool slower = false;
+  if (best && mine) {
+    Duration theirs = *Estimate(*best);
+    slower = static_cast<double>(mine->count()) >
+                 policy_.switch_ratio * static_cast<double>(theirs.count()) &&
+             *mine - theirs >= policy_.switch_margin;
+  }
+  if (!slower) slow_since_.reset();
+  if (slower && !slow_since_) slow_since_ = now;
+  if (last_switch_ && now - *last_switch_ < policy_.min_dwell) return std::nullopt;
+  if (slower && now - *slow_since_ >= policy_.slow_hold) {
+    char ratio[16];
+    std::snprintf(ratio, sizeof ratio, "%.1f", policy_.switch_ratio);
+    return SwitchTo(*best, now,
+                    "slow: " + Ms(*mine) + " against " + Ms(*Estimate(*best)) + " at " +
+                        replicas_[*best].name + " for " +
+                        Ms(std::chrono::duration_cast<Duration>(now - *slow_since_)) +
+                        " (switch at " + ratio + "x)");
+  }
+  const Replica& pref = replicas_[0];
+  if (current_ != 0 && pref.health == Health::kUp && !pref.rejected &&
+      now - pref.up_since >= policy_.return_dwell) {
+    auto p = Estimate(0);
+    if (p && mine &&
+        static_cast<double>(p->count()) <=
+            policy_.return_tolerance * static_cast<double>(mine->count())) {
+      return SwitchTo(
+          0, now,
+          "back to the preferred replica, up for " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(now - pref.up_since).count()) +
+              " s: " + Ms(*p) + " against " + Ms(*mine));
+    }
+  }
+  return std::nullopt;
+}
+
+Result<Switch> Volume::Force(std::optional<size_t> target, TimePoint now) {
+  size_t to = 0;
+  if (target) {
+    if (*target >= replicas_.size()) return Status::Error("no such replica");
+    to = *target;
+  } else {
+    auto best = Best();
+    if (!best) return Status::Error("no other replica is up");
+    to = *best;
+  }
+  if (to == current_) return Status::Error(replicas_[to].name + " is the replica in use");
+  const Replica& r = replicas_[to];
+  if (r.health != Health::kUp || r.rejected) {
+    return Status::Error(r.name + " is " + (r.rejected ? "rejected" : HealthName(r.health)),
+                         std::errc::host_unreachable);
+  }
+  return SwitchTo(to, now, "forced by amq");
+}
+
+std::vector<ReplicaView> Volume::View() const {
+  std::vector<ReplicaView> out;
+  for (const Replica& r : replicas_) {
+    ReplicaView v;
+    v.name = r.name;
+    v.health = r.health;
+    v.metadata_short = r.metadata.short_term();
+    v.metadata_long = r.metadata.long_term();
+    v.read_per_kib_short = r.read_per_kib.short_term();
+    v.read_per_kib_long = r.read_per_kib.long_term();
+    v.probe = r.probe.short_term();
+    v.rto = r.rto.value();
+    v.calls = r.calls;
+    v.timeouts = r.timeouts;
+    v.errors = r.errors;
+    v.probes_failed = r.probes_failed;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace amd::failover

@@ -1,0 +1,139 @@
+// Volume: the failover decisions for one replicated volume, sans I/O and
+// driven by the caller's clock (like rlp::Query). The data path (the FUSE
+// relay, or the kernel mount's statistics and probes) tells it what each
+// call and probe took; it keeps per replica
+//   - short- and long-term estimates of metadata calls and of the read
+//     cost per KiB, apart (estimator.h);
+//   - an RPC timeout from those samples, in the manner of RFC 6298;
+//   - a health state: up, degraded (slower than it was), down (timeouts in
+//     a row, or a connection error), probing (down, a probe in flight);
+// and says which replicas to probe now (DueProbes) and, at each Tick,
+// whether to switch and why, with the numbers. Switches never flap: away
+// from a down replica at once; away from a slow one only to one at least
+// switch_ratio faster and no sooner than min_dwell after the last; back to
+// the preferred replica (the map's first) only after it has been up for
+// return_dwell (policy.h).
+//
+// Validation of a candidate (same volume, revision, open files) is the
+// data path's: it reports a candidate that fails with Reject, and the next
+// Tick picks another.
+//
+// Threading: one thread at a time (its owner's). Ownership: views and
+// switches returned are the caller's values.
+#ifndef AMD_FAILOVER_VOLUME_H_
+#define AMD_FAILOVER_VOLUME_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "failover/estimator.h"
+#include "failover/policy.h"
+
+namespace amd::failover {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+enum class Health { kUp, kDegraded, kDown, kProbing };
+const char* HealthName(Health h);
+
+enum class Work { kMetadata, kRead };
+
+struct Switch {
+  size_t from = 0, to = 0;
+  TimePoint at;
+  std::string reason;  // with its numbers: "down: 2 timeouts in a row (RTO 150 ms)"
+};
+
+struct ReplicaView {
+  std::string name;
+  Health health = Health::kUp;
+  std::optional<Duration> metadata_short, metadata_long;
+  std::optional<Duration> read_per_kib_short, read_per_kib_long;
+  std::optional<Duration> probe;  // short-term probe RTT
+  Duration rto{0};
+  uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
+};
+
+class Volume {
+ public:
+  // `replicas` in the map's order (the first is the preferred one);
+  // `current` is the one mounted first.
+  Volume(std::vector<std::string> replicas, Policy policy, TimePoint now, size_t current = 0);
+
+  // A call to `replica` completed in `rtt` (`bytes` read, for kRead).
+  void OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now);
+  // A call to `replica` was not answered within Rto(replica).
+  void OnTimeout(size_t replica, TimePoint now);
+  // A call or probe to `replica` met a connection error (refused, reset,
+  // unreachable): it is down at once.
+  void OnError(size_t replica, TimePoint now);
+  // The replicas to probe now (each then has a probe in flight).
+  std::vector<size_t> DueProbes(TimePoint now);
+  // A probe's outcome: its RTT, or nullopt when it failed or took longer
+  // than probe_timeout.
+  void OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now);
+  // A candidate failed validation (another volume, an older revision, an
+  // open file that differs): not chosen again until it is down and back.
+  void Reject(size_t replica, const std::string& why, TimePoint now);
+
+  // The decision at `now`: a switch (already made: current() is its
+  // target), or nothing.
+  std::optional<Switch> Tick(TimePoint now);
+  // amq: a switch to `target`, or to the best replica when nullopt; an
+  // error (and no switch) when that one is not up, or is the current one.
+  Result<Switch> Force(std::optional<size_t> target, TimePoint now);
+
+  size_t current() const { return current_; }
+  size_t size() const { return replicas_.size(); }
+  // The timeout for the next call to `replica`.
+  Duration Rto(size_t replica) const { return replicas_[replica].rto.value(); }
+  Health health(size_t replica) const { return replicas_[replica].health; }
+  // What the decisions go by: the short-term probe RTT (the same work on
+  // every replica), or for the current one the larger of that and its
+  // calls' short-term metadata RTT.
+  std::optional<Duration> Estimate(size_t replica) const;
+  // Every replica but the current one that is up, fastest first.
+  std::vector<size_t> Ranked() const;
+  std::vector<ReplicaView> View() const;
+  const std::deque<Switch>& history() const { return history_; }
+  uint64_t switches() const { return switches_; }
+
+ private:
+  struct Replica {
+    Replica(std::string n, const Policy& p);
+    std::string name;
+    Health health = Health::kUp;
+    RttEstimator metadata, read_per_kib, probe;
+    failover::Rto rto;
+    int failures_in_row = 0;  // timeouts and failed probes
+    bool probe_in_flight = false;
+    bool rejected = false;
+    TimePoint next_probe;
+    TimePoint up_since;
+    uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
+  };
+  void Fail(size_t replica, TimePoint now);
+  void MarkDown(size_t replica, TimePoint now);
+  void MarkUp(size_t replica, TimePoint now);
+  void UpdateDegraded(Replica& r);
+  std::optional<size_t> Best() const;
+  Switch SwitchTo(size_t to, TimePoint now, std::string reason);
+
+  Policy policy_;
+  std::vector<Replica> replicas_;
+  size_t current_;
+  std::optional<TimePoint> last_switch_;
+  std::optional<TimePoint> slow_since_;  // since when a candidate is switch_ratio faster
+  std::deque<Switch> history_;           // the last 16
+  uint64_t switches_ = 0;
+};
+
+}  // namespace amd::failover
+
+#endif  // AMD_FAILOVER_VOLUME_H_
