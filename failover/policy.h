@@ -2,7 +2,8 @@
 // volume. The defaults meet the product's bars (DESIGN.md): a dead or hung
 // replica left within 2 s, a 5x slower one within 15 s, a 1.5x slower one
 // kept, no flapping between equal replicas, and a return to the preferred
-// replica only after it has been well for a while.
+// replica only after it has been well for a while. A policy file
+// (policy_file.h) may set any of them, for every volume or for one.
 //
 // A value type; any thread.
 #ifndef AMD_FAILOVER_POLICY_H_

@@ -10,64 +10,17 @@
 #include <set>
 
 #include "base/files.h"
+#include "base/yaml_fields.h"
 
 namespace amd::rlp {
 namespace {
 
-// Thrown inside the parser only; ParseRlpdConfig turns it into a Status.
-struct ConfigError {
-  YAML::Mark mark;
-  std::string message;
-};
-
-[[noreturn]] void Fail(const YAML::Node& n, std::string message) {
-  throw ConfigError{n.Mark(), std::move(message)};
-}
-
-std::string Scalar(const YAML::Node& n, const std::string& key) {
-  if (!n.IsScalar()) Fail(n, key + ": expected a single value");
-  return n.Scalar();
-}
-
-bool Bool(const YAML::Node& n, const std::string& key) {
-  std::string v = Scalar(n, key);
-  if (v == "true" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "no" || v == "off") return false;
-  Fail(n, key + ": expected true or false, not \"" + v + "\"");
-}
-
-double Number(const YAML::Node& n, const std::string& key, double lo, double hi) {
-  std::string v = Scalar(n, key);
-  size_t used = 0;
-  double d = 0;
-  try {
-    d = std::stod(v, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || !std::isfinite(d))
-    Fail(n, key + ": \"" + v + "\" is not a number");
-  if (d < lo || d > hi) {
-    Fail(n, key + ": " + v + " is out of range (" + std::to_string(static_cast<long>(lo)) + " to " +
-                std::to_string(static_cast<long>(hi)) + ")");
-  }
-  return d;
-}
-
-// A setting that counts (a port, seconds): a number with no fraction.
-long Whole(const YAML::Node& n, const std::string& key, double lo, double hi) {
-  double d = Number(n, key, lo, hi);
-  if (d != std::floor(d)) Fail(n, key + ": " + n.Scalar() + " is not a whole number");
-  return static_cast<long>(d);
-}
-
-std::vector<std::string> List(const YAML::Node& n, const std::string& key) {
-  std::vector<std::string> out;
-  if (n.IsNull()) return out;
-  if (!n.IsSequence()) Fail(n, key + ": expected a list");
-  for (const auto& item : n) out.push_back(Scalar(item, key));
-  return out;
-}
+using yaml::Bool;
+using yaml::Fail;
+using yaml::List;
+using yaml::Number;
+using yaml::Scalar;
+using yaml::Whole;
 
 std::string Ipv4(const YAML::Node& n, const std::string& key) {
   std::string v = Scalar(n, key);
@@ -81,13 +34,8 @@ std::string Ipv4(const YAML::Node& n, const std::string& key) {
 
 Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file) {
   RlpdConfig c;
-  auto where = [&](const YAML::Mark& m) {
-    return std::string(file) + ":" + std::to_string(m.line + 1) + ":" +
-           std::to_string(m.column + 1) + ": ";
-  };
-  try {
-    YAML::Node root = YAML::Load(std::string(text));
-    if (root.IsNull()) return c;
+  Status status = yaml::Parse(text, file, [&](const YAML::Node& root) {
+    if (root.IsNull()) return;
     if (!root.IsMap()) Fail(root, "expected a mapping of settings (key: value)");
     std::set<std::string> seen;
     for (const auto& entry : root) {
@@ -136,11 +84,8 @@ Result<RlpdConfig> ParseRlpdConfig(std::string_view text, std::string_view file)
           ": provides nothing (no volumes, no resources, mount_exports false): rlpd will answer "
           "Do-You-Provide? with empty lists and stay silent on broadcasts");
     }
-  } catch (const ConfigError& e) {
-    return Status::Error(where(e.mark) + e.message);
-  } catch (const YAML::Exception& e) {
-    return Status::Error(where(e.mark) + e.msg);
-  }
+  });
+  if (!status.ok()) return status;
   return c;
 }
 
