@@ -43,7 +43,7 @@ Result<FrontEnd::Opened> AutofsPoints::OpenPoint(const std::string& path, kernel
     auto ep = kernel_.AdoptAutofs(path, kind, makedev(old->major, old->minor), TakeHeldPipe(path));
     if (ep.ok()) {
       out.endpoint = std::move(ep.value());
-      out.adopted = true;
+      out.adopted = old;
       return out;
     }
     out.warning = path + ": cannot re-adopt the existing autofs mount (" + ep.status().ToString() +

@@ -200,7 +200,9 @@ class Engine {
                      const std::optional<std::string>& map_defaults,
                      const std::vector<kernel::MountInfoEntry>& table);
   // Takes over the node of a direct point an earlier amd left mounted.
-  void AdoptDirect(Point& point, const std::vector<kernel::MountInfoEntry>& table);
+  // (`autofs` is its autofs mount in `table`.)
+  void AdoptDirect(Point& point, const kernel::MountInfoEntry& autofs,
+                   const std::vector<kernel::MountInfoEntry>& table);
   std::optional<Resolved> Resolve(Job& job, Diagnostics& diag, Status* error) const;
   static maps::EntryResult FromTemplate(Job& job, const std::string& matched_key,
                                         const std::string& value, const std::string& defaults,

@@ -4,8 +4,6 @@
 
 #include "amd/engine_state.h"
 
-#include "amd/autofs_points.h"
-
 namespace amd {
 
 using maps::Option;
@@ -119,12 +117,11 @@ void Engine::AdoptLinks(Point& p) {
   }
 }
 
-void Engine::AdoptDirect(Point& point, const std::vector<kernel::MountInfoEntry>& table) {
-  const kernel::MountInfoEntry* autofs = AmdAutofsAt(table, point.path);
-  if (autofs == nullptr) return;
+void Engine::AdoptDirect(Point& point, const kernel::MountInfoEntry& autofs,
+                         const std::vector<kernel::MountInfoEntry>& table) {
   // What is mounted over the autofs mount is the node's mount.
   int stacked = 0;
-  for (const auto& e : table) stacked += (e.mount_point == point.path && e.id > autofs->id);
+  for (const auto& e : table) stacked += (e.mount_point == point.path && e.id > autofs.id);
   if (stacked == 0) return;
   Job job = MakeJob(point, "");
   Diagnostics diag;

@@ -118,7 +118,7 @@ Status Engine::StartDirect(FrontEnd& fe, const conf::MapSection& m, std::shared_
     int id = CreatePoint(fe, std::move(opened->endpoint), map, "", "", map_defaults, -1,
                          opened->created_dir);
     if (opened->adopted) {
-      AdoptDirect(*points_[id], table);
+      AdoptDirect(*points_[id], *opened->adopted, table);
       log_->info("{}: re-adopted the direct automount point", key);
     }
     ++made;

@@ -53,8 +53,10 @@ class FrontEnd {
   struct Opened {
     std::unique_ptr<kernel::AutofsEndpoint> endpoint;
     bool created_dir = false;  // the directory was made for it (removed with it)
-    bool adopted = false;      // an earlier amd's point, taken over with what is below it
-    std::string warning;       // for the log: why an earlier point was not taken over
+    // The earlier amd's mount taken over (with what is below it), an
+    // entry of the table OpenPoint was given; null for a new point.
+    const kernel::MountInfoEntry* adopted = nullptr;
+    std::string warning;  // for the log: why an earlier point was not taken over
   };
 
   virtual ~FrontEnd() = default;

@@ -162,13 +162,16 @@ std::optional<Duration> Volume::Estimate(size_t replica) const {
 }
 
 std::vector<size_t> Volume::Ranked() const {
-  std::vector<size_t> out;
+  std::vector<std::pair<Duration, size_t>> up;  // each estimate made once
   for (size_t i = 0; i < replicas_.size(); ++i) {
     const Replica& r = replicas_[i];
-    if (i != current_ && r.health == Health::kUp && !r.rejected && Estimate(i)) out.push_back(i);
+    if (i == current_ || r.health != Health::kUp || r.rejected) continue;
+    if (auto e = Estimate(i)) up.emplace_back(*e, i);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [&](size_t a, size_t b) { return *Estimate(a) < *Estimate(b); });
+  std::stable_sort(up.begin(), up.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<size_t> out;
+  for (const auto& [estimate, i] : up) out.push_back(i);
   return out;
 }
 
