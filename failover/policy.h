@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace amd::failover {
 
@@ -59,6 +60,25 @@ struct Policy {
   Duration probe_interval = std::chrono::seconds(2);
   Duration urgent_probe_interval = std::chrono::milliseconds(250);
   Duration probe_timeout = std::chrono::seconds(1);
+  // Hedging: a call to the current replica still unanswered after
+  // `hedge_ratio` times its expected time (the RTO's smoothed part), and
+  // at least `hedge_after`, is sent to the best other replica too, and
+  // the first answer is taken. 0: never.
+  double hedge_ratio = 4;
+  Duration hedge_after = std::chrono::milliseconds(20);
+  // Validation: a file at the volume's root whose contents (a number) is
+  // its revision; a replica with a lower one is never used, nor one
+  // without the file when the current replica has it. Empty: none.
+  std::string revision_file = ".amd-revision";
+  // Discovery by RLP (Who-Provides? on the local networks, Do-You-Provide?
+  // to `rlp_hosts`): when the volume is mounted, when the current replica
+  // is degraded or down, and every `discover_interval` (0: never).
+  bool discover_at_mount = true;
+  bool discover_on_degraded = true;
+  Duration discover_interval = std::chrono::minutes(10);
+  // How long the kernel may cache names and attributes (the volume is
+  // read-only; a new revision shows after this).
+  Duration attr_timeout = std::chrono::seconds(30);
 };
 
 }  // namespace amd::failover

@@ -59,6 +59,20 @@ const std::map<std::string, Setter>& Fields() {
       {"probe_interval", Time(&Policy::probe_interval, milliseconds(10), hours(1))},
       {"urgent_probe_interval", Time(&Policy::urgent_probe_interval, milliseconds(10), hours(1))},
       {"probe_timeout", Time(&Policy::probe_timeout, milliseconds(10), hours(1))},
+      {"hedge_ratio", Ratio(&Policy::hedge_ratio, 0, 1000)},
+      {"hedge_after", Time(&Policy::hedge_after, Duration(0), hours(1))},
+      {"revision_file",
+       [](const YAML::Node& n, const std::string& k, Policy* p) {
+         p->revision_file = n.IsNull() ? "" : yaml::Scalar(n, k);
+         if (p->revision_file.find('/') != std::string::npos)
+           Fail(n, k + ": a name in the volume's root, without '/'");
+       }},
+      {"discover_at_mount", [](const YAML::Node& n, const std::string& k,
+                               Policy* p) { p->discover_at_mount = yaml::Bool(n, k); }},
+      {"discover_on_degraded", [](const YAML::Node& n, const std::string& k,
+                                  Policy* p) { p->discover_on_degraded = yaml::Bool(n, k); }},
+      {"discover_interval", Time(&Policy::discover_interval, Duration(0), hours(24 * 7))},
+      {"attr_timeout", Time(&Policy::attr_timeout, Duration(0), hours(24))},
   };
   return kFields;
 }

@@ -83,6 +83,7 @@ void Volume::MarkDown(size_t replica, TimePoint now) {
   if (r.health != Health::kDown) r.next_probe = now;  // probe it from now on
   r.health = Health::kDown;
   r.rejected = false;  // measured and validated anew when it is back
+  r.rejected_why.clear();
 }
 
 void Volume::MarkUp(size_t replica, TimePoint now) {
@@ -147,8 +148,27 @@ void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now)
   r.failures_in_row = 0;
 }
 
-void Volume::Reject(size_t replica, const std::string& /*why*/, TimePoint /*now*/) {
+void Volume::Reject(size_t replica, const std::string& why, TimePoint /*now*/) {
   replicas_[replica].rejected = true;
+  replicas_[replica].rejected_why = why;
+}
+
+void Volume::Undo(const Switch& s, const std::string& why, TimePoint now) {
+  Reject(s.to, why, now);
+  if (current_ != s.to) return;
+  current_ = s.from;
+  last_switch_ = previous_switch_;
+  if (!history_.empty()) history_.pop_back();
+  if (switches_ > 0) --switches_;
+}
+
+size_t Volume::Add(std::string name, TimePoint now) {
+  replicas_.emplace_back(std::move(name), policy_);
+  replicas_.back().next_probe = now;
+  replicas_.back().up_since = now;
+  // Unknown until a probe answers: probed at once, chosen only then.
+  replicas_.back().health = Health::kDown;
+  return replicas_.size() - 1;
 }
 
 std::optional<Duration> Volume::Estimate(size_t replica) const {
@@ -184,6 +204,7 @@ std::optional<size_t> Volume::Best() const {
 Switch Volume::SwitchTo(size_t to, TimePoint now, std::string reason) {
   Switch s{current_, to, now, std::move(reason)};
   current_ = to;
+  previous_switch_ = last_switch_;
   last_switch_ = now;
   slow_since_.reset();
   ++switches_;
@@ -276,6 +297,7 @@ std::vector<ReplicaView> Volume::View() const {
     v.timeouts = r.timeouts;
     v.errors = r.errors;
     v.probes_failed = r.probes_failed;
+    if (r.rejected) v.rejected = r.rejected_why.empty() ? "rejected" : r.rejected_why;
     out.push_back(std::move(v));
   }
   return out;

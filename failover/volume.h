@@ -58,6 +58,7 @@ struct ReplicaView {
   std::optional<Duration> probe;  // short-term probe RTT
   Duration rto{0};
   uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
+  std::string rejected;  // why it failed validation; empty when it did not
 };
 
 class Volume {
@@ -81,6 +82,12 @@ class Volume {
   // A candidate failed validation (another volume, an older revision, an
   // open file that differs): not chosen again until it is down and back.
   void Reject(size_t replica, const std::string& why, TimePoint now);
+  // The switch Tick or Force just made failed validation: it is undone
+  // (current() is its origin again, as if it had not been made) and its
+  // target rejected; the next Tick tries the next candidate.
+  void Undo(const Switch& s, const std::string& why, TimePoint now);
+  // A replica found after start (RLP): its index. Probed before use.
+  size_t Add(std::string name, TimePoint now);
 
   // The decision at `now`: a switch (already made: current() is its
   // target), or nothing.
@@ -114,6 +121,7 @@ class Volume {
     int failures_in_row = 0;  // timeouts and failed probes
     bool probe_in_flight = false;
     bool rejected = false;
+    std::string rejected_why;
     TimePoint next_probe;
     TimePoint up_since;
     uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
@@ -128,7 +136,7 @@ class Volume {
   Policy policy_;
   std::vector<Replica> replicas_;
   size_t current_;
-  std::optional<TimePoint> last_switch_;
+  std::optional<TimePoint> last_switch_, previous_switch_;
   std::optional<TimePoint> slow_since_;  // since when a candidate is switch_ratio faster
   std::deque<Switch> history_;           // the last 16
   uint64_t switches_ = 0;

@@ -42,19 +42,6 @@ int MillisLeft(Clock::time_point deadline) {
   return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
 }
 
-// Binds `fd` to a free port below 1024.
-Status BindReserved(int fd, in_addr_t local) {
-  for (int port = 1023; port >= 600; --port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = local;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return {};
-    if (errno != EADDRINUSE) return Status::FromErrno("bind to a reserved port", errno);
-  }
-  return Status::FromErrno("bind to a reserved port", EADDRINUSE);
-}
-
 // Waits for `fd` to be readable; false when the deadline passed.
 bool WaitReadable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
@@ -181,7 +168,7 @@ Result<int> Client::Connect(bool tcp, const sockaddr_in& a, milliseconds timeout
   Socket fd(::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Status::FromErrno("socket", errno);
   if (o_.reserved_port) {
-    Status s = BindReserved(fd.get(), o_.local ? o_.local->sin_addr.s_addr : htonl(INADDR_ANY));
+    Status s = BindReservedPort(fd.get(), o_.local ? o_.local->sin_addr.s_addr : htonl(INADDR_ANY));
     if (!s.ok()) return s;
   } else if (o_.local && ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*o_.local),
                                 sizeof *o_.local) != 0) {
@@ -218,6 +205,18 @@ Result<std::vector<uint8_t>> Client::CallOn(bool tcp, uint32_t proc, std::span<c
   auto parsed = ParseReply(reply);
   if (!parsed.ok()) return parsed.status();
   return std::vector<uint8_t>(parsed->results.begin(), parsed->results.end());
+}
+
+Status BindReservedPort(int fd, in_addr_t local) {
+  for (int port = 1023; port >= 600; --port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = local;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return {};
+    if (errno != EADDRINUSE) return Status::FromErrno("bind to a reserved port", errno);
+  }
+  return Status::FromErrno("bind to a reserved port", EADDRINUSE);
 }
 
 Result<uint16_t> GetPort(sockaddr_in host, uint32_t prog, uint32_t vers, bool tcp,

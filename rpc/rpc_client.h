@@ -63,6 +63,9 @@ class Client {
   uint32_t calls_ = 0;
 };
 
+// Binds `fd` to a free port below 1024 on `local` (needs root).
+Status BindReservedPort(int fd, in_addr_t local);
+
 // rpcbind's port for `prog` version `vers` on `host` (portmapper version 2
 // GETPORT, over UDP); 0 when the program is not registered.
 Result<uint16_t> GetPort(sockaddr_in host, uint32_t prog, uint32_t vers, bool tcp,

@@ -4,7 +4,8 @@
 #   2. includes follow the dependency direction in DESIGN.md: base/ is
 #      ours alone; maps/, conf/ use base/ only; rpc/ base/ only; rlp/ and
 #      amq/ rpc/ and base/; failover/ rlp/, rpc/ and base/; kernel-shim/
-#      base/ only; amd/ anything;
+#      base/ only; relay/ failover/, rpc/, rlp/, kernel-shim/ and base/;
+#      amd/ anything;
 #   3. only kernel-shim/ includes kernel or FUSE headers or calls
 #      mount(2)/umount2(2) (tests/ and bench/ are tools, not the product).
 # Prints each breach with its file and line; exit status 1 if any.
@@ -32,6 +33,7 @@ fi
 declare -A allowed=(
   [base]="base" [maps]="base maps" [conf]="base conf" [rpc]="base rpc" [rlp]="base rpc rlp"
   [amq]="base rpc amq" [failover]="base rpc rlp failover" [kernel-shim]="base kernel-shim"
+  [relay]="base rpc rlp failover kernel-shim relay"
 )
 for f in "${files[@]}"; do
   top=${f%%/*}

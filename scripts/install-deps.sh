@@ -51,6 +51,7 @@ packages=(
   util-linux e2fsprogs iproute2             # tests: unshare, losetup, mkfs.ext4, ip
   qemu-system-x86 busybox-static cpio       # tests: the kernel lab (tests/kernel-lab/)
   libnfs-utils libnfs-dev                   # tests: nfs-ls and libnfs, independent NFS clients
+  libfuse3-dev                              # amd-relay: the FUSE relay of replicated volumes
 )
 
 missing=()

@@ -2,13 +2,15 @@
 // each record parsed as a call (what amd reads) and as a reply (what amq
 // reads), and the bytes decoded as every AMQ argument and result type and
 // as a MOUNT export list and as the NFSv3 and MOUNTv3 arguments amd's NFS
-// front end reads.
+// front end reads, and as every NFSv3 and MOUNTv3 result the relay reads
+// from a replica.
 #include <cstddef>
 #include <cstdint>
 #include <variant>
 
 #include "rpc/amq_prot.h"
 #include "rpc/mount_protocol.h"
+#include "rpc/nfs3_client.h"
 #include "rpc/nfs3_protocol.h"
 #include "rpc/record_marking.h"
 #include "rpc/rpc_message.h"
@@ -37,6 +39,14 @@ void DecodeAll(std::span<const uint8_t> b) {
   (void)amd::rpc::nfs3::ReadReaddirArgs(b, false);
   (void)amd::rpc::nfs3::ReadReaddirArgs(b, true);
   (void)amd::rpc::nfs3::mount::ReadDirpath(b);
+  (void)amd::rpc::nfs3::DecodeGetattr(b);
+  (void)amd::rpc::nfs3::DecodeLookup(b);
+  (void)amd::rpc::nfs3::DecodeReadlink(b);
+  (void)amd::rpc::nfs3::DecodeRead(b);
+  (void)amd::rpc::nfs3::DecodeReaddirplus(b);
+  (void)amd::rpc::nfs3::DecodeFsstat(b);
+  (void)amd::rpc::nfs3::DecodeFsinfo(b);
+  (void)amd::rpc::nfs3::DecodeMnt(b);
 }
 
 }  // namespace

@@ -1,0 +1,66 @@
+// ReplicaLink: the relay's way to one replica, "host:/export": the
+// server's address, its NFS and MOUNT ports (from its rpcbind), the root
+// handle MOUNT gives for the export, its read size, and a pipelined
+// connection (rpc::Channel) made when first needed and again after it
+// broke.
+//
+// Threading: any thread; Connect serialises connecting. Ownership: the
+// channel is shared with calls in flight.
+#ifndef AMD_RELAY_REPLICA_LINK_H_
+#define AMD_RELAY_REPLICA_LINK_H_
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "rpc/nfs3_client.h"
+#include "rpc/rpc_channel.h"
+
+namespace amd::relay {
+
+namespace nfs3 = rpc::nfs3;
+
+// AUTH_SYS as root: the relay reads for every user, and the kernel checks
+// each user's permission from the mode bits (default_permissions).
+const rpc::AuthSys& RelayCred();
+
+class ReplicaLink {
+ public:
+  // `name` is "host:/export" (or "host:port:/export" in tests).
+  static Result<std::unique_ptr<ReplicaLink>> Parse(const std::string& name);
+
+  // The connection, made within `timeout` when there is none (rpcbind,
+  // MOUNT MNT of the export, FSINFO).
+  Result<std::shared_ptr<rpc::Channel>> Connect(std::chrono::milliseconds timeout);
+  // The connection broke or the server is gone: the next Connect makes a
+  // new one.
+  void Drop();
+  // The export's root handle (after a Connect); a restarted server may
+  // give a new one.
+  nfs3::Fh root() const;
+  uint32_t rtmax() const;
+  const std::string& name() const { return name_; }
+  const std::string& host() const { return host_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  ReplicaLink() = default;
+  Status Resolve();
+
+  std::string name_, host_, path_;
+  std::optional<uint16_t> port_;  // NFS and MOUNT both, when given (tests)
+  sockaddr_in addr_{};
+  mutable std::mutex mu_;
+  std::mutex connect_mu_;
+  std::shared_ptr<rpc::Channel> channel_;
+  nfs3::Fh root_;
+  uint32_t rtmax_ = 1 << 20;
+};
+
+}  // namespace amd::relay
+
+#endif  // AMD_RELAY_REPLICA_LINK_H_
