@@ -1,6 +1,10 @@
 // AmqService; see amq_service.h.
 #include "amd/amq_service.h"
 
+#include <thread>
+
+#include "amd/relays.h"
+
 #include <rpc/pmap_clnt.h>
 
 #include <boost/asio/ip/address.hpp>
@@ -114,7 +118,8 @@ rpc::RpcServer::Limits AmqLimits() {
 AmqService::AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,
                        std::shared_ptr<spdlog::logger> log,
                        std::function<bool(const std::string&)> set_log_options)
-    : engine_(engine),
+    : io_(io),
+      engine_(engine),
       settings_(std::move(settings)),
       log_(std::move(log)),
       set_log_options_(std::move(set_log_options)),
@@ -166,7 +171,19 @@ Status AmqService::Start() {
 }
 
 // Version 2, this amd's extensions (rpc/amq.x).
-void AmqService::HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respond) {
+void AmqService::AskRelays(uint32_t xid, std::function<std::string()> ask,
+                           rpc::RpcServer::Responder respond) {
+  std::thread([&io = io_, xid, ask = std::move(ask), respond = std::move(respond)] {
+    std::string answer = ask();
+    boost::asio::post(io, [xid, answer = std::move(answer), respond] {
+      char* s = const_cast<char*>(answer.c_str());
+      respond(Success(xid, Proc(xdr_amq_string), &s));
+    });
+  }).detach();
+}
+
+void AmqService::HandleV2(const rpc::Peer& peer, const rpc::Call& call,
+                          rpc::RpcServer::Responder respond) {
   uint32_t xid = call.header.xid;
   switch (call.header.proc) {
     case AMQ2PROC_NULL:
@@ -191,7 +208,34 @@ void AmqService::HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respo
       amq2_mount_stats_list list{static_cast<u_int>(stats.size()), stats.data()};
       return respond(Success(xid, Proc(xdr_amq2_mount_stats_list), &list));
     }
-    default:  // REPLICAS and SWITCH: defined, nothing to report before failover
+    case AMQ2PROC_REPLICAS: {
+      rpc::XdrValue<amq_string> path(Proc(xdr_amq_string));
+      if (!path.Decode(call.args).ok())
+        return respond(AcceptedReply(xid, AcceptStat::kGarbageArgs));
+      std::string p = path.get() ? path.get() : "";
+      return AskRelays(
+          xid, [p] { return RelayStates(p); }, std::move(respond));
+    }
+    case AMQ2PROC_SWITCH: {
+      rpc::XdrValue<amq2_switch> sw(Proc(xdr_amq2_switch));
+      if (!sw.Decode(call.args).ok()) return respond(AcceptedReply(xid, AcceptStat::kGarbageArgs));
+      if (!IsRoot(peer)) {
+        char* no = const_cast<char*>("error only root may switch replicas");
+        return respond(Success(xid, Proc(xdr_amq_string), &no));
+      }
+      std::string path = sw.get().sw_path ? sw.get().sw_path : "";
+      std::string server = sw.get().sw_server ? sw.get().sw_server : "";
+      log_->warn("amq: switch of {} to {} asked by {}", path,
+                 server.empty() ? "the best replica" : server, peer.ToString());
+      return AskRelays(
+          xid,
+          [path, server] {
+            auto done = SwitchRelay(path, server);
+            return done.ok() ? "ok " + *done : "error " + done.status().ToString();
+          },
+          std::move(respond));
+    }
+    default:
       return respond(AcceptedReply(xid, AcceptStat::kProcUnavail));
   }
 }
@@ -331,7 +375,7 @@ void AmqService::Handle(const rpc::Peer& peer, const rpc::Call& call,
   uint32_t xid = call.header.xid;
   if (call.header.prog != settings_.program)
     return respond(AcceptedReply(xid, AcceptStat::kProgUnavail));
-  if (call.header.vers == AMQ_VERSION2) return HandleV2(call, std::move(respond));
+  if (call.header.vers == AMQ_VERSION2) return HandleV2(peer, call, std::move(respond));
   if (call.header.vers != kVersion)
     return respond(AcceptedReply(xid, AcceptStat::kProgMismatch, {}, 1, 2));
   uint32_t proc = call.header.proc;

@@ -73,8 +73,12 @@ class AmqService {
   void MapInfo(const Request& r);
 
   static bool IsRoot(const rpc::Peer& peer);
-  void HandleV2(const rpc::Call& call, rpc::RpcServer::Responder respond);
+  void HandleV2(const rpc::Peer& peer, const rpc::Call& call, rpc::RpcServer::Responder respond);
+  // REPLICAS and SWITCH ask the relays (relays.h) on a thread of their
+  // own, and answer back on the server's thread.
+  void AskRelays(uint32_t xid, std::function<std::string()> ask, rpc::RpcServer::Responder respond);
 
+  boost::asio::io_context& io_;
   Engine& engine_;
   Settings settings_;
   std::shared_ptr<spdlog::logger> log_;

@@ -1,6 +1,7 @@
 // --explain: walks PATH through the configured maps; see explain.h.
 #include "amd/explain.h"
 
+#include "amd/fs_types/types.h"
 #include "amd/resolve_key.h"
 #include "amd/section_maps.h"
 
@@ -15,6 +16,21 @@ namespace amd {
 namespace {
 
 using maps::Option;
+
+// How a replicated location is served: its datapath:=, else the relay
+// where the kernel has FUSE.
+std::string DataPath(const maps::LocationResult& l) {
+  std::string_view d = l.options.Value(Option::kDatapath);
+  if (d == "kernel") return "kernel (an NFS mount of the first replica that answers)";
+  if (d.empty() && !KernelHasFuse()) return "kernel (this kernel has no FUSE for the relay)";
+  return "relay (amd-relay through FUSE, failover under open files)";
+}
+
+std::string PolicyOf(const maps::LocationResult& l) {
+  std::string_view p = l.options.Value(Option::kPolicy);
+  std::string name(p.empty() ? l.options.Value(Option::kVolume) : p);
+  return name + " in /etc/amd/failover.yaml (its defaults when it has no section)";
+}
 
 // The components of a path, with "." dropped and ".." going up (the
 // original answers those two names itself, without a map look-up).
@@ -216,6 +232,11 @@ Explanation Explain(const conf::Config& config, const maps::HostFacts& facts, ma
       e.selected = true;
       e.outcome =
           "mount " + loc->effective_type + " " + loc->mount_info + " on " + e.steps.back().node;
+      if (loc->options.Has(Option::kVolume)) {
+        e.outcome += " (replicated volume " + std::string(loc->options.Value(Option::kVolume)) +
+                     ", " + std::to_string(loc->replicas.size()) + " replicas, data path " +
+                     DataPath(*loc) + ")";
+      }
       if (i + 1 < rest.size() || (!direct_key.empty() && clean != direct_key)) {
         e.outcome += " (the rest of the path is inside it)";
       }
@@ -278,6 +299,12 @@ std::string ExplanationText(const Explanation& e) {
           }
           if (l.selected) {
             out += "    selected: " + l.effective_type + " " + l.mount_info + "\n";
+            if (l.options.Has(Option::kVolume)) {
+              out += "    replicated volume: " + std::string(l.options.Value(Option::kVolume)) +
+                     "\n    replicas:";
+              for (const auto& r : l.replicas) out += " " + r;
+              out += "\n    data path: " + DataPath(l) + "\n    policy: " + PolicyOf(l) + "\n";
+            }
             if (const auto& mo = s.mount_options[si]) {
               out +=
                   "    mount options: " + mo->options + " (" + mo->from + ": " + mo->reason + ")\n";
@@ -326,6 +353,12 @@ nlohmann::ordered_json LocationJson(const maps::LocationResult& l,
   if (l.selected) {
     j["type"] = l.effective_type;
     j["mount_info"] = l.mount_info;
+    if (l.options.Has(Option::kVolume)) {
+      j["replicated"] = {{"volume", std::string(l.options.Value(Option::kVolume))},
+                         {"replicas", l.replicas},
+                         {"datapath", DataPath(l)},
+                         {"policy", PolicyOf(l)}};
+    }
   }
   if (mo) {
     j["mount_options"] = mo->options;

@@ -99,6 +99,18 @@ std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
       o.mount_stats = o.nodefault = true;
       continue;
     }
+    if (a == "--replicas") {
+      o.replicas = o.nodefault = true;
+      continue;
+    }
+    if (a == "--switch") {
+      o.switch_replica = o.nodefault = true;
+      continue;
+    }
+    if (a == "--to" && i + 1 < args.size()) {
+      o.to = args[++i];
+      continue;
+    }
     if (a == "--port" && i + 1 < args.size()) {
       o.port = static_cast<uint16_t>(std::atoi(args[++i].c_str()));
       continue;
@@ -127,7 +139,8 @@ std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
       }
     }
   }
-  if (errs || (o.unmount > 0 && o.dirs.empty())) return std::nullopt;
+  if (errs || (o.unmount > 0 && o.dirs.empty()) || (o.switch_replica && o.dirs.size() != 1))
+    return std::nullopt;
   if (only_tcp || only_udp) {
     o.tcp = only_tcp;
     o.udp = only_udp;

@@ -1,5 +1,6 @@
 // amq's command line, parsed without side effects: the flags of am-utils
-// 6.2's amq (reference section 6) and ours (--json, --port, --mount-stats).
+// 6.2's amq (reference section 6) and ours (--json, --port, --mount-stats,
+// --replicas, --switch, --to).
 // Pure; what it returns is the caller's.
 #ifndef AMD_AMQ_AMQ_ARGS_H_
 #define AMD_AMQ_AMQ_ARGS_H_
@@ -12,18 +13,21 @@
 namespace amd::amq {
 
 struct AmqArgs {
-  bool flush = false;        // -f
-  bool minfo = false;        // -m
-  bool mapinfo = false;      // -i
-  bool getpid = false;       // -p
-  bool stats = false;        // -s
-  bool vers = false;         // -v
-  bool pwd = false;          // -w
-  bool quiet = false;        // -q
-  bool tcp = true;           // -T (alone: TCP only)
-  bool udp = true;           // -U (alone: UDP only)
-  bool json = false;         // --json
-  bool mount_stats = false;  // --mount-stats
+  bool flush = false;           // -f
+  bool minfo = false;           // -m
+  bool mapinfo = false;         // -i
+  bool getpid = false;          // -p
+  bool stats = false;           // -s
+  bool vers = false;            // -v
+  bool pwd = false;             // -w
+  bool quiet = false;           // -q
+  bool tcp = true;              // -T (alone: TCP only)
+  bool udp = true;              // -U (alone: UDP only)
+  bool json = false;            // --json
+  bool mount_stats = false;     // --mount-stats
+  bool replicas = false;        // --replicas [DIR]
+  bool switch_replica = false;  // --switch DIR [--to REPLICA]
+  std::string to;               // --to
   // A flag that does something of its own: no default listing then.
   bool nodefault = false;
   int unmount = 0;  // -u: 1, -uu: 2

@@ -270,4 +270,50 @@ std::string MapsJson(const amq_map_info_list& list) {
   return out.dump(2) + "\n";
 }
 
+namespace {
+
+std::string Millis(const nlohmann::json& j, const char* key) {
+  double v = j.value(key, -1.0);
+  if (v < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string FormatReplicas(const std::string& json) {
+  auto all = nlohmann::json::parse(json, nullptr, false);
+  if (all.is_discarded() || !all.is_array()) return "";
+  std::string out;
+  for (const auto& v : all) {
+    out += v.value("mountpoint", "?") + ": volume " + v.value("volume", "?") + " from " +
+           v.value("replica", "?");
+    if (v.contains("revision")) out += " at revision " + std::to_string(v.value("revision", 0));
+    out += ", " + std::to_string(v.value("switches", 0)) + " switches\n";
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %8s\n", "replica", "state",
+                  "meta-ms", "long-ms", "probe-ms", "rto-ms", "calls");
+    out += line;
+    for (const auto& r : v.value("replicas", nlohmann::json::array())) {
+      std::string name = (r.value("in_use", false) ? "*" : " ") + r.value("name", "?");
+      std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %8llu\n", name.c_str(),
+                    r.value("state", "?").c_str(), Millis(r, "metadata_short_ms").c_str(),
+                    Millis(r, "metadata_long_ms").c_str(), Millis(r, "probe_ms").c_str(),
+                    Millis(r, "rto_ms").c_str(),
+                    static_cast<unsigned long long>(r.value("calls", 0ull)));
+      out += line;
+      if (r.contains("rejected")) out += "    refused: " + r.value("rejected", "") + "\n";
+    }
+    for (const auto& h : v.value("history", nlohmann::json::array())) {
+      std::time_t t = static_cast<std::time_t>(h.value("at", 0.0));
+      char when[32];
+      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+      out += std::string("  ") + when + " " + h.value("from", "?") + " -> " + h.value("to", "?") +
+             ": " + h.value("reason", "") + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace amd::amq

@@ -32,6 +32,9 @@ std::string TranslatePath(const amq_mount_tree_list& list, std::string cwd);
 // many kernel requests it answered.
 std::string FormatMountStats(const amq2_mount_stats_list& list);
 std::string MountStatsJson(const amq2_mount_stats_list& list);
+// --replicas: the relays' states (AMQ2PROC_REPLICAS's JSON array) as a
+// listing; "" when `json` does not parse.
+std::string FormatReplicas(const std::string& json);
 
 std::string TreeJson(const amq_mount_tree_list& list);
 std::string StatsJson(const amq_mount_tree* tree);

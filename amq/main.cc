@@ -17,6 +17,7 @@
 #include "amq/amq_format.h"
 #include "rpc/amq_prot.h"
 #include "rpc/xdr_codec.h"
+#include "rpc/xdr_stream.h"
 
 namespace {
 
@@ -115,6 +116,37 @@ int PrintListings(amd::amq::Client& client, const AmqArgs& o) {
     if (r.ok() && l.Decode(*r).ok()) {
       std::cout << (o.json ? amd::amq::MountStatsJson(l.get())
                            : amd::amq::FormatMountStats(l.get()));
+    } else {
+      RpcError(o.server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
+      status = 1;
+    }
+  }
+  if (o.replicas) {
+    std::vector<uint8_t> arg;
+    amd::rpc::XdrWriter(&arg).String(o.dirs.empty() ? "" : o.dirs[0]);
+    auto r = client.Call(AMQ2PROC_REPLICAS, arg, 40, AMQ_VERSION2);
+    amd::rpc::XdrValue<amq_string> v(P(xdr_amq_string));
+    if (r.ok() && v.Decode(*r).ok() && v.get()) {
+      std::cout << (o.json ? std::string(v.get()) + "\n" : amd::amq::FormatReplicas(v.get()));
+    } else {
+      RpcError(o.server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
+      status = 1;
+    }
+  }
+  if (o.switch_replica) {
+    std::vector<uint8_t> arg;
+    amd::rpc::XdrWriter w(&arg);
+    w.String(o.dirs[0]);
+    w.String(o.to);
+    auto r = client.Call(AMQ2PROC_SWITCH, arg, 60, AMQ_VERSION2);
+    amd::rpc::XdrValue<amq_string> v(P(xdr_amq_string));
+    if (r.ok() && v.Decode(*r).ok() && v.get()) {
+      std::string answer = v.get();
+      bool ok = answer.starts_with("ok ");
+      (ok ? std::cout : std::cerr)
+          << (ok ? "amq: " + answer.substr(3) : "amq: " + answer.substr(answer.find(' ') + 1))
+          << "\n";
+      if (!ok) status = 1;
     } else {
       RpcError(o.server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
       status = 1;

@@ -14,6 +14,8 @@
 //     type's own requirements are checked.
 #include "maps/location_evaluator.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "maps/expander.h"
 #include "maps/mount_options.h"
@@ -104,6 +106,8 @@ class LocationEvaluator {
   void ExpandOption(Option o, const char* default_value);
   void NormalizeRhost();
   void FinishOptions();
+  // A replicated location (volume:=) is nfs, and its datapath:= known.
+  bool CheckReplicated(const std::string& type);
 
   const EvalContext& ctx_;
   Diagnostics* diag_;
@@ -319,6 +323,22 @@ void LocationEvaluator::FinishOptions() {
   }
 }
 
+bool LocationEvaluator::CheckReplicated(const std::string& type) {
+  const OptionTable& o = result_.options;
+  std::string_view datapath = o.Value(Option::kDatapath);
+  if (!o.Has(Option::kVolume)) {
+    if (o.Has(Option::kDatapath) || o.Has(Option::kPolicy))
+      return Fail("datapath:= and policy:= are for replicated volumes (volume:=)");
+    return true;
+  }
+  if (o.Value(Option::kVolume).empty()) return Fail("volume:= names no volume");
+  if (type != "nfs")
+    return Fail("volume:= makes nfs locations replicas; this one is type:=" + type);
+  if (!datapath.empty() && datapath != "relay" && datapath != "kernel")
+    return Fail("datapath:=" + std::string(datapath) + ": expected relay or kernel");
+  return true;
+}
+
 void LocationEvaluator::Run(std::string_view location, std::string_view defaults) {
   result_.text = std::string(location);
   result_.defaults = std::string(defaults);
@@ -340,6 +360,9 @@ void LocationEvaluator::Run(std::string_view location, std::string_view defaults
   ExpandOption(Option::kUmount, nullptr);
   ExpandOption(Option::kCachedir, nullptr);
   ExpandOption(Option::kAddopts, nullptr);
+  ExpandOption(Option::kVolume, nullptr);
+  ExpandOption(Option::kDatapath, nullptr);
+  ExpandOption(Option::kPolicy, nullptr);
   if (expansion_failed_) ok = Fail("an expansion was too long");
   FinishOptions();
   if (!ok) return;
@@ -352,6 +375,7 @@ void LocationEvaluator::Run(std::string_view location, std::string_view defaults
     Fail(m.reason);
     return;
   }
+  if (!CheckReplicated(m.effective_type)) return;
   result_.selected = true;
   result_.reason = "selected";
   result_.mount_info = m.mount_info;
@@ -388,6 +412,27 @@ LocationResult EvaluateLocation(std::string_view location, std::string_view defa
   return out;
 }
 
+namespace {
+
+// Every selected location of a replicated volume learns its replicas:
+// the selected nfs locations of the entry with the same volume:=.
+void GroupReplicas(EntryResult* out) {
+  for (size_t i : out->selected) {
+    LocationResult& loc = *out->steps[i].location;
+    std::string_view volume = loc.options.Value(Option::kVolume);
+    if (volume.empty()) continue;
+    for (size_t j : out->selected) {
+      const LocationResult& other = *out->steps[j].location;
+      if (other.options.Value(Option::kVolume) != volume) continue;
+      std::string r(other.mount_info);
+      if (std::find(loc.replicas.begin(), loc.replicas.end(), r) == loc.replicas.end())
+        loc.replicas.push_back(std::move(r));
+    }
+  }
+}
+
+}  // namespace
+
 EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
                           const EvalContext& ctx, Diagnostics* diag) {
   using Kind = LocationToken::Kind;
@@ -418,6 +463,7 @@ EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
         if (!out.selected.empty()) {
           out.cut_step = static_cast<int>(index);
           step.token = std::move(t);
+          GroupReplicas(&out);
           return out;
         }
         break;
@@ -428,6 +474,7 @@ EntryResult EvaluateEntry(std::string_view value, std::string_view map_defaults,
     }
     step.token = std::move(t);
   }
+  GroupReplicas(&out);
   return out;
 }
 

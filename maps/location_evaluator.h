@@ -57,6 +57,9 @@ struct LocationResult {
   OptionTable options;         // after expansion, addopts merge, sublink fix-up
   std::string mount_info;      // e.g. "charm:/home/charm" when selected
   std::string effective_type;  // nfsl becomes "link" or "nfs"
+  // A replicated volume (volume:=): every selected nfs location of the
+  // entry with the same volume, "rhost:rfs" each in the entry's order.
+  std::vector<std::string> replicas;
 };
 
 LocationResult EvaluateLocation(std::string_view location, std::string_view defaults,

@@ -61,13 +61,16 @@ constexpr VariableInfo kVariables[] = {
     {"var5", K::kOption, false, Option::kVar5, kNoSel},
     {"var6", K::kOption, false, Option::kVar6, kNoSel},
     {"var7", K::kOption, false, Option::kVar7, kNoSel},
+    {"volume", K::kOption, false, Option::kVolume, kNoSel},
+    {"datapath", K::kOption, false, Option::kDatapath, kNoSel},
+    {"policy", K::kOption, false, Option::kPolicy, kNoSel},
 };
 
 constexpr std::string_view kOptionNames[] = {
-    "type",    "rhost",   "rfs",        "fs",       "sublink", "dev",   "opts",
-    "remopts", "addopts", "mount",      "unmount",  "umount",  "delay", "pref",
-    "cache",   "maptype", "mount_type", "cachedir", "user",    "group", "var0",
-    "var1",    "var2",    "var3",       "var4",     "var5",    "var6",  "var7",
+    "type",       "rhost",    "rfs",     "fs",     "sublink", "dev",      "opts",   "remopts",
+    "addopts",    "mount",    "unmount", "umount", "delay",   "pref",     "cache",  "maptype",
+    "mount_type", "cachedir", "user",    "group",  "volume",  "datapath", "policy", "var0",
+    "var1",       "var2",     "var3",    "var4",   "var5",    "var6",     "var7",
 };
 static_assert(std::size(kOptionNames) == kOptionCount);
 

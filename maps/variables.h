@@ -40,6 +40,9 @@ enum class Option {
   kCachedir,
   kUser,
   kGroup,
+  kVolume,    // a replicated volume's name (this amd's, see amd-maps(5))
+  kDatapath,  // relay or kernel
+  kPolicy,    // the failover policy's volume section
   kVar0,
   kVar1,
   kVar2,

@@ -667,6 +667,7 @@ std::string Relay::StatusJson() const {
   };
   nlohmann::json j;
   j["volume"] = o_.volume;
+  j["mountpoint"] = o_.mountpoint;
   j["replica"] = links_[serving_]->name();
   if (revision_) j["revision"] = *revision_;
   j["switches"] = volume_.switches();

@@ -49,6 +49,7 @@ namespace amd::relay {
 
 struct RelayOptions {
   std::string volume;                 // its name (what RLP asks for)
+  std::string mountpoint;             // where it is served (shown in its state)
   std::vector<std::string> replicas;  // "host:/export", the map's order
   failover::Policy policy;
   // More replicas, found by RLP ("host:/export" each). Blocks; runs on

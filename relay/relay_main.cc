@@ -29,13 +29,14 @@ const char kUsage[] =
     "usage: amd-relay [options] MOUNTPOINT HOST:/EXPORT...\n"
     "  --volume NAME     the volume's name, what RLP asks for (default: the first export)\n"
     "  --policy FILE     the failover policy (default /etc/amd/failover.yaml)\n"
+    "  --policy-volume NAME  use NAME's section of it (default: the volume's)\n"
     "  --control PATH    answer status and switch requests on this Unix socket\n"
     "  --rlp             find more replicas by RLP broadcast\n"
     "  --rlp-host ADDR   ask ADDR with RLP Do-You-Provide? (repeatable)\n"
     "  --foreground      stay in the foreground, log to standard error\n";
 
 struct Args {
-  std::string mountpoint, volume, control;
+  std::string mountpoint, volume, control, policy_volume;
   std::string policy = "/etc/amd/failover.yaml";
   std::vector<std::string> replicas;
   bool rlp = false, foreground = false;
@@ -56,6 +57,8 @@ std::optional<Args> Parse(int argc, char** argv) {
       a.volume = *v;
     } else if (s == "--policy" && (v = value())) {
       a.policy = *v;
+    } else if (s == "--policy-volume" && (v = value())) {
+      a.policy_volume = *v;
     } else if (s == "--control" && (v = value())) {
       a.control = *v;
     } else if (s == "--rlp") {
@@ -177,8 +180,9 @@ int Main(int argc, char** argv) {
   if (!policies.ok()) return fail(policies.status().ToString());
   RelayOptions o;
   o.volume = args->volume;
+  o.mountpoint = args->mountpoint;
   o.replicas = args->replicas;
-  o.policy = policies->For(args->volume);
+  o.policy = policies->For(args->policy_volume.empty() ? args->volume : args->policy_volume);
   o.discover = RlpDiscovery(*args);
   auto relay = Relay::Open(std::move(o));
   if (!relay.ok()) return fail(relay.status().ToString());

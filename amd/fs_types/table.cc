@@ -23,7 +23,7 @@ const std::array kTable = {
     FsType{"ext3", MountDevice, NoServer},     FsType{"ext4", MountDevice, NoServer},
     FsType{"cdfs", MountDevice, NoServer},     FsType{"pcfs", MountDevice, NoServer},
     FsType{"tmpfs", MountDevice, NoServer},    FsType{"udf", MountDevice, NoServer},
-    FsType{"program", MountProgram, NoServer}, FsType{"nfs", MountNfs, RhostServer},
+    FsType{"program", MountProgram, NoServer}, FsType{"nfs", MountReplicated, RhostServer},
     FsType{"host", MountHost, RhostServer},    FsType{"auto", MountByEngine, NoServer},
     FsType{"direct", MountByEngine, NoServer}, FsType{"toplvl", MountByEngine, NoServer},
     FsType{"error", Refuse, NoServer},         FsType{"union", Refuse, NoServer},

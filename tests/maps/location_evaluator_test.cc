@@ -369,5 +369,32 @@ TEST_CASE("selectors_in_defaults picks a /defaults token as the original's amfs_
         "type:=nfs;opts:=second");
 }
 
+TEST_CASE("replicated volume: the entry's nfs locations with one volume:= are its replicas",
+          "[unit]") {
+  Fixture f;
+  auto r = f.Eval("dist",
+                  "-type:=nfs;rfs:=/export/dist;volume:=/export/dist "
+                  "rhost:=charm rhost:=sky;datapath:=relay rhost:=other;volume:=/export/other");
+  REQUIRE(r.selected.size() == 3);
+  const std::vector<std::string> both = {"charm:/export/dist", "sky:/export/dist"};
+  CHECK(f.Loc(r, 1).replicas == both);
+  CHECK(f.Loc(r, 2).replicas == both);
+  CHECK(f.Loc(r, 3).replicas == std::vector<std::string>{"other:/export/dist"});
+  // Plain entries mean what they meant: no replicas.
+  auto plain = f.Eval("jsp", "type:=nfs;rhost:=charm;rfs:=/home/charm");
+  CHECK(f.Loc(plain, 0).replicas.empty());
+}
+
+TEST_CASE("replicated volume: malformed entries are refused with the reason", "[unit]") {
+  Fixture f;
+  auto link = f.Eval("x", "type:=link;fs:=/tmp;volume:=/v");
+  CHECK(link.selected.empty());
+  CHECK(f.Loc(link, 0).reason == "volume:= makes nfs locations replicas; this one is type:=link");
+  auto path = f.Eval("x", "type:=nfs;rhost:=charm;rfs:=/v;volume:=/v;datapath:=fast");
+  CHECK(f.Loc(path, 0).reason == "datapath:=fast: expected relay or kernel");
+  auto alone = f.Eval("x", "type:=nfs;rhost:=charm;rfs:=/v;policy:=p");
+  CHECK(f.Loc(alone, 0).reason == "datapath:= and policy:= are for replicated volumes (volume:=)");
+}
+
 }  // namespace
 }  // namespace amd::maps

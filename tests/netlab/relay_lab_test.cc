@@ -22,6 +22,9 @@
 #include <random>
 #include <thread>
 
+#include "amd/fs_types/types.h"
+#include "amd/relays.h"
+#include "amq/amq_format.h"
 #include "relay/control.h"
 #include "tests/fakes/skip.h"
 #include "tests/fakes/temp_dir.h"
@@ -92,7 +95,10 @@ struct RelayLab {
       small.push_back(Bytes(1000 + 37 * static_cast<size_t>(i), 100 + static_cast<uint32_t>(i)));
     exp = dir.path() + "/export";
     mnt = dir.path() + "/mnt";
-    ctl = dir.path() + "/relay.sock";
+    // Where amd looks for relays (amd/relays.h), as amd would start it.
+    ::setenv("AMD_RELAY_DIR", (dir.path() + "/relays").c_str(), 1);
+    std::filesystem::create_directories(dir.path() + "/relays");
+    ctl = RelaySocket(mnt);
     log = dir.path() + "/relay.log";
     std::filesystem::create_directories(exp);
     std::filesystem::create_directories(mnt);
@@ -360,8 +366,24 @@ TEST_CASE(
   INFO(refused);
   CHECK(refused.starts_with("error"));
   CHECK(l.Serving() == third);
-  CHECK(l.Ask("switch").starts_with("ok switched to"));
+  std::string to_best = l.Ask("switch");
+  INFO(to_best);
+  CHECK(to_best.starts_with("ok switched to"));
   CHECK(l.Serving() != third);
+  // What amd answers amq --replicas and --switch with (AMQ version 2).
+  std::string states = RelayStates("");
+  INFO(states);
+  CHECK(states.find("\"mountpoint\":\"" + l.mnt + "\"") != std::string::npos);
+  CHECK(RelayStates("/elsewhere") == "[]");
+  std::string listing = amq::FormatReplicas(states);
+  INFO(listing);
+  CHECK(listing.find(l.mnt + ": volume " + l.exp + " from 10.77.0.") != std::string::npos);
+  CHECK(listing.find("refused: 10.77.0.5:") != std::string::npos);
+  int before = l.Serving();
+  auto by_amd = SwitchRelay(l.mnt, "10.77.0." + std::to_string(third + 1));
+  CHECK((before == third || by_amd.ok()));
+  CHECK(l.Serving() == third);
+  CHECK_FALSE(SwitchRelay(l.exp + "-none", "").ok());
   // Not root: refused.
   pid_t child = ::fork();
   if (child == 0) {
