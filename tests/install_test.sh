@@ -9,7 +9,7 @@ DESTDIR=$dest cmake --install "$build" --prefix /usr > /dev/null
 for f in usr/sbin/amd usr/sbin/amq usr/bin/pawd usr/share/man/man8/amd.8 usr/share/man/man8/amq.8 usr/share/man/man1/pawd.1 usr/share/man/man5/amd.conf.5 \
          usr/share/man/man5/amd-maps.5 lib/systemd/system/amd.service etc/amd.conf \
          usr/share/doc/amd/examples/amd.conf usr/share/doc/amd/examples/maps/amd.demo \
-         usr/sbin/rlpd usr/bin/rlpq usr/share/man/man8/rlpd.8 usr/share/man/man1/rlpq.1 lib/systemd/system/rlpd.service \
+         usr/sbin/amd-relay usr/share/man/man8/amd-relay.8 usr/share/man/man5/amd-failover.yaml.5 usr/sbin/rlpd usr/bin/rlpq usr/share/man/man8/rlpd.8 usr/share/man/man1/rlpq.1 lib/systemd/system/rlpd.service \
          usr/share/doc/amd/examples/rlpd.yaml; do
   [ -e "$dest/$f" ] || [ -e "$dest/usr/$f" ] || { echo "missing: $f"; exit 1; }
 done
