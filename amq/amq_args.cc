@@ -103,8 +103,9 @@ std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
       o.replicas = o.nodefault = true;
       continue;
     }
-    if (a == "--switch") {
+    if (a == "--switch" && i + 1 < args.size()) {
       o.switch_replica = o.nodefault = true;
+      o.switch_dir = args[++i];
       continue;
     }
     if (a == "--to" && i + 1 < args.size()) {
@@ -139,7 +140,7 @@ std::optional<AmqArgs> ParseAmqArgs(const std::vector<std::string>& args) {
       }
     }
   }
-  if (errs || (o.unmount > 0 && o.dirs.empty()) || (o.switch_replica && o.dirs.size() != 1))
+  if (errs || (o.unmount > 0 && o.dirs.empty()) || (!o.to.empty() && !o.switch_replica))
     return std::nullopt;
   if (only_tcp || only_udp) {
     o.tcp = only_tcp;

@@ -27,6 +27,7 @@ struct AmqArgs {
   bool mount_stats = false;     // --mount-stats
   bool replicas = false;        // --replicas [DIR]
   bool switch_replica = false;  // --switch DIR [--to REPLICA]
+  std::string switch_dir;       // --switch's directory
   std::string to;               // --to
   // A flag that does something of its own: no default listing then.
   bool nodefault = false;

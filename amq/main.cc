@@ -136,7 +136,7 @@ int PrintListings(amd::amq::Client& client, const AmqArgs& o) {
   if (o.switch_replica) {
     std::vector<uint8_t> arg;
     amd::rpc::XdrWriter w(&arg);
-    w.String(o.dirs[0]);
+    w.String(o.switch_dir);
     w.String(o.to);
     auto r = client.Call(AMQ2PROC_SWITCH, arg, 60, AMQ_VERSION2);
     amd::rpc::XdrValue<amq_string> v(P(xdr_amq_string));

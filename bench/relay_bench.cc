@@ -3,16 +3,20 @@
 // server:
 //   - throughput: a 256 MiB file read sequentially through the relay and
 //     by nfs-cat, the ratio printed;
+//   - metadata: stat of 10,000 files through the relay, cold (first
+//     look-up) and warm (the kernel's cache), beside a libnfs client
+//     doing the same LOOKUP and GETATTR (libnfs_stat);
 //   - stalls: the serving ganesha killed (-9) and stopped (SIGSTOP) N times
 //     each under a sequential reader: the longest pause each time, with
 //     p50, p99 and max, and every read checked.
 //
-//   relay_bench AMD_RELAY NFS_SERVER_SH [--rounds N] [--mib M]
+//   relay_bench AMD_RELAY NFS_SERVER_SH LIBNFS_STAT [--rounds N] [--mib M]
 //
 // Needs root; bench/run-relay.sh builds and runs it.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +143,8 @@ struct Reader {
   }
 };
 
+constexpr int kFiles = 10000;
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -148,15 +154,17 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: relay_bench AMD_RELAY NFS_SERVER_SH [--rounds N] [--mib M]\n");
+  if (argc < 4) {
+    std::fprintf(stderr,
+                 "usage: relay_bench AMD_RELAY NFS_SERVER_SH LIBNFS_STAT [--rounds N] [--mib M]\n");
     return 2;
   }
+  std::string libnfs_stat = argv[3];
   int rounds = 20;
   Bench b;
   b.relay_bin = argv[1];
   b.server_sh = argv[2];
-  for (int i = 3; i + 1 < argc; i += 2) {
+  for (int i = 4; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--rounds") rounds = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--mib") b.mib = static_cast<size_t>(std::atoi(argv[i + 1]));
   }
@@ -181,6 +189,8 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(copy);
     std::ofstream(copy + "/big.bin", std::ios::binary) << big;
     std::ofstream(copy + "/.amd-revision") << "1\n";
+    std::filesystem::create_directories(copy + "/many");
+    for (int i = 0; i < kFiles; ++i) std::ofstream(copy + "/many/f" + std::to_string(i)) << i;
     for (auto& e : std::filesystem::directory_iterator(copy))
       std::filesystem::last_write_time(e.path(), std::filesystem::file_time_type(1700000000s));
     b.StartServer(h);
@@ -218,6 +228,24 @@ int main(int argc, char** argv) {
   double mb = static_cast<double>(b.mib) * 1.048576;
   std::printf("throughput: relay %.0f MB/s, nfs-cat %.0f MB/s, relay/nfs-cat %.2f\n",
               mb / relay_best, mb / cat_best, cat_best / relay_best);
+  // Metadata: stat of every file, cold then warm, beside libnfs.
+  auto stat_all = [&] {
+    auto t = Clock::now();
+    for (int i = 0; i < kFiles; ++i) {
+      struct stat st;
+      ::stat((b.mnt + "/many/f" + std::to_string(i)).c_str(), &st);
+    }
+    return Seconds(Clock::now() - t);
+  };
+  double cold = stat_all(), warm = stat_all();
+  std::string out;
+  b.lab.Run(0, {libnfs_stat, "10.77.0.2", b.exp + "/many", "f", std::to_string(kFiles)}, &out,
+            300s);
+  double direct = std::atof(out.c_str());
+  std::printf(
+      "metadata: stat of %d files: relay cold %.0f ms, warm %.0f ms; libnfs %.0f ms; "
+      "libnfs/relay cold %.2f, warm %.1f\n",
+      kFiles, cold * 1000, warm * 1000, direct * 1000, direct / cold, direct / warm);
   // Stalls.
   for (int sig : {SIGKILL, SIGSTOP}) {
     std::vector<double> stalls;

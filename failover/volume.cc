@@ -64,7 +64,12 @@ void Volume::OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, Tim
 void Volume::OnTimeout(size_t replica, TimePoint now) {
   Replica& r = replicas_[replica];
   ++r.timeouts;
-  r.rto.Backoff();
+  // Calls in flight together time out together: that is one backoff,
+  // not one each (the RTO doubles at most once per RTO).
+  if (!r.last_backoff || now - *r.last_backoff >= r.rto.value()) {
+    r.rto.Backoff();
+    r.last_backoff = now;
+  }
   Fail(replica, now);
 }
 
@@ -169,6 +174,25 @@ size_t Volume::Add(std::string name, TimePoint now) {
   // Unknown until a probe answers: probed at once, chosen only then.
   replicas_.back().health = Health::kDown;
   return replicas_.size() - 1;
+}
+
+std::optional<Duration> Volume::Expected(size_t replica, Work work, uint64_t bytes) const {
+  const Replica& r = replicas_[replica];
+  const RttEstimator& e = work == Work::kRead ? r.read_per_kib : r.metadata;
+  std::optional<Duration> d = e.long_term() ? e.long_term() : e.short_term();
+  if (!d) return std::nullopt;
+  if (work == Work::kRead)
+    return Duration(d->count() * static_cast<Duration::rep>(std::max<uint64_t>(1, bytes / 1024)));
+  return d;
+}
+
+std::optional<Duration> Volume::HedgeDelay(size_t replica, Work work, uint64_t bytes) const {
+  if (policy_.hedge_ratio <= 0) return std::nullopt;
+  auto e = Expected(replica, work, bytes);
+  if (!e) return std::nullopt;
+  auto d =
+      Duration(static_cast<Duration::rep>(policy_.hedge_ratio * static_cast<double>(e->count())));
+  return std::max(d, policy_.hedge_after);
 }
 
 std::optional<Duration> Volume::Estimate(size_t replica) const {

@@ -98,6 +98,14 @@ class Volume {
 
   size_t current() const { return current_; }
   size_t size() const { return replicas_.size(); }
+  // How long a call of `work` (reading `bytes`) to `replica` is expected
+  // to take: its long-term estimate (the short-term one before there is
+  // a long-term one); nullopt before any sample.
+  std::optional<Duration> Expected(size_t replica, Work work, uint64_t bytes) const;
+  // When to hedge such a call (send a copy to another replica): after
+  // hedge_ratio times the expected time, at least hedge_after; nullopt
+  // when hedging is off or nothing is expected yet.
+  std::optional<Duration> HedgeDelay(size_t replica, Work work, uint64_t bytes) const;
   // The timeout for the next call to `replica`.
   Duration Rto(size_t replica) const { return replicas_[replica].rto.value(); }
   Health health(size_t replica) const { return replicas_[replica].health; }
@@ -125,6 +133,7 @@ class Volume {
     TimePoint next_probe;
     TimePoint up_since;
     uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
+    std::optional<TimePoint> last_backoff;
   };
   void Fail(size_t replica, TimePoint now);
   void MarkDown(size_t replica, TimePoint now);

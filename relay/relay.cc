@@ -185,6 +185,180 @@ Result<rpc::ChannelReply> Relay::CallOnce(size_t r, uint32_t proc, std::span<con
   return reply;
 }
 
+std::optional<size_t> Relay::HedgeTarget(size_t r) {
+  std::vector<size_t> ranked;
+  std::optional<uint64_t> mine;
+  {
+    std::lock_guard lock(mu_);
+    if (switching_) return std::nullopt;
+    ranked = volume_.Ranked();
+    mine = revision_;
+    if (revision_ok_.size() < links_.size()) revision_ok_.resize(links_.size(), 0);
+  }
+  for (size_t alt : ranked) {
+    if (alt == r) continue;
+    bool checked;
+    {
+      std::lock_guard lock(mu_);
+      checked = revision_ok_[alt];
+    }
+    if (checked) return alt;
+    auto theirs = ReadRevision(alt);
+    if (!theirs.ok()) continue;
+    std::lock_guard lock(mu_);
+    if ((mine && !*theirs) || (mine && **theirs < *mine)) {
+      volume_.Reject(
+          alt,
+          links_[alt]->name() + (*theirs ? " is at revision " + std::to_string(**theirs) +
+                                               ", older than " + std::to_string(*mine)
+                                         : " has no " + o_.policy.revision_file),
+          Clock::now());
+      continue;
+    }
+    revision_ok_[alt] = 1;
+    return alt;
+  }
+  return std::nullopt;
+}
+
+Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh& fh, uint32_t proc,
+                                         const Args& args, Work work, uint64_t bytes) {
+  auto ch = links_[r]->Connect(ConnectTimeout(r));
+  if (!ch.ok()) {
+    std::lock_guard lock(mu_);
+    volume_.OnError(r, Clock::now());
+    return ch.status();
+  }
+  Duration timeout;
+  std::optional<Duration> hedge_at;
+  {
+    std::lock_guard lock(mu_);
+    timeout = volume_.Rto(r);
+    hedge_at = volume_.HedgeDelay(r, work, bytes);
+  }
+  struct Wait {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Result<rpc::ChannelReply>> from_r, from_alt;
+    failover::TimePoint r_done, alt_done;
+  };
+  auto w = std::make_shared<Wait>();
+  auto start = Clock::now();
+  auto deadline = start + timeout;
+  std::vector<uint8_t> a = args(fh);
+  uint32_t xid =
+      (*ch)->Send(nfs3::kProgram, 3, proc, a, &RelayCred(), [w](Result<rpc::ChannelReply> got) {
+        std::lock_guard lock(w->mu);
+        w->from_r.emplace(std::move(got));
+        w->r_done = Clock::now();
+        w->cv.notify_all();
+      });
+  std::unique_lock lock(w->mu);
+  std::optional<size_t> alt;
+  std::shared_ptr<rpc::Channel> alt_ch;
+  uint32_t alt_xid = 0;
+  size_t alt_index = 0;
+  failover::TimePoint alt_start;
+  if (hedge_at && *hedge_at < timeout &&
+      !w->cv.wait_until(lock, start + *hedge_at, [&] { return w->from_r.has_value(); })) {
+    lock.unlock();
+    alt = HedgeTarget(r);
+    std::optional<Result<nfs3::Fh>> alt_fh;
+    if (alt) alt_fh = HandleOn(ino, *alt);
+    auto c = alt && alt_fh->ok() ? links_[*alt]->Connect(ConnectTimeout(*alt))
+                                 : Result<std::shared_ptr<rpc::Channel>>(Status::Error("none"));
+    if (c.ok()) {
+      alt_ch = *c;
+      alt_index = *alt;
+      alt_start = Clock::now();
+      std::vector<uint8_t> alt_args = args(**alt_fh);
+      alt_xid = alt_ch->Send(nfs3::kProgram, 3, proc, alt_args, &RelayCred(),
+                             [w](Result<rpc::ChannelReply> got) {
+                               std::lock_guard l(w->mu);
+                               w->from_alt.emplace(std::move(got));
+                               w->alt_done = Clock::now();
+                               w->cv.notify_all();
+                             });
+      std::lock_guard l(mu_);
+      ++hedges_;
+    } else {
+      alt.reset();
+    }
+    lock.lock();
+  }
+  // Waits in slices: a switch away from `r` meanwhile (another call found
+  // it down) ends the wait, and the call goes to the new replica.
+  bool moved = false;
+  while (!w->cv.wait_until(lock, std::min(deadline, Clock::now() + milliseconds(50)), [&] {
+    return w->from_r.has_value() || (w->from_alt && w->from_alt->ok());
+  })) {
+    if (Clock::now() >= deadline) break;
+    lock.unlock();
+    moved = serving() != r;
+    lock.lock();
+    if (moved) break;
+  }
+  auto now = Clock::now();
+  if (w->from_r && (w->from_r->ok() || !w->from_alt || !w->from_alt->ok())) {
+    // The replica in use answered (or failed) first.
+    Result<rpc::ChannelReply> got = std::move(*w->from_r);
+    auto rtt = w->r_done - start;
+    lock.unlock();
+    if (alt_ch) alt_ch->Forget(alt_xid);
+    std::lock_guard l(mu_);
+    if (got.ok()) {
+      volume_.OnCall(r, work, duration_cast<Duration>(rtt), bytes, now);
+      return Answer{std::move(*got), r};
+    }
+    volume_.OnError(r, now);
+    links_[r]->Drop();
+    return got.status();
+  }
+  if (w->from_alt && w->from_alt->ok()) {
+    // The hedge won: its answer is taken; the call to `r` still counts,
+    // when it comes or when its time is up.
+    Result<rpc::ChannelReply> got = std::move(*w->from_alt);
+    auto rtt = w->alt_done - alt_start;
+    lock.unlock();
+    std::lock_guard l(mu_);
+    volume_.OnCall(alt_index, work, duration_cast<Duration>(rtt), bytes, now);
+    ++hedges_won_;
+    watches_.push_back({deadline, r, xid, *ch});
+    return Answer{std::move(*got), alt_index};
+  }
+  // Nothing in time, or the relay moved on to another replica.
+  lock.unlock();
+  if (alt_ch) alt_ch->Forget(alt_xid);
+  std::lock_guard l(mu_);
+  if (moved) {
+    watches_.push_back({deadline, r, xid, *ch});
+    return Status::FromErrno("moved to another replica", ETIMEDOUT);
+  }
+  (*ch)->Forget(xid);
+  volume_.OnTimeout(r, now);
+  return Status::FromErrno("no answer in time", ETIMEDOUT);
+}
+
+void Relay::ExpireWatches() {
+  std::vector<Watch> due;
+  auto now = Clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::partition(watches_.begin(), watches_.end(),
+                             [&](const Watch& w) { return w.deadline > now; });
+    due.assign(std::make_move_iterator(it), std::make_move_iterator(watches_.end()));
+    watches_.erase(it, watches_.end());
+  }
+  for (auto& w : due) {
+    auto ch = w.channel.lock();
+    bool pending = ch && ch->Pending(w.xid);
+    if (ch) ch->Forget(w.xid);
+    if (!pending) continue;  // it was answered, late: not a timeout
+    std::lock_guard lock(mu_);
+    volume_.OnTimeout(w.replica, now);
+  }
+}
+
 Result<nfs3::Fh> Relay::HandleOn(uint64_t ino, size_t r) {
   std::vector<std::pair<uint64_t, std::string>> chain;  // nodes to find, deepest first
   nfs3::Fh fh;
@@ -247,7 +421,13 @@ Result<Relay::Answer> Relay::Call(uint64_t ino, uint32_t proc, const Args& args,
     Result<rpc::ChannelReply> reply = Status();
     auto fh = HandleOn(ino, r);
     if (fh.ok()) {
-      reply = CallOnce(r, proc, args(*fh), work, bytes);
+      auto answer = CallServing(ino, r, *fh, proc, args, work, bytes);
+      if (answer.ok()) {
+        r = answer->replica;
+        reply = std::move(answer->reply);
+      } else {
+        reply = answer.status();
+      }
       if (reply.ok()) {
         nfs3::Stat st = FirstStat(reply->results);
         if ((st == nfs3::kStale || st == nfs3::kBadhandle) && stale++ < 2) {
@@ -375,6 +555,7 @@ void Relay::ProbeLoop() {
     probes.remove_if([](std::future<void>& f) {
       return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
     });
+    ExpireWatches();
     Decide();
     Discover();
   }
@@ -671,6 +852,8 @@ std::string Relay::StatusJson() const {
   j["replica"] = links_[serving_]->name();
   if (revision_) j["revision"] = *revision_;
   j["switches"] = volume_.switches();
+  j["hedged_calls"] = hedges_;
+  j["hedges_won"] = hedges_won_;
   j["history"] = nlohmann::json::array();
   for (const auto& s : volume_.history()) {
     j["history"].push_back({{"at", wall(s.at)},

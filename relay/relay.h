@@ -104,6 +104,18 @@ class Relay : public kernel::FuseFs {
   // answered, the node cannot be served, or `req` is interrupted.
   Result<Answer> Call(uint64_t ino, uint32_t proc, const Args& args, failover::Work work,
                       uint64_t bytes, const kernel::FuseRequest* req);
+  // The call to the replica in use, `r`, with handle `fh`: hedged when it
+  // is slower than expected (a copy to the best other replica that is up
+  // and validated; the first answer is taken), its outcome told to the
+  // decisions either way.
+  Result<Answer> CallServing(uint64_t ino, size_t r, const nfs3::Fh& fh, uint32_t proc,
+                             const Args& args, failover::Work work, uint64_t bytes);
+  // The replica to hedge a call to `r` with: up, not rejected, at a
+  // revision no older than the one in use; nullopt when there is none.
+  std::optional<size_t> HedgeTarget(size_t r);
+  // Calls that lost to a hedge: their outcome (answer or timeout) still
+  // counts for their replica. The prober times them out.
+  void ExpireWatches();
   // One call to replica `r`, its outcome told to the decisions.
   Result<rpc::ChannelReply> CallOnce(size_t r, uint32_t proc, std::span<const uint8_t> args,
                                      failover::Work work, uint64_t bytes);
@@ -133,6 +145,15 @@ class Relay : public kernel::FuseFs {
   size_t serving_ = 0;  // validated; volume_.current() may be ahead while validating
   bool switching_ = false;
   std::optional<uint64_t> revision_;
+  std::vector<char> revision_ok_;  // by replica: its revision was checked and is no older
+  struct Watch {
+    failover::TimePoint deadline;
+    size_t replica = 0;
+    uint32_t xid = 0;
+    std::weak_ptr<rpc::Channel> channel;
+  };
+  std::vector<Watch> watches_;
+  uint64_t hedges_ = 0, hedges_won_ = 0;
   std::map<uint64_t, std::shared_ptr<const std::vector<DirItem>>> dirs_;
   uint64_t next_dir_ = 1;
   std::chrono::system_clock::time_point started_wall_;

@@ -1,8 +1,8 @@
 // ReplicaLink: the relay's way to one replica, "host:/export": the
 // server's address, its NFS and MOUNT ports (from its rpcbind), the root
-// handle MOUNT gives for the export, its read size, and a pipelined
-// connection (rpc::Channel) made when first needed and again after it
-// broke.
+// handle MOUNT gives for the export, its read size, and pipelined
+// connections (rpc::Channel; eight, calls spread over them) made when first
+// needed and again after they broke.
 //
 // Threading: any thread; Connect serialises connecting. Ownership: the
 // channel is shared with calls in flight.
@@ -11,9 +11,11 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -56,7 +58,11 @@ class ReplicaLink {
   sockaddr_in addr_{};
   mutable std::mutex mu_;
   std::mutex connect_mu_;
-  std::shared_ptr<rpc::Channel> channel_;
+  static constexpr size_t kExtraChannels = 7;
+  std::shared_ptr<rpc::Channel> channel_;  // made with MOUNT's handle; then the others
+  std::array<std::shared_ptr<rpc::Channel>, kExtraChannels> extra_;
+  size_t next_ = 0;
+  sockaddr_in nfs_addr_{};
   nfs3::Fh root_;
   uint32_t rtmax_ = 1 << 20;
 };

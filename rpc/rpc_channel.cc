@@ -139,6 +139,11 @@ Result<ChannelReply> Channel::Call(uint32_t prog, uint32_t vers, uint32_t proc,
   return std::move(*w->reply);
 }
 
+bool Channel::Pending(uint32_t xid) const {
+  std::lock_guard lock(s_->mu);
+  return s_->calls.count(xid) > 0;
+}
+
 void Channel::Forget(uint32_t xid) {
   std::lock_guard lock(s_->mu);
   s_->calls.erase(xid);
@@ -177,7 +182,7 @@ bool Channel::State::ReadFull(uint8_t* p, size_t n) {
 }
 
 void Channel::ReadLoop(std::shared_ptr<State> s) {
-  std::vector<uint8_t> record;
+  RecordBytes record;
   for (;;) {
     uint8_t h[4];
     if (!s->ReadFull(h, 4)) break;
@@ -207,7 +212,7 @@ void Channel::ReadLoop(std::shared_ptr<State> s) {
       done = std::move(it->second);
       s->calls.erase(it);
     }
-    auto parsed = ParseReply(reply.record);
+    auto parsed = ParseReply(std::span<const uint8_t>(reply.record.data(), reply.record.size()));
     if (!parsed.ok()) {
       done(parsed.status());
       continue;

@@ -33,9 +33,31 @@
 
 namespace amd::rpc {
 
+// Bytes a reply is read into: not zeroed first (a 1 MiB READ reply is
+// written over at once).
+template <typename T>
+struct NoInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = NoInitAllocator<U>;
+  };
+  NoInitAllocator() = default;
+  template <typename U>
+  NoInitAllocator(const NoInitAllocator<U>&) noexcept {}  // NOLINT
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
+using RecordBytes = std::vector<uint8_t, NoInitAllocator<uint8_t>>;
+
 // A reply's results: a view into the record it came in.
 struct ChannelReply {
-  std::vector<uint8_t> record;
+  RecordBytes record;
   std::span<const uint8_t> results;
 };
 
@@ -61,6 +83,8 @@ class Channel {
   Result<ChannelReply> Call(uint32_t prog, uint32_t vers, uint32_t proc,
                             std::span<const uint8_t> args, const AuthSys* cred,
                             std::chrono::microseconds timeout);
+  // Whether `xid` is still waiting for its reply.
+  bool Pending(uint32_t xid) const;
   // The caller no longer waits for `xid`: its `done` will not run.
   void Forget(uint32_t xid);
   // Breaks the connection: calls in flight are told so.

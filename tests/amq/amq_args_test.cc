@@ -68,5 +68,24 @@ TEST_CASE("amq args: usage for -H, an unknown flag, a missing value, -u without 
   CHECK(ParseAmqArgs({"-u", "/home/a"}));
 }
 
+TEST_CASE("amq args: --replicas [DIR], --switch DIR [--to REPLICA]", "[unit]") {
+  auto r = ParseAmqArgs({"--replicas", "--json", "/home/dist"});
+  REQUIRE(r);
+  CHECK(r->replicas);
+  CHECK(r->json);
+  CHECK(r->nodefault);
+  CHECK(r->dirs == std::vector<std::string>{"/home/dist"});
+  auto s = ParseAmqArgs({"--switch", "/home/dist", "--to", "nfs2"});
+  REQUIRE(s);
+  CHECK(s->switch_replica);
+  CHECK(s->switch_dir == "/home/dist");
+  CHECK(s->to == "nfs2");
+  auto best = ParseAmqArgs({"--switch", "/home/dist"});
+  REQUIRE(best);
+  CHECK(best->to.empty());
+  CHECK_FALSE(ParseAmqArgs({"--switch"}));
+  CHECK_FALSE(ParseAmqArgs({"--to", "nfs2"}));
+}
+
 }  // namespace
 }  // namespace amd::amq

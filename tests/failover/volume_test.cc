@@ -269,6 +269,29 @@ TEST_CASE("failover: the RPC timeout follows the samples, and backs off", "[unit
   CHECK(rto.value() == p.max_rto);
 }
 
+TEST_CASE(
+    "failover: calls that time out together back the timeout off once, and hedge after "
+    "a multiple of the expected time",
+    "[unit]") {
+  Policy p;
+  auto t = Clock::now();
+  Volume v({"a", "b"}, p, t);
+  for (int i = 0; i < 20; ++i) v.OnCall(0, Work::kMetadata, milliseconds(1), 0, t);
+  CHECK(v.Rto(0) == p.min_rto);
+  // Eight calls in flight time out at once: one doubling, and it is down.
+  for (int i = 0; i < 8; ++i) v.OnTimeout(0, t);
+  CHECK(v.Rto(0) == p.min_rto * 2);
+  CHECK(v.health(0) == Health::kDown);
+  // A later timeout, once the doubled RTO has passed, doubles it again.
+  v.OnTimeout(0, t + p.min_rto * 2);
+  CHECK(v.Rto(0) == p.min_rto * 4);
+  // Hedging: hedge_ratio times the expected time, at least hedge_after.
+  CHECK(v.HedgeDelay(0, Work::kMetadata, 0) == p.hedge_after);
+  CHECK_FALSE(v.HedgeDelay(1, Work::kMetadata, 0));  // nothing expected of b yet
+  for (int i = 0; i < 20; ++i) v.OnCall(1, Work::kMetadata, milliseconds(10), 0, t);
+  CHECK(v.HedgeDelay(1, Work::kMetadata, 0) == milliseconds(40));
+}
+
 TEST_CASE("failover: estimates shrug off outliers", "[unit]") {
   RttEstimator e(8, 64, 3);
   for (int i = 0; i < 100; ++i) e.Add(milliseconds(1));
