@@ -21,6 +21,7 @@
 #include "amd/logging.h"
 #include "amd/nfs_front_end.h"
 #include "amd/ownership.h"
+#include "amd/relays.h"
 #include "amd/run_loop.h"
 #include "amd/sd_notify.h"
 #include "amd/system_world.h"
@@ -258,6 +259,18 @@ class EngineProcess {
       log_->error("the new configuration has errors; still serving the old one");
       engine_->ReloadMaps(true);
     }
+    // The relays of replicated volumes read their policy file again
+    // (blocking: on a worker, never on this thread).
+    pool_.Submit("relays", [log = log_] {
+      for (const auto& [mountpoint, answer] : ReloadRelays()) {
+        if (answer.starts_with("ok")) {
+          log->info("{}: {}", mountpoint, answer.substr(3));
+        } else {
+          log->error("{}: the policy file was not read again: {}", mountpoint,
+                     answer.starts_with("error ") ? answer.substr(6) : answer);
+        }
+      }
+    });
     SdNotify("READY=1");
   }
 

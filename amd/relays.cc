@@ -54,4 +54,14 @@ Result<std::string> SwitchRelay(const std::string& path, const std::string& repl
   return answer->starts_with("ok ") ? answer->substr(3) : *answer;
 }
 
+std::vector<std::pair<std::string, std::string>> ReloadRelays() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [socket, state] : Relays("")) {
+    auto answer = relay::AskRelay(socket, "reload", seconds(5));
+    out.emplace_back(state.value("mountpoint", socket),
+                     answer.ok() ? *answer : "error " + answer.status().ToString());
+  }
+  return out;
+}
+
 }  // namespace amd

@@ -9,6 +9,8 @@
 #define AMD_AMD_RELAYS_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -21,6 +23,9 @@ std::string RelayStates(const std::string& path);
 // `replica` (name or host), or to the best one when it is empty: "ok ..."
 // or why not.
 Result<std::string> SwitchRelay(const std::string& path, const std::string& replica);
+// Asks every relay to read its policy file again (amd's SIGHUP): per
+// relay its mount point and what it answered ("ok ..." or why not).
+std::vector<std::pair<std::string, std::string>> ReloadRelays();
 
 }  // namespace amd
 

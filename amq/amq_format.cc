@@ -272,11 +272,12 @@ std::string MapsJson(const amq_map_info_list& list) {
 
 namespace {
 
-std::string Millis(const nlohmann::json& j, const char* key) {
+// The number at `key` with `format`; "-" when it is unknown (negative).
+std::string Number(const nlohmann::json& j, const char* key, const char* format = "%.2f") {
   double v = j.value(key, -1.0);
   if (v < 0) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
 
@@ -292,15 +293,15 @@ std::string FormatReplicas(const std::string& json) {
     if (v.contains("revision")) out += " at revision " + std::to_string(v.value("revision", 0));
     out += ", " + std::to_string(v.value("switches", 0)) + " switches\n";
     char line[512];
-    std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %8s\n", "replica", "state",
-                  "meta-ms", "long-ms", "probe-ms", "rto-ms", "calls");
+    std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %9s %8s\n", "replica", "state",
+                  "meta-ms", "long-ms", "probe-ms", "read-MB/s", "rto-ms", "calls");
     out += line;
     for (const auto& r : v.value("replicas", nlohmann::json::array())) {
       std::string name = (r.value("in_use", false) ? "*" : " ") + r.value("name", "?");
-      std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %8llu\n", name.c_str(),
-                    r.value("state", "?").c_str(), Millis(r, "metadata_short_ms").c_str(),
-                    Millis(r, "metadata_long_ms").c_str(), Millis(r, "probe_ms").c_str(),
-                    Millis(r, "rto_ms").c_str(),
+      std::snprintf(line, sizeof line, "  %-32s %-9s %9s %9s %9s %9s %9s %8llu\n", name.c_str(),
+                    r.value("state", "?").c_str(), Number(r, "metadata_short_ms").c_str(),
+                    Number(r, "metadata_long_ms").c_str(), Number(r, "probe_ms").c_str(),
+                    Number(r, "read_mb_s", "%.0f").c_str(), Number(r, "rto_ms").c_str(),
                     static_cast<unsigned long long>(r.value("calls", 0ull)));
       out += line;
       if (r.contains("rejected")) out += "    refused: " + r.value("rejected", "") + "\n";

@@ -32,6 +32,18 @@ std::optional<Duration> RttEstimator::long_term() const {
   return Duration(static_cast<Duration::rep>(long_));
 }
 
+std::optional<Duration> RttEstimator::last() const {
+  if (recent_.empty()) return std::nullopt;
+  return Duration(static_cast<Duration::rep>(recent_.back()));
+}
+
+void RttEstimator::Configure(size_t short_window, double long_weight, double outlier_cap) {
+  window_ = short_window;
+  weight_ = long_weight;
+  cap_ = outlier_cap;
+  while (recent_.size() > window_) recent_.pop_front();
+}
+
 void RttEstimator::Reset() {
   recent_.clear();
   long_ = 0;
@@ -49,6 +61,12 @@ void Rto::Sample(Duration rtt) {
   }
   double rto = *srtt_ + std::max(1.0, 4 * *rttvar_);
   rto_ = std::clamp(Duration(static_cast<Duration::rep>(rto)), min_, max_);
+}
+
+void Rto::Configure(const Policy& p) {
+  min_ = p.min_rto;
+  max_ = p.max_rto;
+  rto_ = std::clamp(rto_, min_, max_);
 }
 
 void Rto::Backoff() { rto_ = std::min(max_, rto_ * 2); }

@@ -27,8 +27,12 @@ class RttEstimator {
   // The median of the last samples (nullopt before the first).
   std::optional<Duration> short_term() const;
   std::optional<Duration> long_term() const;
+  // The newest sample (nullopt before the first).
+  std::optional<Duration> last() const;
   // Forgets everything (a replica that came back is measured anew).
   void Reset();
+  // New settings (a policy read again); the newest samples are kept.
+  void Configure(size_t short_window, double long_weight, double outlier_cap);
 
  private:
   size_t window_;
@@ -48,6 +52,8 @@ class Rto {
   // A call timed out: the timeout doubles, up to the maximum.
   void Backoff();
   Duration value() const { return rto_; }
+  // New bounds (a policy read again).
+  void Configure(const Policy& p);
 
  private:
   Duration min_, max_, rto_;

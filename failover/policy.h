@@ -41,9 +41,10 @@ struct Policy {
   Duration degraded_margin = std::chrono::milliseconds(2);
   double recovered_ratio = 1.5;
   // Switching. Away from a down replica at once, to the best one up. Away
-  // from a slow one when a candidate's estimate has been under
-  // 1/`switch_ratio` of the current one's, and at least `switch_margin`
-  // less, for `slow_hold` (a pause of a few calls is not slowness), and no
+  // from a slow one when a candidate's metadata estimate, or its read
+  // cost per KiB, has been under 1/`switch_ratio` of the current one's,
+  // and at least `switch_margin` less (for reads: over a probe read),
+  // for `slow_hold` (a pause of a few calls is not slowness), and no
   // sooner than `min_dwell` after the last switch. Back to the preferred replica
   // (the map's first) once it has been up for `return_dwell` and is no
   // slower than the current one by more than `return_tolerance`.
@@ -53,13 +54,17 @@ struct Policy {
   Duration min_dwell = std::chrono::seconds(10);
   Duration return_dwell = std::chrono::seconds(60);
   double return_tolerance = 1.25;
-  // Probes (NULL, then GETATTR of the volume root) of every replica but
-  // the current one: every `probe_interval` while all is well, every
-  // `urgent_probe_interval` while the current one is degraded or down;
-  // a probe not answered within `probe_timeout` failed.
+  // Probes of every replica (NULL, then GETATTR of the volume root, then
+  // while files are open a read of `probe_read_bytes` of the largest
+  // one, in four reads at once): every `probe_interval` while all is
+  // well, every `urgent_probe_interval` while the current one is
+  // degraded, down, or reads slower than another; a probe not answered
+  // within `probe_timeout` failed (a read that takes longer counts as
+  // taking that long).
   Duration probe_interval = std::chrono::seconds(2);
   Duration urgent_probe_interval = std::chrono::milliseconds(250);
   Duration probe_timeout = std::chrono::seconds(1);
+  uint64_t probe_read_bytes = 1 << 20;
   // Hedging: a call to the current replica still unanswered after
   // `hedge_ratio` times its expected time (the RTO's smoothed part), and
   // at least `hedge_after`, is sent to the best other replica too, and

@@ -59,6 +59,10 @@ const std::map<std::string, Setter>& Fields() {
       {"probe_interval", Time(&Policy::probe_interval, milliseconds(10), hours(1))},
       {"urgent_probe_interval", Time(&Policy::urgent_probe_interval, milliseconds(10), hours(1))},
       {"probe_timeout", Time(&Policy::probe_timeout, milliseconds(10), hours(1))},
+      {"probe_read_bytes",
+       [](const YAML::Node& n, const std::string& k, Policy* p) {
+         p->probe_read_bytes = static_cast<uint64_t>(yaml::Whole(n, k, 0, 64 << 20));
+       }},
       {"hedge_ratio", Ratio(&Policy::hedge_ratio, 0, 1000)},
       {"hedge_after", Time(&Policy::hedge_after, Duration(0), hours(1))},
       {"revision_file",

@@ -13,6 +13,26 @@ std::string Ms(Duration d) {
   return buf;
 }
 
+// A read cost per KiB, as a rate: "195 MB/s".
+std::string Rate(Duration per_kib) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f MB/s",
+                1024.0 / std::max<double>(0.001, static_cast<double>(per_kib.count())));
+  return buf;
+}
+
+// `d` for `bytes`, per KiB.
+Duration PerKib(Duration d, uint64_t bytes) {
+  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * 1024.0 /
+                                             static_cast<double>(std::max<uint64_t>(1, bytes))));
+}
+
+// Whether `mine` is over `ratio` times `theirs`, and at least `margin` more.
+bool Slower(Duration mine, Duration theirs, double ratio, Duration margin) {
+  return static_cast<double>(mine.count()) > ratio * static_cast<double>(theirs.count()) &&
+         mine - theirs >= margin;
+}
+
 }  // namespace
 
 const char* HealthName(Health h) {
@@ -32,7 +52,9 @@ const char* HealthName(Health h) {
 Volume::Replica::Replica(std::string n, const Policy& p)
     : name(std::move(n)),
       metadata(p.short_window, p.long_weight, p.outlier_cap),
-      read_per_kib(p.short_window, p.long_weight, p.outlier_cap),
+      read_call(p.short_window, p.long_weight, p.outlier_cap),
+      read_live(p.short_window, p.long_weight, p.outlier_cap),
+      read_probe(p.short_window, p.long_weight, p.outlier_cap),
       probe(p.short_window, p.long_weight, p.outlier_cap),
       rto(p) {}
 
@@ -46,19 +68,42 @@ Volume::Volume(std::vector<std::string> replicas, Policy policy, TimePoint now, 
   if (current_ >= replicas_.size()) current_ = 0;
 }
 
-void Volume::OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now) {
+void Volume::OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now,
+                    bool loaded) {
   Replica& r = replicas_[replica];
+  if (r.health == Health::kDown || r.health == Health::kProbing) MarkUp(replica, now);
   ++r.calls;
   r.failures_in_row = 0;
   r.rto.Sample(rtt);
   if (work == Work::kMetadata) {
-    r.metadata.Add(rtt);
+    if (!loaded) r.metadata.Add(rtt);
   } else {
-    uint64_t kib = std::max<uint64_t>(1, bytes / 1024);
-    r.read_per_kib.Add(Duration(rtt.count() / static_cast<Duration::rep>(kib)));
+    r.read_call.Add(PerKib(rtt, bytes));
+    AddReadInterval(r, rtt, bytes, now);
   }
-  if (r.health == Health::kDown || r.health == Health::kProbing) MarkUp(replica, now);
   UpdateDegraded(r);
+}
+
+void Volume::AddReadInterval(Replica& r, Duration rtt, uint64_t bytes, TimePoint now) {
+  uint64_t window = policy_.probe_read_bytes > 0 ? policy_.probe_read_bytes : uint64_t{1} << 20;
+  // Small reads cost their round trips more than their bytes: they say
+  // little of the rate the replica can read at.
+  if (bytes < std::max<uint64_t>(4096, window / 16)) return;
+  // Reads end in about the order they are told: the union of their
+  // intervals grows by what each adds past the end so far.
+  TimePoint start = now - rtt;
+  if (!r.busy_until || start >= *r.busy_until) {
+    r.busy += rtt;
+  } else if (now > *r.busy_until) {
+    r.busy += std::chrono::duration_cast<Duration>(now - *r.busy_until);
+  }
+  if (!r.busy_until || now > *r.busy_until) r.busy_until = now;
+  r.busy_bytes += bytes;
+  if (r.busy_bytes < window) return;
+  r.read_live.Add(PerKib(r.busy, r.busy_bytes));
+  r.last_live = now;
+  r.busy = Duration(0);
+  r.busy_bytes = 0;
 }
 
 void Volume::OnTimeout(size_t replica, TimePoint now) {
@@ -98,7 +143,10 @@ void Volume::MarkUp(size_t replica, TimePoint now) {
   r.failures_in_row = 0;
   // What it did before it went down says nothing of it now.
   r.metadata.Reset();
-  r.read_per_kib.Reset();
+  r.read_call.Reset();
+  r.read_live.Reset();
+  r.read_probe.Reset();
+  r.probe.Reset();
 }
 
 void Volume::UpdateDegraded(Replica& r) {
@@ -118,7 +166,8 @@ void Volume::UpdateDegraded(Replica& r) {
 
 std::vector<size_t> Volume::DueProbes(TimePoint now) {
   Health cur = replicas_[current_].health;
-  bool urgent = cur == Health::kDegraded || cur == Health::kDown || cur == Health::kProbing;
+  bool urgent = cur == Health::kDegraded || cur == Health::kDown || cur == Health::kProbing ||
+                suspect_ || slow_since_;
   std::vector<size_t> due;
   for (size_t i = 0; i < replicas_.size(); ++i) {
     Replica& r = replicas_[i];
@@ -132,7 +181,7 @@ std::vector<size_t> Volume::DueProbes(TimePoint now) {
   return due;
 }
 
-void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now) {
+void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now, bool loaded) {
   Replica& r = replicas_[replica];
   r.probe_in_flight = false;
   if (!rtt) {
@@ -144,13 +193,13 @@ void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now)
     }
     return;
   }
-  r.probe.Add(*rtt);
-  if (r.health == Health::kDown || r.health == Health::kProbing) {
-    MarkUp(replica, now);
-    r.probe.Reset();
-    r.probe.Add(*rtt);
-  }
+  if (r.health == Health::kDown || r.health == Health::kProbing) MarkUp(replica, now);
+  if (!loaded) r.probe.Add(*rtt);
   r.failures_in_row = 0;
+}
+
+void Volume::OnProbeRead(size_t replica, Duration took, uint64_t bytes, TimePoint /*now*/) {
+  if (bytes > 0) replicas_[replica].read_probe.Add(PerKib(took, bytes));
 }
 
 void Volume::Reject(size_t replica, const std::string& why, TimePoint /*now*/) {
@@ -167,6 +216,15 @@ void Volume::Undo(const Switch& s, const std::string& why, TimePoint now) {
   if (switches_ > 0) --switches_;
 }
 
+void Volume::SetPolicy(const Policy& policy) {
+  policy_ = policy;
+  for (Replica& r : replicas_) {
+    for (RttEstimator* e : {&r.metadata, &r.read_call, &r.read_live, &r.read_probe, &r.probe})
+      e->Configure(policy_.short_window, policy_.long_weight, policy_.outlier_cap);
+    r.rto.Configure(policy_);
+  }
+}
+
 size_t Volume::Add(std::string name, TimePoint now) {
   replicas_.emplace_back(std::move(name), policy_);
   replicas_.back().next_probe = now;
@@ -178,11 +236,14 @@ size_t Volume::Add(std::string name, TimePoint now) {
 
 std::optional<Duration> Volume::Expected(size_t replica, Work work, uint64_t bytes) const {
   const Replica& r = replicas_[replica];
-  const RttEstimator& e = work == Work::kRead ? r.read_per_kib : r.metadata;
+  const RttEstimator& e = work == Work::kRead ? r.read_call : r.metadata;
   std::optional<Duration> d = e.long_term() ? e.long_term() : e.short_term();
   if (!d) return std::nullopt;
-  if (work == Work::kRead)
-    return Duration(d->count() * static_cast<Duration::rep>(std::max<uint64_t>(1, bytes / 1024)));
+  if (work == Work::kRead) {
+    return Duration(static_cast<Duration::rep>(static_cast<double>(d->count()) *
+                                               static_cast<double>(std::max<uint64_t>(1, bytes)) /
+                                               1024.0));
+  }
   return d;
 }
 
@@ -197,20 +258,33 @@ std::optional<Duration> Volume::HedgeDelay(size_t replica, Work work, uint64_t b
 
 std::optional<Duration> Volume::Estimate(size_t replica) const {
   const Replica& r = replicas_[replica];
-  std::optional<Duration> e = r.probe.short_term();
-  if (replica == current_ && r.metadata.samples() >= policy_.short_window) {
-    auto m = r.metadata.short_term();
-    if (!e || *m > *e) e = m;
+  return r.probe.short_term();
+}
+
+std::optional<Duration> Volume::ReadCost(size_t replica) const {
+  const Replica& r = replicas_[replica];
+  std::optional<Duration> p = r.read_probe.short_term();
+  if (replica == current_) {
+    auto l = r.read_live.short_term();
+    if (l && (!p || *l < *p)) return l;
   }
+  return p;
+}
+
+std::optional<Duration> Volume::Score(size_t replica) const {
+  auto e = Estimate(replica);
+  auto c = ReadCost(replica);
+  if (e && c)
+    *e += Duration(c->count() * static_cast<Duration::rep>(policy_.probe_read_bytes) / 1024);
   return e;
 }
 
 std::vector<size_t> Volume::Ranked() const {
-  std::vector<std::pair<Duration, size_t>> up;  // each estimate made once
+  std::vector<std::pair<Duration, size_t>> up;  // each score made once
   for (size_t i = 0; i < replicas_.size(); ++i) {
     const Replica& r = replicas_[i];
     if (i == current_ || r.health != Health::kUp || r.rejected) continue;
-    if (auto e = Estimate(i)) up.emplace_back(*e, i);
+    if (auto e = Score(i)) up.emplace_back(*e, i);
   }
   std::stable_sort(up.begin(), up.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -231,6 +305,12 @@ Switch Volume::SwitchTo(size_t to, TimePoint now, std::string reason) {
   previous_switch_ = last_switch_;
   last_switch_ = now;
   slow_since_.reset();
+  suspect_ = false;
+  // Its own reads are measured anew from now.
+  Replica& r = replicas_[to];
+  r.read_live.Reset();
+  r.busy = Duration(0);
+  r.busy_bytes = 0;
   ++switches_;
   history_.push_back(s);
   while (history_.size() > 16) history_.pop_front();
@@ -248,23 +328,47 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
                         Ms(cur.rto.value()) + "); " + replicas_[*best].name + " answers in " +
                         Ms(*Estimate(*best)));
   }
-  auto mine = Estimate(current_);
-  bool slower = false;
-  if (best && mine) {
-    Duration theirs = *Estimate(*best);
-    slower = static_cast<double>(mine->count()) >
-                 policy_.switch_ratio * static_cast<double>(theirs.count()) &&
-             *mine - theirs >= policy_.switch_margin;
+  // Its own reads count while it is read from: when they stop (the
+  // kernel's cache serves them), the probes' reads tell.
+  Replica& me = replicas_[current_];
+  if (!me.read_live.empty() && now - me.last_live > 2 * policy_.probe_interval) {
+    me.read_live.Reset();
   }
-  if (!slower) slow_since_.reset();
-  if (slower && !slow_since_) slow_since_ = now;
+  auto mine = Estimate(current_);
+  auto my_reads = ReadCost(current_);
+  std::string slow;  // why the current one is slower than the best, with the numbers
+  suspect_ = false;
+  if (best) {
+    auto theirs = Estimate(*best);
+    auto their_reads = ReadCost(*best);
+    Duration read_margin =
+        PerKib(policy_.switch_margin, std::max<uint64_t>(1, policy_.probe_read_bytes));
+    if (mine && theirs && Slower(*mine, *theirs, policy_.switch_ratio, policy_.switch_margin)) {
+      slow = "metadata " + Ms(*mine) + " against " + Ms(*theirs);
+    } else if (my_reads && their_reads &&
+               Slower(*my_reads, *their_reads, policy_.switch_ratio, read_margin)) {
+      slow = "reads " + Rate(*my_reads) + " against " + Rate(*their_reads);
+    }
+    // Its own calls, or its last probe, alone say so: probe often, to
+    // know soon.
+    auto calls =
+        me.metadata.samples() >= policy_.short_window ? me.metadata.short_term() : std::nullopt;
+    auto live = me.read_live.short_term();
+    auto probed = me.read_probe.last();
+    suspect_ =
+        (theirs && calls && Slower(*calls, *theirs, policy_.switch_ratio, policy_.switch_margin)) ||
+        (their_reads &&
+         ((live && Slower(*live, *their_reads, policy_.switch_ratio, read_margin)) ||
+          (probed && Slower(*probed, *their_reads, policy_.switch_ratio, read_margin))));
+  }
+  if (slow.empty()) slow_since_.reset();
+  if (!slow.empty() && !slow_since_) slow_since_ = now;
   if (last_switch_ && now - *last_switch_ < policy_.min_dwell) return std::nullopt;
-  if (slower && now - *slow_since_ >= policy_.slow_hold) {
+  if (!slow.empty() && now - *slow_since_ >= policy_.slow_hold) {
     char ratio[16];
     std::snprintf(ratio, sizeof ratio, "%.1f", policy_.switch_ratio);
     return SwitchTo(*best, now,
-                    "slow: " + Ms(*mine) + " against " + Ms(*Estimate(*best)) + " at " +
-                        replicas_[*best].name + " for " +
+                    "slow: " + slow + " at " + replicas_[*best].name + " for " +
                         Ms(std::chrono::duration_cast<Duration>(now - *slow_since_)) +
                         " (switch at " + ratio + "x)");
   }
@@ -272,7 +376,11 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
   if (current_ != 0 && pref.health == Health::kUp && !pref.rejected &&
       now - pref.up_since >= policy_.return_dwell) {
     auto p = Estimate(0);
-    if (p && mine &&
+    auto p_reads = ReadCost(0);
+    bool reads_ok = !p_reads || !my_reads ||
+                    static_cast<double>(p_reads->count()) <=
+                        policy_.return_tolerance * static_cast<double>(my_reads->count());
+    if (p && mine && reads_ok &&
         static_cast<double>(p->count()) <=
             policy_.return_tolerance * static_cast<double>(mine->count())) {
       return SwitchTo(
@@ -313,8 +421,9 @@ std::vector<ReplicaView> Volume::View() const {
     v.health = r.health;
     v.metadata_short = r.metadata.short_term();
     v.metadata_long = r.metadata.long_term();
-    v.read_per_kib_short = r.read_per_kib.short_term();
-    v.read_per_kib_long = r.read_per_kib.long_term();
+    v.read_cost = ReadCost(out.size());
+    v.read_probe = r.read_probe.short_term();
+    v.read_live = r.read_live.short_term();
     v.probe = r.probe.short_term();
     v.rto = r.rto.value();
     v.calls = r.calls;

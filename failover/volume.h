@@ -3,14 +3,19 @@
 // relay, or the kernel mount's statistics and probes) tells it what each
 // call and probe took; it keeps per replica
 //   - short- and long-term estimates of metadata calls and of the read
-//     cost per KiB, apart (estimator.h);
+//     cost per KiB, apart (estimator.h). The read cost is measured the same
+//     way on every replica by the probes' reads, and on the current one
+//     also from its own reads (the time reads were in flight per KiB
+//     read); metadata calls made while reads were in flight measure the
+//     load as much as the replica, and feed the timeout only;
 //   - an RPC timeout from those samples, in the manner of RFC 6298;
 //   - a health state: up, degraded (slower than it was), down (timeouts in
 //     a row, or a connection error), probing (down, a probe in flight);
 // and says which replicas to probe now (DueProbes) and, at each Tick,
 // whether to switch and why, with the numbers. Switches never flap: away
 // from a down replica at once; away from a slow one only to one at least
-// switch_ratio faster and no sooner than min_dwell after the last; back to
+// switch_ratio faster (in metadata or in reads) for slow_hold, and no
+// sooner than min_dwell after the last; back to
 // the preferred replica (the map's first) only after it has been up for
 // return_dwell (policy.h).
 //
@@ -54,8 +59,10 @@ struct ReplicaView {
   std::string name;
   Health health = Health::kUp;
   std::optional<Duration> metadata_short, metadata_long;
-  std::optional<Duration> read_per_kib_short, read_per_kib_long;
-  std::optional<Duration> probe;  // short-term probe RTT
+  std::optional<Duration> read_cost;   // per KiB, what decisions go by (ReadCost)
+  std::optional<Duration> read_probe;  // per KiB, the probes' reads, short-term
+  std::optional<Duration> read_live;   // per KiB, its own reads, short-term
+  std::optional<Duration> probe;       // short-term probe RTT
   Duration rto{0};
   uint64_t calls = 0, timeouts = 0, errors = 0, probes_failed = 0;
   std::string rejected;  // why it failed validation; empty when it did not
@@ -68,7 +75,10 @@ class Volume {
   Volume(std::vector<std::string> replicas, Policy policy, TimePoint now, size_t current = 0);
 
   // A call to `replica` completed in `rtt` (`bytes` read, for kRead).
-  void OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now);
+  // `loaded`: reads were in flight at the replica meanwhile (a metadata
+  // call's time then counts for the timeout, not the estimates).
+  void OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, TimePoint now,
+              bool loaded = false);
   // A call to `replica` was not answered within Rto(replica).
   void OnTimeout(size_t replica, TimePoint now);
   // A call or probe to `replica` met a connection error (refused, reset,
@@ -77,8 +87,11 @@ class Volume {
   // The replicas to probe now (each then has a probe in flight).
   std::vector<size_t> DueProbes(TimePoint now);
   // A probe's outcome: its RTT, or nullopt when it failed or took longer
-  // than probe_timeout.
-  void OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now);
+  // than probe_timeout; `loaded` as for OnCall.
+  void OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now, bool loaded = false);
+  // A probe's read: `bytes` of the probe file (the same on every
+  // replica), read in `took`.
+  void OnProbeRead(size_t replica, Duration took, uint64_t bytes, TimePoint now);
   // A candidate failed validation (another volume, an older revision, an
   // open file that differs): not chosen again until it is down and back.
   void Reject(size_t replica, const std::string& why, TimePoint now);
@@ -86,6 +99,10 @@ class Volume {
   // (current() is its origin again, as if it had not been made) and its
   // target rejected; the next Tick tries the next candidate.
   void Undo(const Switch& s, const std::string& why, TimePoint now);
+  // The policy read again: its numbers apply from now on, to what has
+  // been measured so far.
+  void SetPolicy(const Policy& policy);
+  const Policy& policy() const { return policy_; }
   // A replica found after start (RLP): its index. Probed before use.
   size_t Add(std::string name, TimePoint now);
 
@@ -109,11 +126,19 @@ class Volume {
   // The timeout for the next call to `replica`.
   Duration Rto(size_t replica) const { return replicas_[replica].rto.value(); }
   Health health(size_t replica) const { return replicas_[replica].health; }
-  // What the decisions go by: the short-term probe RTT (the same work on
-  // every replica), or for the current one the larger of that and its
-  // calls' short-term metadata RTT.
+  // The metadata estimate the decisions go by: the short-term probe RTT,
+  // the same work on every replica (the current one's calls depend on
+  // what is asked, and on its load; when they are slower than another
+  // replica's probes, probes come more often).
   std::optional<Duration> Estimate(size_t replica) const;
-  // Every replica but the current one that is up, fastest first.
+  // The read cost per KiB that the decisions go by: the short-term
+  // estimate of the probes' reads, or for the current one the lower of
+  // that and its own reads' (each is at least what the replica can do:
+  // its own reads may be few and small, and a probe of it competes with
+  // them).
+  std::optional<Duration> ReadCost(size_t replica) const;
+  // Every replica but the current one that is up, fastest first (the
+  // metadata estimate plus the read cost of a probe read).
   std::vector<size_t> Ranked() const;
   std::vector<ReplicaView> View() const;
   const std::deque<Switch>& history() const { return history_; }
@@ -124,7 +149,13 @@ class Volume {
     Replica(std::string n, const Policy& p);
     std::string name;
     Health health = Health::kUp;
-    RttEstimator metadata, read_per_kib, probe;
+    RttEstimator metadata, read_call, read_live, read_probe, probe;
+    // The union of this replica's read intervals since the last
+    // read_live sample: its length, the bytes in it, and its end.
+    Duration busy{0};
+    uint64_t busy_bytes = 0;
+    std::optional<TimePoint> busy_until;
+    TimePoint last_live;  // read_live's newest sample
     failover::Rto rto;
     int failures_in_row = 0;  // timeouts and failed probes
     bool probe_in_flight = false;
@@ -139,6 +170,9 @@ class Volume {
   void MarkDown(size_t replica, TimePoint now);
   void MarkUp(size_t replica, TimePoint now);
   void UpdateDegraded(Replica& r);
+  void AddReadInterval(Replica& r, Duration rtt, uint64_t bytes, TimePoint now);
+  // The time of a probe (its metadata estimate and its read).
+  std::optional<Duration> Score(size_t replica) const;
   std::optional<size_t> Best() const;
   Switch SwitchTo(size_t to, TimePoint now, std::string reason);
 
@@ -147,6 +181,7 @@ class Volume {
   size_t current_;
   std::optional<TimePoint> last_switch_, previous_switch_;
   std::optional<TimePoint> slow_since_;  // since when a candidate is switch_ratio faster
+  bool suspect_ = false;                 // the current one's own reads are that much slower
   std::deque<Switch> history_;           // the last 16
   uint64_t switches_ = 0;
 };

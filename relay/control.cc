@@ -55,7 +55,8 @@ void WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<ControlServer>> ControlServer::Start(const std::string& path, Relay* relay) {
+Result<std::unique_ptr<ControlServer>> ControlServer::Start(
+    const std::string& path, Relay* relay, std::function<Result<std::string>()> reload) {
   auto a = Address(path);
   if (!a.ok()) return a.status();
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -73,6 +74,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(const std::string& p
   s->path_ = path;
   s->fd_ = fd;
   s->relay_ = relay;
+  s->reload_ = std::move(reload);
   s->thread_ = std::thread([raw = s.get()] { raw->Serve(); });
   return s;
 }
@@ -98,16 +100,20 @@ void ControlServer::Serve() {
 void ControlServer::Answer(int fd) {
   std::string line = ReadLine(fd, std::chrono::milliseconds(1000));
   if (line == "status") return WriteAll(fd, relay_->StatusJson() + "\n");
-  if (line == "switch" || line.starts_with("switch ")) {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0)
-      return WriteAll(fd, "error only root may switch replicas\n");
-    auto done = relay_->Force(line == "switch" ? "" : line.substr(7));
-    return WriteAll(fd,
-                    done.ok() ? "ok " + *done + "\n" : "error " + done.status().ToString() + "\n");
+  bool is_switch = line == "switch" || line.starts_with("switch ");
+  if (!is_switch && line != "reload") {
+    return WriteAll(fd, "error unknown request (status, switch [REPLICA], reload)\n");
   }
-  WriteAll(fd, "error unknown request (status, switch [REPLICA])\n");
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {
+    return WriteAll(fd, is_switch ? "error only root may switch replicas\n"
+                                  : "error only root may reload the policy\n");
+  }
+  auto done = is_switch ? relay_->Force(line == "switch" ? "" : line.substr(7))
+              : reload_ ? reload_()
+                        : Result<std::string>(Status::Error("no policy file to read"));
+  WriteAll(fd, done.ok() ? "ok " + *done + "\n" : "error " + done.status().ToString() + "\n");
 }
 
 Result<std::string> AskRelay(const std::string& path, const std::string& question,

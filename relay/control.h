@@ -3,8 +3,11 @@
 //   status            the relay's state as one line of JSON
 //   switch [REPLICA]  switch to REPLICA (name or host), or to the best one:
 //                     "ok <what was done>" or "error <why>"
-// Only root may ask for a switch (the peer's credentials); the socket
-// itself is made 0600.
+//   reload            read the policy file again (what SIGHUP does): "ok
+//                     ..." or "error <file:line:column: why>", the old
+//                     policy kept
+// Only root may ask for a switch or a reload (the peer's credentials); the
+// socket itself is made 0600.
 //
 // Threading: a thread of its own accepts and answers. Ownership: owns the
 // socket and removes its file on destruction.
@@ -13,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,7 +28,10 @@ namespace amd::relay {
 
 class ControlServer {
  public:
-  static Result<std::unique_ptr<ControlServer>> Start(const std::string& path, Relay* relay);
+  // `reload` reads the policy again and gives it to the relay: what was
+  // done, or why not.
+  static Result<std::unique_ptr<ControlServer>> Start(const std::string& path, Relay* relay,
+                                                      std::function<Result<std::string>()> reload);
   ~ControlServer();
 
  private:
@@ -35,6 +42,7 @@ class ControlServer {
   std::string path_;
   int fd_ = -1;
   Relay* relay_ = nullptr;
+  std::function<Result<std::string>()> reload_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

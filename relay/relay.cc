@@ -63,6 +63,27 @@ mode_t TypeBits(nfs3::Ftype t) {
 
 double Ms(std::optional<Duration> d) { return d ? static_cast<double>(d->count()) / 1000.0 : -1; }
 
+// A read cost per KiB as MB/s (-1: unknown).
+double MBs(std::optional<Duration> per_kib) {
+  return per_kib ? 1024.0 / std::max<double>(0.001, static_cast<double>(per_kib->count())) : -1;
+}
+
+// Counts a READ in flight to a replica while it lives (none for other work).
+class Reading {
+ public:
+  Reading(ReplicaLink& l, Work work) : n_(work == Work::kRead ? &l.reads_in_flight : nullptr) {
+    if (n_) ++*n_;
+  }
+  ~Reading() {
+    if (n_) --*n_;
+  }
+  Reading(const Reading&) = delete;
+  Reading& operator=(const Reading&) = delete;
+
+ private:
+  std::atomic<int>* n_;
+};
+
 Status Differs(const std::string& what) { return Status::Error(what, std::errc::io_error); }
 
 }  // namespace
@@ -70,6 +91,7 @@ Status Differs(const std::string& what) { return Status::Error(what, std::errc::
 Relay::Relay(RelayOptions o)
     : o_(std::move(o)),
       volume_(o_.replicas, o_.policy, Clock::now()),
+      policy_(std::make_shared<const failover::Policy>(o_.policy)),
       started_wall_(std::chrono::system_clock::now()),
       started_(Clock::now()) {
   links_.reserve(kMaxReplicas);
@@ -90,7 +112,7 @@ Result<std::unique_ptr<Relay>> Relay::Open(RelayOptions o) {
   auto now = Clock::now();
   for (size_t i = 0; i < relay->links_.size(); ++i) {
     ReplicaLink& l = *relay->links_[i];
-    auto ch = l.Connect(duration_cast<milliseconds>(relay->o_.policy.probe_timeout) * 3);
+    auto ch = l.Connect(duration_cast<milliseconds>(relay->policy()->probe_timeout) * 3);
     if (!ch.ok()) {
       spdlog::warn("volume {}: replica {}: {}", relay->o_.volume, l.name(), ch.status().ToString());
       relay->volume_.OnError(i, now);
@@ -98,7 +120,7 @@ Result<std::unique_ptr<Relay>> Relay::Open(RelayOptions o) {
       continue;
     }
     auto got = (*ch)->Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(l.root()), &RelayCred(),
-                           relay->o_.policy.probe_timeout * 3);
+                           relay->policy()->probe_timeout * 3);
     if (!got.ok()) {
       last = got.status();
       relay->volume_.OnError(i, now);
@@ -133,6 +155,12 @@ Relay::~Relay() {
   if (prober_.joinable()) prober_.join();
 }
 
+void Relay::SetPolicy(const failover::Policy& policy) {
+  std::lock_guard lock(mu_);
+  policy_.store(std::make_shared<const failover::Policy>(policy));
+  volume_.SetPolicy(policy);
+}
+
 void Relay::Stop() {
   stopping_ = true;
   std::lock_guard lock(mu_);
@@ -153,29 +181,40 @@ milliseconds Relay::ConnectTimeout(size_t r) const {
     rto = volume_.Rto(r);
   }
   return std::clamp(duration_cast<milliseconds>(rto),
-                    duration_cast<milliseconds>(o_.policy.min_rto),
-                    duration_cast<milliseconds>(o_.policy.probe_timeout));
+                    duration_cast<milliseconds>(policy()->min_rto),
+                    duration_cast<milliseconds>(policy()->probe_timeout));
 }
 
-Result<rpc::ChannelReply> Relay::CallOnce(size_t r, uint32_t proc, std::span<const uint8_t> args,
-                                          Work work, uint64_t bytes) {
+Result<std::shared_ptr<rpc::Channel>> Relay::ConnectTo(size_t r) {
   auto ch = links_[r]->Connect(ConnectTimeout(r));
   if (!ch.ok()) {
     std::lock_guard lock(mu_);
     volume_.OnError(r, Clock::now());
-    return ch.status();
   }
+  return ch;
+}
+
+Result<rpc::ChannelReply> Relay::CallOnce(size_t r, uint32_t proc, std::span<const uint8_t> args,
+                                          Work work, uint64_t bytes) {
+  auto ch = ConnectTo(r);
+  if (!ch.ok()) return ch.status();
   Duration timeout;
   {
     std::lock_guard lock(mu_);
     timeout = volume_.Rto(r);
   }
   auto start = Clock::now();
-  auto reply = (*ch)->Call(nfs3::kProgram, 3, proc, args, &RelayCred(), timeout);
+  bool loaded = links_[r]->reads_in_flight > 0;
+  Result<rpc::ChannelReply> reply = Status();
+  {
+    Reading reading(*links_[r], work);
+    reply = (*ch)->Call(nfs3::kProgram, 3, proc, args, &RelayCred(), timeout);
+  }
   auto now = Clock::now();
+  loaded = loaded || links_[r]->reads_in_flight > 0;
   std::lock_guard lock(mu_);
   if (reply.ok()) {
-    volume_.OnCall(r, work, duration_cast<Duration>(now - start), bytes, now);
+    volume_.OnCall(r, work, duration_cast<Duration>(now - start), bytes, now, loaded);
   } else if (reply.status().code() == std::make_error_code(std::errc::timed_out)) {
     volume_.OnTimeout(r, now);
   } else {
@@ -211,7 +250,7 @@ std::optional<size_t> Relay::HedgeTarget(size_t r) {
           alt,
           links_[alt]->name() + (*theirs ? " is at revision " + std::to_string(**theirs) +
                                                ", older than " + std::to_string(*mine)
-                                         : " has no " + o_.policy.revision_file),
+                                         : " has no " + policy()->revision_file),
           Clock::now());
       continue;
     }
@@ -223,12 +262,8 @@ std::optional<size_t> Relay::HedgeTarget(size_t r) {
 
 Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh& fh, uint32_t proc,
                                          const Args& args, Work work, uint64_t bytes) {
-  auto ch = links_[r]->Connect(ConnectTimeout(r));
-  if (!ch.ok()) {
-    std::lock_guard lock(mu_);
-    volume_.OnError(r, Clock::now());
-    return ch.status();
-  }
+  auto ch = ConnectTo(r);
+  if (!ch.ok()) return ch.status();
   Duration timeout;
   std::optional<Duration> hedge_at;
   {
@@ -236,15 +271,12 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     timeout = volume_.Rto(r);
     hedge_at = volume_.HedgeDelay(r, work, bytes);
   }
-  struct Wait {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Result<rpc::ChannelReply>> from_r, from_alt;
-    failover::TimePoint r_done, alt_done;
-  };
-  auto w = std::make_shared<Wait>();
+  auto w = std::make_shared<Flight>();
   auto start = Clock::now();
   auto deadline = start + timeout;
+  bool loaded = work == Work::kMetadata && links_[r]->reads_in_flight > 0;
+  Reading reading(*links_[r], work);
+  std::optional<Reading> alt_reading;
   std::vector<uint8_t> a = args(fh);
   uint32_t xid =
       (*ch)->Send(nfs3::kProgram, 3, proc, a, &RelayCred(), [w](Result<rpc::ChannelReply> got) {
@@ -270,6 +302,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     if (c.ok()) {
       alt_ch = *c;
       alt_index = *alt;
+      alt_reading.emplace(*links_[alt_index], work);
       alt_start = Clock::now();
       std::vector<uint8_t> alt_args = args(**alt_fh);
       alt_xid = alt_ch->Send(nfs3::kProgram, 3, proc, alt_args, &RelayCred(),
@@ -307,7 +340,8 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     if (alt_ch) alt_ch->Forget(alt_xid);
     std::lock_guard l(mu_);
     if (got.ok()) {
-      volume_.OnCall(r, work, duration_cast<Duration>(rtt), bytes, now);
+      loaded = loaded || (work == Work::kMetadata && links_[r]->reads_in_flight > 0);
+      volume_.OnCall(r, work, duration_cast<Duration>(rtt), bytes, now, loaded);
       return Answer{std::move(*got), r};
     }
     volume_.OnError(r, now);
@@ -321,9 +355,10 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     auto rtt = w->alt_done - alt_start;
     lock.unlock();
     std::lock_guard l(mu_);
-    volume_.OnCall(alt_index, work, duration_cast<Duration>(rtt), bytes, now);
+    volume_.OnCall(alt_index, work, duration_cast<Duration>(rtt), bytes, now,
+                   work == Work::kMetadata && links_[alt_index]->reads_in_flight > 0);
     ++hedges_won_;
-    watches_.push_back({deadline, r, xid, *ch});
+    watches_.push_back({start, deadline, r, xid, *ch, w, work, bytes});
     return Answer{std::move(*got), alt_index};
   }
   // Nothing in time, or the relay moved on to another replica.
@@ -331,7 +366,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
   if (alt_ch) alt_ch->Forget(alt_xid);
   std::lock_guard l(mu_);
   if (moved) {
-    watches_.push_back({deadline, r, xid, *ch});
+    watches_.push_back({start, deadline, r, xid, *ch, w, work, bytes});
     return Status::FromErrno("moved to another replica", ETIMEDOUT);
   }
   (*ch)->Forget(xid);
@@ -344,18 +379,37 @@ void Relay::ExpireWatches() {
   auto now = Clock::now();
   {
     std::lock_guard lock(mu_);
-    auto it = std::partition(watches_.begin(), watches_.end(),
-                             [&](const Watch& w) { return w.deadline > now; });
+    auto it = std::partition(watches_.begin(), watches_.end(), [&](const Watch& w) {
+      std::lock_guard l(w.flight->mu);
+      return w.deadline > now && !w.flight->from_r;
+    });
     due.assign(std::make_move_iterator(it), std::make_move_iterator(watches_.end()));
     watches_.erase(it, watches_.end());
   }
   for (auto& w : due) {
-    auto ch = w.channel.lock();
-    bool pending = ch && ch->Pending(w.xid);
-    if (ch) ch->Forget(w.xid);
-    if (!pending) continue;  // it was answered, late: not a timeout
+    std::optional<bool> answered;  // ok, or failed; nullopt: no answer in time
+    failover::TimePoint done;
+    {
+      std::lock_guard l(w.flight->mu);
+      if (w.flight->from_r) {
+        answered = w.flight->from_r->ok();
+        done = w.flight->r_done;
+      }
+    }
+    if (!answered) {
+      if (auto ch = w.channel.lock()) ch->Forget(w.xid);
+    }
     std::lock_guard lock(mu_);
-    volume_.OnTimeout(w.replica, now);
+    if (!answered) {
+      volume_.OnTimeout(w.replica, now);
+    } else if (*answered) {
+      // Late, but answered: what it took counts (a slow replica's reads
+      // are measured even while hedges hide them).
+      volume_.OnCall(w.replica, w.work, duration_cast<Duration>(done - w.start), w.bytes, done,
+                     w.work == Work::kMetadata);
+    } else {
+      volume_.OnError(w.replica, now);
+    }
   }
 }
 
@@ -385,12 +439,8 @@ Result<nfs3::Fh> Relay::HandleOn(uint64_t ino, size_t r) {
     }
   }
   if (fh.empty()) {
-    auto ch = links_[r]->Connect(ConnectTimeout(r));
-    if (!ch.ok()) {
-      std::lock_guard lock(mu_);
-      volume_.OnError(r, Clock::now());
-      return ch.status();
-    }
+    auto ch = ConnectTo(r);
+    if (!ch.ok()) return ch.status();
     return HandleOn(ino, r);
   }
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
@@ -488,9 +538,9 @@ void Relay::SwitchDecided(std::unique_lock<std::mutex>& lock, failover::Switch s
 }
 
 Result<std::optional<uint64_t>> Relay::ReadRevision(size_t r) {
-  if (o_.policy.revision_file.empty()) return std::optional<uint64_t>();
+  if (policy()->revision_file.empty()) return std::optional<uint64_t>();
   nfs3::Fh root = links_[r]->root();
-  auto look = CallOnce(r, nfs3::kLookup, nfs3::LookupArg(root, o_.policy.revision_file),
+  auto look = CallOnce(r, nfs3::kLookup, nfs3::LookupArg(root, policy()->revision_file),
                        Work::kMetadata, 0);
   if (!look.ok()) return look.status();
   auto found = nfs3::DecodeLookup(look->results);
@@ -506,19 +556,19 @@ Result<std::optional<uint64_t>> Relay::ReadRevision(size_t r) {
   char* end = nullptr;
   unsigned long long v = std::strtoull(text.c_str(), &end, 10);
   if (end == text.c_str()) {
-    return Status::Error(o_.policy.revision_file + " on " + links_[r]->name() + ": not a number");
+    return Status::Error(policy()->revision_file + " on " + links_[r]->name() + ": not a number");
   }
   return std::optional<uint64_t>(v);
 }
 
 Status Relay::Validate(size_t r, std::optional<uint64_t>* revision) {
   const std::string& name = links_[r]->name();
-  auto ch = links_[r]->Connect(duration_cast<milliseconds>(o_.policy.probe_timeout));
+  auto ch = links_[r]->Connect(duration_cast<milliseconds>(policy()->probe_timeout));
   if (!ch.ok()) return ch.status();
   auto theirs = ReadRevision(r);
   if (!theirs.ok()) return theirs.status();
   if (*revision && !*theirs) {
-    return Differs(name + " has no " + o_.policy.revision_file + " (in use: revision " +
+    return Differs(name + " has no " + policy()->revision_file + " (in use: revision " +
                    std::to_string(**revision) + ")");
   }
   if (*revision && **theirs < **revision) {
@@ -563,32 +613,111 @@ void Relay::ProbeLoop() {
 }
 
 void Relay::Probe(size_t r) {
-  auto timeout = o_.policy.probe_timeout;
+  auto timeout = policy()->probe_timeout;
   auto start = Clock::now();
   std::optional<Duration> rtt;
+  bool loaded = false;
   auto ch = links_[r]->Connect(duration_cast<milliseconds>(timeout));
   if (ch.ok()) {
     auto null = (*ch)->Call(nfs3::kProgram, 3, nfs3::kNull, {}, &RelayCred(), timeout);
     auto mid = Clock::now();
     if (null.ok() && mid - start < timeout) {
+      loaded = links_[r]->reads_in_flight > 0;
       auto got = (*ch)->Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(links_[r]->root()),
                              &RelayCred(), timeout - duration_cast<Duration>(mid - start));
       if (got.ok() && FirstStat(got->results) == nfs3::kOk) {
         rtt = duration_cast<Duration>(Clock::now() - mid);
       }
+      loaded = loaded || links_[r]->reads_in_flight > 0;
       if (!got.ok() && got.status().code() != std::make_error_code(std::errc::timed_out)) {
         links_[r]->Drop();
       }
     }
   }
-  std::lock_guard lock(mu_);
-  bool was_down = volume_.health(r) == failover::Health::kDown ||
-                  volume_.health(r) == failover::Health::kProbing;
-  volume_.OnProbe(r, rtt, Clock::now());
-  if (was_down && rtt) {
-    spdlog::info("volume {}: {} answers again ({:.2f} ms)", o_.volume, links_[r]->name(),
-                 static_cast<double>(rtt->count()) / 1000.0);
+  {
+    std::lock_guard lock(mu_);
+    bool was_down = volume_.health(r) == failover::Health::kDown ||
+                    volume_.health(r) == failover::Health::kProbing;
+    volume_.OnProbe(r, rtt, Clock::now(), loaded);
+    if (was_down && rtt) {
+      spdlog::info("volume {}: {} answers again ({:.2f} ms)", o_.volume, links_[r]->name(),
+                   static_cast<double>(rtt->count()) / 1000.0);
+    }
   }
+  if (rtt) ProbeRead(r);
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> Relay::ProbeFile() {
+  // The largest file open, kept while it stays open: every replica's
+  // probe reads the same bytes.
+  auto fits = [&](const Node* n) {
+    return n && n->open > 0 && n->identity.type == nfs3::Ftype::kReg &&
+           n->identity.size >= policy()->probe_read_bytes / 16 && n->identity.size > 0;
+  };
+  if (!fits(table_->Get(probe_ino_))) {
+    probe_ino_ = 0;
+    uint64_t largest = 0;
+    for (uint64_t ino : table_->OpenNodes()) {
+      const Node* n = table_->Get(ino);
+      if (fits(n) && n->identity.size > largest) {
+        largest = n->identity.size;
+        probe_ino_ = ino;
+      }
+    }
+    if (probe_ino_ == 0) return std::nullopt;
+  }
+  return std::make_pair(
+      probe_ino_, std::min(table_->Get(probe_ino_)->identity.size, policy()->probe_read_bytes));
+}
+
+void Relay::ProbeRead(size_t r) {
+  if (policy()->probe_read_bytes == 0) return;
+  std::optional<std::pair<uint64_t, uint64_t>> file;
+  {
+    std::lock_guard lock(mu_);
+    file = ProbeFile();
+  }
+  if (!file) return;
+  auto fh = HandleOn(file->first, r);
+  if (!fh.ok()) return;  // not there, or not the same file: validation's to say
+  // Four reads at once, as the relay's own reads go.
+  constexpr uint64_t kParts = 4;
+  struct Wait {
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t answered = 0;
+    bool failed = false;
+  };
+  auto w = std::make_shared<Wait>();
+  uint64_t part = std::max<uint64_t>(4096, (file->second + kParts - 1) / kParts);
+  Reading reading(*links_[r], Work::kRead);
+  std::vector<std::pair<std::shared_ptr<rpc::Channel>, uint32_t>> sent;
+  auto start = Clock::now();
+  for (uint64_t at = 0; at < file->second; at += part) {
+    auto ch = links_[r]->Connect(ConnectTimeout(r));
+    if (!ch.ok()) return;
+    auto count = static_cast<uint32_t>(std::min(part, file->second - at));
+    uint32_t xid = (*ch)->Send(nfs3::kProgram, 3, nfs3::kRead, nfs3::ReadArg(*fh, at, count),
+                               &RelayCred(), [w](Result<rpc::ChannelReply> got) {
+                                 std::lock_guard lock(w->mu);
+                                 ++w->answered;
+                                 if (!got.ok() || FirstStat(got->results) != nfs3::kOk)
+                                   w->failed = true;
+                                 w->cv.notify_all();
+                               });
+    sent.emplace_back(*ch, xid);
+  }
+  std::unique_lock lock(w->mu);
+  bool done = w->cv.wait_until(lock, start + policy()->probe_timeout,
+                               [&] { return w->answered == sent.size() || w->failed; });
+  bool failed = w->failed;
+  lock.unlock();
+  auto took = done ? duration_cast<Duration>(Clock::now() - start) : policy()->probe_timeout;
+  for (auto& [ch, xid] : sent) ch->Forget(xid);
+  if (failed) return;
+  // Not done in time: it reads at most that fast.
+  std::lock_guard l(mu_);
+  volume_.OnProbeRead(r, took, file->second, Clock::now());
 }
 
 void Relay::Discover() {
@@ -598,10 +727,10 @@ void Relay::Discover() {
     if (discovering_) return;
     auto now = Clock::now();
     auto cur = volume_.health(volume_.current());
-    bool due = (!last_discovery_ && o_.policy.discover_at_mount) ||
-               (o_.policy.discover_interval.count() > 0 && last_discovery_ &&
-                now - *last_discovery_ >= o_.policy.discover_interval) ||
-               (o_.policy.discover_on_degraded && cur != failover::Health::kUp &&
+    bool due = (!last_discovery_ && policy()->discover_at_mount) ||
+               (policy()->discover_interval.count() > 0 && last_discovery_ &&
+                now - *last_discovery_ >= policy()->discover_interval) ||
+               (policy()->discover_on_degraded && cur != failover::Health::kUp &&
                 (!last_discovery_ || now - *last_discovery_ >= std::chrono::seconds(5)));
     if (!due) return;
     discovering_ = true;
@@ -648,7 +777,7 @@ void Relay::Lookup(kernel::FuseRequest r, uint64_t parent, std::string name) {
   if (!res.ok()) return r.Error(EIO);
   if (res->stat != nfs3::kOk) return r.Error(nfs3::ErrnoFromStat(res->stat));
   if (!res->attr) return r.Error(EIO);
-  double timeout = static_cast<double>(o_.policy.attr_timeout.count()) / 1e6;
+  double timeout = static_cast<double>(policy()->attr_timeout.count()) / 1e6;
   std::lock_guard lock(mu_);
   Node* n = table_->Found(parent, name, *res->attr, got->replica, res->fh);
   if (!n) {
@@ -672,7 +801,7 @@ void Relay::Getattr(kernel::FuseRequest r, uint64_t ino) {
   if (res->stat != nfs3::kOk) return r.Error(nfs3::ErrnoFromStat(res->stat));
   std::lock_guard lock(mu_);
   if (Node* n = table_->Get(ino)) n->attr = res->attr;
-  r.Attr(ToStat(ino, res->attr), static_cast<double>(o_.policy.attr_timeout.count()) / 1e6);
+  r.Attr(ToStat(ino, res->attr), static_cast<double>(policy()->attr_timeout.count()) / 1e6);
 }
 
 void Relay::Readlink(kernel::FuseRequest r, uint64_t ino) {
@@ -870,8 +999,9 @@ std::string Relay::StatusJson() const {
                         {"in_use", i == serving_},
                         {"metadata_short_ms", Ms(v.metadata_short)},
                         {"metadata_long_ms", Ms(v.metadata_long)},
-                        {"read_per_kib_short_ms", Ms(v.read_per_kib_short)},
-                        {"read_per_kib_long_ms", Ms(v.read_per_kib_long)},
+                        {"read_mb_s", MBs(v.read_cost)},
+                        {"read_probe_mb_s", MBs(v.read_probe)},
+                        {"read_own_mb_s", MBs(v.read_live)},
                         {"probe_ms", Ms(v.probe)},
                         {"rto_ms", Ms(v.rto)},
                         {"calls", v.calls},

@@ -82,6 +82,9 @@ class Relay : public kernel::FuseFs {
   // any other: the switch made, or why not.
   std::string StatusJson() const;
   Result<std::string> Force(const std::string& replica);
+  // The policy read again (the volume's section of the policy file):
+  // decisions, probes and timeouts follow it from now on.
+  void SetPolicy(const failover::Policy& policy);
   // Stops the prober and fails calls that wait for a replica.
   void Stop();
   const std::string& serving_name() const;
@@ -116,6 +119,9 @@ class Relay : public kernel::FuseFs {
   // Calls that lost to a hedge: their outcome (answer or timeout) still
   // counts for their replica. The prober times them out.
   void ExpireWatches();
+  // A connection to replica `r`; a failure to connect is told to the
+  // decisions (it is down).
+  Result<std::shared_ptr<rpc::Channel>> ConnectTo(size_t r);
   // One call to replica `r`, its outcome told to the decisions.
   Result<rpc::ChannelReply> CallOnce(size_t r, uint32_t proc, std::span<const uint8_t> args,
                                      failover::Work work, uint64_t bytes);
@@ -131,28 +137,50 @@ class Relay : public kernel::FuseFs {
   size_t serving() const;
   void ProbeLoop();
   void Probe(size_t r);
+  // A probe's read of replica `r`: probe_read_bytes of ProbeFile.
+  void ProbeRead(size_t r);
+  // The file probes read, and how much of it: the largest open file
+  // (mu_ held); nullopt when none is open.
+  std::optional<std::pair<uint64_t, uint64_t>> ProbeFile();
   void Discover();
   std::chrono::milliseconds ConnectTimeout(size_t r) const;
   struct stat ToStat(uint64_t ino, const nfs3::Fattr& a) const;
   Result<std::vector<DirItem>> ReadDirectory(uint64_t ino, const kernel::FuseRequest* req);
 
-  RelayOptions o_;
+  // The policy in force (SetPolicy replaces it; read from any thread).
+  std::shared_ptr<const failover::Policy> policy() const { return policy_.load(); }
+
+  RelayOptions o_;                                   // o_.policy: the policy it started with
   std::vector<std::unique_ptr<ReplicaLink>> links_;  // grows only (RLP)
   mutable std::mutex mu_;
   std::condition_variable cv_;  // a switch was made; stopping
   failover::Volume volume_;
+  std::atomic<std::shared_ptr<const failover::Policy>> policy_;
   std::optional<NodeTable> table_;
   size_t serving_ = 0;  // validated; volume_.current() may be ahead while validating
   bool switching_ = false;
   std::optional<uint64_t> revision_;
   std::vector<char> revision_ok_;  // by replica: its revision was checked and is no older
+  // A call and its hedge: their answers as they come.
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Result<rpc::ChannelReply>> from_r, from_alt;
+    failover::TimePoint r_done, alt_done;
+  };
+  // A call the caller no longer waits for (a hedge won, or the relay
+  // moved on): its answer, when it comes, or its timeout still count.
   struct Watch {
-    failover::TimePoint deadline;
+    failover::TimePoint start, deadline;
     size_t replica = 0;
     uint32_t xid = 0;
     std::weak_ptr<rpc::Channel> channel;
+    std::shared_ptr<Flight> flight;
+    failover::Work work = failover::Work::kMetadata;
+    uint64_t bytes = 0;
   };
   std::vector<Watch> watches_;
+  uint64_t probe_ino_ = 0;  // ProbeFile's choice
   uint64_t hedges_ = 0, hedges_won_ = 0;
   std::map<uint64_t, std::shared_ptr<const std::vector<DirItem>>> dirs_;
   uint64_t next_dir_ = 1;

@@ -5,15 +5,18 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "failover/policy_file.h"
@@ -164,6 +167,13 @@ void Report(int fd, bool ok, const std::string& what) {
 int Main(int argc, char** argv) {
   auto args = Parse(argc, argv);
   if (!args) return 2;
+  // SIGHUP reads the policy again (below); blocked in every thread, it is
+  // taken by sigtimedwait, never by the FUSE session's handler (which
+  // would end the session).
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  ::pthread_sigmask(SIG_BLOCK, &hup, nullptr);
   int report = -1;
   if (!args->foreground) {
     report = Daemonize();
@@ -178,11 +188,12 @@ int Main(int argc, char** argv) {
   };
   auto policies = failover::ReadPolicyFile(args->policy);
   if (!policies.ok()) return fail(policies.status().ToString());
+  const std::string section = args->policy_volume.empty() ? args->volume : args->policy_volume;
   RelayOptions o;
   o.volume = args->volume;
   o.mountpoint = args->mountpoint;
   o.replicas = args->replicas;
-  o.policy = policies->For(args->policy_volume.empty() ? args->volume : args->policy_volume);
+  o.policy = policies->For(section);
   o.discover = RlpDiscovery(*args);
   auto relay = Relay::Open(std::move(o));
   if (!relay.ok()) return fail(relay.status().ToString());
@@ -191,9 +202,38 @@ int Main(int argc, char** argv) {
   so.subtype = "amd-relay";
   auto session = kernel::FuseSession::Mount(args->mountpoint, so, relay->get());
   if (!session.ok()) return fail(session.status().ToString());
+  // The policy file read again (SIGHUP, or amd's "reload"): a file with
+  // errors leaves the policy in force as it is.
+  Relay* r = relay->get();
+  auto reload = [&args, &section, r]() -> Result<std::string> {
+    auto fresh = failover::ReadPolicyFile(args->policy);
+    if (!fresh.ok()) {
+      spdlog::error("volume {}: {}; the policy in force is kept", args->volume,
+                    fresh.status().ToString());
+      return fresh.status();
+    }
+    r->SetPolicy(fresh->For(section));
+    spdlog::info("volume {}: policy read again from {}", args->volume, args->policy);
+    return "policy read again from " + args->policy;
+  };
+  std::atomic<bool> done{false};
+  std::thread hangups([&] {
+    timespec slice{0, 200 * 1000 * 1000};
+    while (!done) {
+      if (::sigtimedwait(&hup, nullptr, &slice) == SIGHUP) (void)reload();
+    }
+  });
+  struct Joiner {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Joiner() {
+      done = true;
+      thread.join();
+    }
+  } joiner{done, hangups};
   std::unique_ptr<ControlServer> control;
   if (!args->control.empty()) {
-    auto c = ControlServer::Start(args->control, relay->get());
+    auto c = ControlServer::Start(args->control, relay->get(), reload);
     if (!c.ok()) return fail(c.status().ToString());
     control = std::move(*c);
   }

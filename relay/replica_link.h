@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,10 @@ class ReplicaLink {
   const std::string& name() const { return name_; }
   const std::string& host() const { return host_; }
   const std::string& path() const { return path_; }
+
+  // READs in flight to this replica now (the relay's count): calls timed
+  // meanwhile measure the load as well as the replica.
+  std::atomic<int> reads_in_flight{0};
 
  private:
   ReplicaLink() = default;

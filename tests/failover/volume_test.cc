@@ -1,8 +1,10 @@
 // The failover decisions replayed against synthetic response-time traces:
 // a simulated data path sends one metadata call at a time to the current
 // replica and probes the others as the Volume asks, on a simulated clock
-// in 5 ms steps. Each replica's behaviour is a function of time: answering
-// in some time, hung (no answer), or dead (connection refused).
+// in 5 ms steps; with readers, it also reads 1 MiB at a time from the
+// current replica, and each probe reads 1 MiB too. Each replica's
+// behaviour is a function of time: answering in some time (and reading at
+// some cost per KiB), hung (no answer), or dead (connection refused).
 #include "failover/volume.h"
 
 #include <catch2/catch.hpp>
@@ -19,9 +21,14 @@ using std::chrono::seconds;
 struct Behaviour {
   enum Kind { kAnswers, kHung, kDead } kind = kAnswers;
   Duration rtt{1000};
+  double read_us_per_kib = 1;
+  // What reading `bytes` takes.
+  Duration Read(uint64_t bytes) const {
+    return rtt + Duration(static_cast<long>(read_us_per_kib * static_cast<double>(bytes) / 1024));
+  }
 };
-Behaviour Answers(double ms) {
-  return {Behaviour::kAnswers, Duration(static_cast<long>(ms * 1000))};
+Behaviour Answers(double ms, double read_us_per_kib = 1) {
+  return {Behaviour::kAnswers, Duration(static_cast<long>(ms * 1000)), read_us_per_kib};
 }
 Behaviour Hung() { return {Behaviour::kHung, {}}; }
 Behaviour Dead() { return {Behaviour::kDead, {}}; }
@@ -30,9 +37,10 @@ using Trace = std::function<Behaviour(double t)>;  // t: seconds since the start
 
 class Sim {
  public:
-  explicit Sim(std::vector<Trace> traces, Policy policy = Policy())
+  explicit Sim(std::vector<Trace> traces, Policy policy = Policy(), bool readers = false)
       : traces_(std::move(traces)),
         policy_(policy),
+        readers_(readers),
         t0_(Clock::now()),
         now_(t0_),
         volume_(Names(traces_.size()), policy, t0_) {}
@@ -69,7 +77,8 @@ class Sim {
         if (call_->error) {
           volume_.OnError(call_->replica, now_);
         } else {
-          volume_.OnCall(call_->replica, Work::kMetadata, call_->rtt, 0, now_);
+          volume_.OnCall(call_->replica, Work::kMetadata, call_->rtt, 0, now_,
+                         read_ && read_->replica == call_->replica);
           Answered();
         }
         call_.reset();
@@ -79,10 +88,22 @@ class Sim {
       }
     }
     if (!call_) Send(volume_.current());
+    // The reader: 1 MiB at a time from the current replica.
+    if (read_ && now_ >= read_->done_at) {
+      volume_.OnCall(read_->replica, Work::kRead, read_->took, kRead, now_);
+      read_.reset();
+    }
+    if (readers_ && !read_ && At(volume_.current()).kind == Behaviour::kAnswers) {
+      Duration took = At(volume_.current()).Read(kRead);
+      read_ = Read{volume_.current(), now_ + took, took};
+    }
     // Probes.
     for (auto it = probes_due_.begin(); it != probes_due_.end();) {
       if (now_ >= it->second.at) {
         volume_.OnProbe(it->first, it->second.rtt, now_);
+        if (it->second.rtt && readers_) {
+          volume_.OnProbeRead(it->first, At(it->first).Read(kRead), kRead, now_);
+        }
         it = probes_due_.erase(it);
       } else {
         ++it;
@@ -138,8 +159,16 @@ class Sim {
     TimePoint at;
     std::optional<Duration> rtt;
   };
+  struct Read {
+    size_t replica = 0;
+    TimePoint done_at;
+    Duration took{0};
+  };
+  static constexpr uint64_t kRead = 1 << 20;
   std::vector<Trace> traces_;
   Policy policy_;
+  bool readers_;
+  std::optional<Read> read_;
   TimePoint t0_, now_;
   TimePoint last_answer_ = now_;
   Volume volume_;
@@ -154,15 +183,16 @@ Trace Steady(double ms) {
   return [ms](double) { return Answers(ms); };
 }
 
-// `ms` with noise: uniform between half and one and a half times, and one
-// call in 50 ten times slower.
+// `ms` (and 1 us per KiB read) with noise: uniform between half and one
+// and a half times, and one call in 50 ten times slower.
 Trace Noisy(double ms, unsigned seed) {
   auto rng = std::make_shared<std::mt19937>(seed);
   return [ms, rng](double) {
     std::uniform_real_distribution<double> u(0.5, 1.5);
-    double v = ms * u(*rng);
+    double v = ms * u(*rng), read = u(*rng);
     if ((*rng)() % 50 == 0) v *= 10;
-    return Answers(v);
+    if ((*rng)() % 50 == 0) read *= 10;
+    return Answers(v, read);
   };
 }
 
@@ -205,10 +235,68 @@ TEST_CASE("failover trace: a 5x slower replica is left, a 1.5x slower one kept",
   }
 }
 
+TEST_CASE("failover trace: a replica that reads 5x slower is left, 1.5x slower kept", "[unit]") {
+  // Metadata as fast as ever: only the bytes come slower (a rate limit).
+  SECTION("5x") {
+    Sim sim({[](double t) { return Answers(0.3, t < 5 ? 1 : 5); },
+             [](double) { return Answers(0.3, 1); }, [](double) { return Answers(0.3, 1.1); }},
+            Policy(), true);
+    sim.RunUntil(60);
+    REQUIRE(sim.switches().size() == 1);
+    INFO(sim.switches()[0].sw.reason);
+    CHECK(sim.switches()[0].at - 5 < 15);
+    CHECK(sim.switches()[0].sw.to == 1);
+    CHECK(sim.switches()[0].sw.reason.rfind("slow: reads ", 0) == 0);
+    CHECK(sim.volume().ReadCost(1) < Duration(2));
+  }
+  SECTION("1.5x") {
+    Sim sim({[](double t) { return Answers(0.3, t < 5 ? 1 : 1.5); },
+             [](double) { return Answers(0.3, 1); }, [](double) { return Answers(0.3, 1.1); }},
+            Policy(), true);
+    sim.RunUntil(60);
+    CHECK(sim.switches().empty());
+  }
+}
+
+TEST_CASE("failover: a replica's own reads count by the time they were in flight per KiB",
+          "[unit]") {
+  Policy p;
+  auto t = Clock::now();
+  Volume v({"a", "b"}, p, t);
+  // Four 256 KiB reads at once, each taking 4 ms: 1 MiB in 4 ms.
+  for (int round = 0; round < 8; ++round) {
+    t += std::chrono::milliseconds(4);
+    for (int i = 0; i < 4; ++i)
+      v.OnCall(0, Work::kRead, std::chrono::milliseconds(4), 256 << 10, t);
+  }
+  REQUIRE(v.ReadCost(0));
+  CHECK(*v.ReadCost(0) == Duration(3));  // 4 ms / 1024 KiB, in whole microseconds
+  // Small reads (4 KiB) say nothing of the rate.
+  Volume w({"a", "b"}, p, t);
+  for (int i = 0; i < 1024; ++i) {
+    t += std::chrono::milliseconds(1);
+    w.OnCall(0, Work::kRead, std::chrono::milliseconds(1), 4096, t);
+  }
+  CHECK_FALSE(w.ReadCost(0));
+  // Metadata calls timed while reads were in flight feed the timeout only.
+  Volume m({"a", "b"}, p, t);
+  for (int i = 0; i < 20; ++i)
+    m.OnCall(0, Work::kMetadata, std::chrono::milliseconds(50), 0, t, true);
+  CHECK_FALSE(m.View()[0].metadata_short);
+  CHECK(m.Rto(0) > std::chrono::milliseconds(50));
+}
+
 TEST_CASE("failover trace: two equal replicas with noisy latency do not flap", "[unit]") {
-  Sim sim({Noisy(1, 1), Noisy(1, 2)});
-  sim.RunUntil(300);
-  CHECK(sim.switches().size() <= 1);
+  SECTION("metadata") {
+    Sim sim({Noisy(1, 1), Noisy(1, 2)});
+    sim.RunUntil(300);
+    CHECK(sim.switches().size() <= 1);
+  }
+  SECTION("metadata and reads") {
+    Sim sim({Noisy(1, 1), Noisy(1, 2)}, Policy(), true);
+    sim.RunUntil(300);
+    CHECK(sim.switches().size() <= 1);
+  }
 }
 
 TEST_CASE("failover trace: the preferred replica is returned to only after a dwell", "[unit]") {

@@ -90,7 +90,11 @@ struct RelayLab {
     }
   }
 
-  bool Start() {
+  // Hosts 1-4 serving, the relay with `map` (host indexes) and RLP, and
+  // the policy file `policy`.
+  bool Start(std::vector<int> map = {1, 4, 2}, bool rlp = true,
+             const std::string& policy_text = "defaults:\n  return_dwell: 1h\n",
+             std::vector<int> hosts = {1, 2, 3, 4}) {
     for (int i = 0; i < kSmall; ++i)
       small.push_back(Bytes(1000 + 37 * static_cast<size_t>(i), 100 + static_cast<uint32_t>(i)));
     exp = dir.path() + "/export";
@@ -102,7 +106,7 @@ struct RelayLab {
     log = dir.path() + "/relay.log";
     std::filesystem::create_directories(exp);
     std::filesystem::create_directories(mnt);
-    for (int h = 1; h <= 4; ++h) {
+    for (int h : hosts) {
       std::string copy = dir.path() + "/copy" + std::to_string(h);
       Volume(copy, h == 4 ? 4 : 5, h == 4);
       std::string sdir = dir.path() + "/s" + std::to_string(h);
@@ -115,20 +119,23 @@ struct RelayLab {
                          " && exec /bin/sh " NETLAB_DIR "/nfs-server.sh " + sdir + " " + exp},
                     sdir + "/server.log");
     }
-    std::string conf = dir.Write("rlpd.yaml", "volumes: [" + exp + "]\nmount_exports: false\n");
-    lab.Spawn(3, {RLPD_BINARY, "-c", conf}, dir.path() + "/rlpd3.log");
-    lab.Spawn(4, {RLPD_BINARY, "-c", conf}, dir.path() + "/rlpd4.log");
-    for (int h = 1; h <= 4; ++h) {
+    if (rlp) {
+      std::string conf = dir.Write("rlpd.yaml", "volumes: [" + exp + "]\nmount_exports: false\n");
+      lab.Spawn(3, {RLPD_BINARY, "-c", conf}, dir.path() + "/rlpd3.log");
+      lab.Spawn(4, {RLPD_BINARY, "-c", conf}, dir.path() + "/rlpd4.log");
+    }
+    for (int h : hosts) {
       std::string url = "nfs://10.77.0." + std::to_string(h + 1) + exp + "/";
       if (!WaitUntil([&] { return lab.Run(0, {"/usr/bin/nfs-ls", url}, nullptr, 5s) == 0; }, 40s))
         return false;
     }
-    std::string policy = dir.Write("failover.yaml", "defaults:\n  return_dwell: 1h\n");
-    relay = lab.Spawn(
-        0,
-        {AMD_RELAY_BINARY, "--foreground", "--control", ctl, "--policy", policy, "--rlp",
-         "--volume", exp, mnt, "10.77.0.2:" + exp, "10.77.0.5:" + exp, "10.77.0.3:" + exp},
-        log);
+    std::string policy = dir.Write("failover.yaml", policy_text);
+    std::vector<std::string> argv = {AMD_RELAY_BINARY, "--foreground", "--control", ctl,
+                                     "--policy",       policy};
+    if (rlp) argv.push_back("--rlp");
+    argv.insert(argv.end(), {"--volume", exp, mnt});
+    for (int h : map) argv.push_back("10.77.0." + std::to_string(h + 1) + ":" + exp);
+    relay = lab.Spawn(0, argv, log);
     return WaitUntil([&] { return ReadText(log).find(" on " + mnt) != std::string::npos; }, 20s);
   }
 
@@ -161,6 +168,25 @@ struct RelayLab {
     if (at == std::string::npos) return "";
     at += 9;
     return s.substr(at, s.find('"', at) - at);
+  }
+  int Switches() {
+    std::string s = Status();
+    auto at = s.find("\"switches\":");
+    return at == std::string::npos ? -1 : std::atoi(s.c_str() + at + 11);
+  }
+  // The last switch's reason ("" when none).
+  std::string LastReason() {
+    std::string s = Status();
+    auto at = s.rfind("\"reason\":\"");
+    if (at == std::string::npos) return "";
+    at += 10;
+    return s.substr(at, s.find('"', at) - at);
+  }
+  // Host h's link to the others limited to `mbit` Mbit/s (tc tbf on its
+  // side: what it sends, which is what it serves).
+  bool Shape(int h, int mbit) {
+    return lab.Run(h, {"/sbin/tc", "qdisc", "replace", "dev", "eth0", "root", "tbf", "rate",
+                       std::to_string(mbit) + "mbit", "burst", "64kb", "latency", "500ms"}) == 0;
   }
   bool WaitSwitchFrom(int from, std::chrono::milliseconds limit) {
     return WaitUntil(
@@ -210,7 +236,10 @@ struct Readers {
       }
     });
   }
-  void Start() {
+  // `mmap`: with the reader of an mmap (whose pages stay cached while
+  // mapped, so that the other readers of the file read less from the
+  // replica).
+  void Start(bool mmap = true) {
     std::string big = l.mnt + "/big.bin";
     // Sequential, the file open throughout, the page cache dropped as it goes.
     int seq = ::open(big.c_str(), O_RDONLY);
@@ -242,21 +271,6 @@ struct Readers {
       }
       return true;
     });
-    // An mmap of the file.
-    int mfd = ::open(big.c_str(), O_RDONLY);
-    REQUIRE(mfd >= 0);
-    void* map = ::mmap(nullptr, kBig, PROT_READ, MAP_SHARED, mfd, 0);
-    REQUIRE(map != MAP_FAILED);
-    Run([this, map, mfd, g = std::mt19937(9)]() mutable {
-      size_t page = (g() % (kBig / 4096)) * 4096;
-      ::posix_fadvise(mfd, static_cast<off_t>(page), 4096, POSIX_FADV_DONTNEED);
-      if (std::memcmp(static_cast<const char*>(map) + page, l.big.data() + page, 4096) != 0) {
-        Fail("mmap page at " + std::to_string(page) + ": other bytes");
-        return false;
-      }
-      std::this_thread::sleep_for(2ms);
-      return true;
-    });
     // New files opened throughout.
     Run([this, g = std::mt19937(11)]() mutable {
       size_t i = g() % kSmall;
@@ -274,6 +288,22 @@ struct Readers {
         Fail(path + ": " + (n < 0 ? std::strerror(err) : "other bytes"));
         return false;
       }
+      return true;
+    });
+    if (!mmap) return;
+    // An mmap of the file.
+    int mfd = ::open(big.c_str(), O_RDONLY);
+    REQUIRE(mfd >= 0);
+    void* map = ::mmap(nullptr, kBig, PROT_READ, MAP_SHARED, mfd, 0);
+    REQUIRE(map != MAP_FAILED);
+    Run([this, map, mfd, g = std::mt19937(9)]() mutable {
+      size_t page = (g() % (kBig / 4096)) * 4096;
+      ::posix_fadvise(mfd, static_cast<off_t>(page), 4096, POSIX_FADV_DONTNEED);
+      if (std::memcmp(static_cast<const char*>(map) + page, l.big.data() + page, 4096) != 0) {
+        Fail("mmap page at " + std::to_string(page) + ": other bytes");
+        return false;
+      }
+      std::this_thread::sleep_for(2ms);
       return true;
     });
   }
@@ -389,6 +419,167 @@ TEST_CASE(
   if (child == 0) {
     if (::setuid(65534) != 0) ::_exit(3);
     auto a = relay::AskRelay(l.ctl, "switch", 2s);
+    ::_exit(a.ok() && a->starts_with("ok") ? 1 : 0);
+  }
+  int st = 0;
+  ::waitpid(child, &st, 0);
+  CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+  ::umount2(l.mnt.c_str(), MNT_DETACH);
+}
+
+// Slowdown: three identical replicas behind links of kLinkMbit (tc tbf),
+// readers throughout, and the serving one's link made slower.
+constexpr int kLinkMbit = 400;
+
+// The lab with replicas on hosts 1-3 behind links of kLinkMbit, host 1's
+// in use, and readers (no mmap: every read reaches the replica) reading
+// for 6 s.
+void StartShaped(RelayLab& l, Readers& readers) {
+  REQUIRE(l.lab.status().ok());
+  for (int h : {1, 2, 3}) REQUIRE(l.Shape(h, kLinkMbit));
+  bool started = l.Start({1, 2, 3}, false, "defaults:\n  return_dwell: 1h\n", {1, 2, 3});
+  INFO(ReadText(l.log));
+  REQUIRE(started);
+  readers.Start(false);
+  std::this_thread::sleep_for(6s);
+  CHECK(l.Serving() == 1);
+}
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+TEST_CASE("relay lab: a replica made 5x slower (tc tbf) is left within 15 s, with no failed read",
+          "[root][netlab][relay]") {
+  if (auto why = Why(); !why.empty()) AMD_SKIP(why);
+  RelayLab l;
+  Readers readers(l);
+  StartShaped(l, readers);
+  REQUIRE(l.Shape(1, kLinkMbit / 5));
+  auto slowed = Clock::now();
+  bool left = l.WaitSwitchFrom(1, 20s);
+  double took = SecondsSince(slowed);
+  readers.Stop();
+  std::string reason = l.LastReason();
+  INFO(l.Status());
+  INFO("first failure: " << readers.first_failure);
+  CHECK(left);
+  CHECK(took < 15);
+  CHECK(readers.failures == 0);
+  WARN("relay lab: a 5x slower replica left after " << took << " s: " << reason);
+  ::umount2(l.mnt.c_str(), MNT_DETACH);
+}
+
+TEST_CASE("relay lab: a replica made 1.5x slower (tc tbf) is kept", "[root][netlab][relay]") {
+  if (auto why = Why(); !why.empty()) AMD_SKIP(why);
+  RelayLab l;
+  Readers readers(l);
+  StartShaped(l, readers);
+  REQUIRE(l.Shape(1, kLinkMbit * 2 / 3));
+  // Longer than a 5x slower one takes to be left.
+  std::this_thread::sleep_for(20s);
+  readers.Stop();
+  INFO(l.Status());
+  INFO("first failure: " << readers.first_failure);
+  CHECK(l.Serving() == 1);
+  CHECK(l.Switches() == 0);
+  CHECK(readers.failures == 0);
+  ::umount2(l.mnt.c_str(), MNT_DETACH);
+}
+
+// No flapping: two identical replicas whose servers pause at random (each
+// stopped for 1-30 ms, one pause in 20 for 100 ms, every 20-200 ms),
+// readers throughout, the default policy, for AMD_NOFLAP_SECONDS (300).
+// Hidden from the test list: CTest runs it as relay_lab.no_flapping, with
+// its own time limit (tests/CMakeLists.txt).
+TEST_CASE("relay lab: two equal replicas with noisy latency give at most one switch",
+          "[.][noflap][root][netlab][relay]") {
+  if (auto why = Why(); !why.empty()) AMD_SKIP(why);
+  const char* env = std::getenv("AMD_NOFLAP_SECONDS");
+  auto length = std::chrono::seconds(env ? std::atoi(env) : 300);
+  RelayLab l;
+  REQUIRE(l.lab.status().ok());
+  for (int h : {1, 2}) REQUIRE(l.Shape(h, kLinkMbit));
+  bool started = l.Start({1, 2}, false, "", {1, 2});
+  INFO(ReadText(l.log));
+  REQUIRE(started);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> noise;
+  for (int h : {1, 2}) {
+    pid_t g = l.Ganesha(h);
+    REQUIRE(g > 0);
+    noise.emplace_back([&stop, g, rng = std::mt19937(static_cast<unsigned>(h))]() mutable {
+      while (!stop) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 180));
+        auto pause = std::chrono::milliseconds(rng() % 20 == 0 ? 100 : 1 + rng() % 30);
+        ::kill(g, SIGSTOP);
+        std::this_thread::sleep_for(pause);
+        ::kill(g, SIGCONT);
+      }
+    });
+  }
+  Readers readers(l);
+  readers.Start(false);
+  auto until = Clock::now() + length;
+  int most = 0;
+  while (Clock::now() < until && most <= 1) {
+    std::this_thread::sleep_for(1s);
+    most = std::max(most, l.Switches());
+  }
+  readers.Stop();
+  stop = true;
+  for (auto& t : noise) t.join();
+  std::string status = l.Status();
+  INFO(status);
+  INFO("first failure: " << readers.first_failure);
+  int switches = l.Switches();
+  CHECK(switches >= 0);
+  CHECK(switches <= 1);
+  CHECK(readers.failures == 0);
+  WARN("relay lab: " << length.count() << " s of noisy latency: " << switches << " switches, "
+                     << readers.reads << " reads, longest stall "
+                     << static_cast<double>(readers.longest_stall_us) / 1000.0 << " ms, "
+                     << "hedged calls: "
+                     << status.substr(status.find("\"hedged_calls\":") + 15,
+                                      status.find(',', status.find("\"hedged_calls\":")) -
+                                          status.find("\"hedged_calls\":") - 15));
+  ::umount2(l.mnt.c_str(), MNT_DETACH);
+}
+
+TEST_CASE(
+    "relay lab: the policy is read again on SIGHUP and on reload, and a malformed one is "
+    "refused with its file, line and column while the relay serves on",
+    "[root][netlab][relay]") {
+  if (auto why = Why(); !why.empty()) AMD_SKIP(why);
+  RelayLab l;
+  REQUIRE(l.lab.status().ok());
+  bool started = l.Start({1}, false, "defaults:\n  return_dwell: 1h\n", {1});
+  INFO(ReadText(l.log));
+  REQUIRE(started);
+  std::string policy = l.dir.path() + "/failover.yaml";
+  std::ofstream(policy) << "defaults:\n  switch_ratio: fast\n";
+  std::string bad = l.Ask("reload");
+  INFO(bad);
+  CHECK(bad.starts_with("error " + policy + ":2:17"));
+  CHECK(ReadText(l.mnt + "/sub/deep/file") == "deep\n");  // still served
+  std::ofstream(policy) << "defaults:\n  hedge_ratio: 0\n";
+  CHECK(l.Ask("reload").starts_with("ok policy read again from " + policy));
+  // SIGHUP does the same; it does not end the relay.
+  ::kill(l.relay, SIGHUP);
+  CHECK(WaitUntil(
+      [&] {
+        std::string log = ReadText(l.log);
+        size_t first = log.find("policy read again");
+        return first != std::string::npos &&
+               log.find("policy read again", first + 1) != std::string::npos;
+      },
+      5s));
+  CHECK(ReadText(l.mnt + "/sub/deep/file") == "deep\n");
+  // Not root: refused.
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setuid(65534) != 0) ::_exit(3);
+    auto a = relay::AskRelay(l.ctl, "reload", 2s);
     ::_exit(a.ok() && a->starts_with("ok") ? 1 : 0);
   }
   int st = 0;

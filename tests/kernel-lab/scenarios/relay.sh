@@ -3,7 +3,9 @@
 # (scenarios/relay.host: two identical exports and an older revision): amq
 # lists it, --replicas shows its relay, --switch moves it (never to the
 # older revision); kill -9 of amd leaves it readable and the next amd
-# adopts it; amq -u and SIGTERM take it down and end the relay.
+# adopts it; SIGHUP has the relay read its policy file again; amq -u and
+# SIGTERM take it down and end the relay. Then the same volume through the
+# classic front end: under auto_dir with amd's link, expired when idle.
 . /guest-lib.sh
 # The pid of the relay of /dist, if one runs.
 relay_pid_now() {
@@ -39,6 +41,16 @@ check relay-outlives-amd kill -0 "$relay_pid"
 amd -F /etc/amd.conf
 check amd-restarted wait_for 30 sh -c 'amq -m | grep -q "/home/dist"'
 check relay-adopted-readable test "$(cat /home/dist/big | wc -c)" = 3000000
+# SIGHUP: amd has its relays read the policy file again; a malformed one is
+# named with its line and column, and the policy in force is kept.
+printf 'defaults:\n  switch_ratio: fast\n' > /etc/amd/failover.yaml
+kill -HUP "$(amq -p)"
+check hup-bad-policy-named wait_for 10 grep -q 'not read again: /etc/amd/failover.yaml:2:17' /tmp/amd.log
+check hup-bad-policy-still-reads test "$(cat /home/dist/sub/file)" = "replicated file"
+printf 'defaults:\n  switch_ratio: 3\n' > /etc/amd/failover.yaml
+kill -HUP "$(amq -p)"
+check hup-policy-read-again wait_for 10 grep -q '/home/dist: policy read again from /etc/amd/failover.yaml' /tmp/amd.log
+rm /etc/amd/failover.yaml
 # amq -u unmounts it and ends its relay; the next access mounts it anew.
 check amq-unmount amq -u /home/dist
 check unmounted wait_for 10 sh -c '! grep -q " /home/dist " /proc/mounts'
@@ -48,3 +60,34 @@ relay_pid=$(relay_pid_now)
 check new-relay test -n "$relay_pid"
 stop_amd
 check relay-ended-on-sigterm wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null"
+
+# The classic front end (mount_type = nfs): the replicated key is mounted
+# under auto_dir and /home/dist is amd's link to it; it expires when idle,
+# which ends its relay, and SIGTERM ends the one mounted again.
+cat > /etc/amd.conf <<'CONF'
+[ global ]
+search_path = /etc/amd
+auto_dir = /n
+plock = no
+cache_duration = 3
+unmount_on_exit = yes
+log_file = /tmp/amd.log
+[ /home ]
+map_name = amd.home
+mount_type = nfs
+CONF
+amd -F /etc/amd.conf
+check classic-ready wait_for 30 grep -q ' /home nfs .*addr=127.0.0.1' /proc/mounts
+check classic-relay-read test "$(cat /home/dist/sub/file)" = "replicated file"
+check classic-relay-link sh -c 'readlink /home/dist | grep -q "^/n/"'
+check classic-relay-under-autodir sh -c 'grep -q " /n/[^ ]* fuse.amd-relay " /proc/mounts'
+check classic-amq-replicas sh -c "amq --replicas | grep -q 'volume /dist from 10.0.2.2:$VOL/vola'"
+relay_pid=$(relay_pid_now)
+check classic-relay-running test -n "$relay_pid"
+check classic-relay-expires wait_for 40 sh -c '! grep -q " fuse.amd-relay " /proc/mounts'
+check classic-relay-ended-on-expiry wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null"
+check classic-relay-again test "$(cat /home/dist/big | wc -c)" = 3000000
+relay_pid=$(relay_pid_now)
+check classic-new-relay test -n "$relay_pid"
+stop_amd
+check classic-relay-ended-on-sigterm wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null"
