@@ -181,11 +181,12 @@ void Engine::DriveJob(Job in, MountOutcome outcome, int point_id, const std::str
     return;
   }
   // Answer the first request from here: one hop less for the common case.
-  // A failure is logged first, so the log explains it by the time the
-  // process sees ENOENT.
+  // What the attempt has to say (a location that failed before the one
+  // that served, or the failure itself) is logged first, so the log
+  // explains it by the time the process sees the mount or ENOENT.
+  LogDiagnostics(*log_, outcome.diag);
+  outcome.diag.Clear();
   if (!outcome.status.ok() && !outcome.logged) {
-    LogDiagnostics(*log_, outcome.diag);
-    outcome.diag.Clear();
     log_->error("{}: {}", in.node_path, outcome.status.ToString());
     outcome.logged = true;
   }

@@ -8,9 +8,13 @@
 //     doing the same LOOKUP and GETATTR (libnfs_stat);
 //   - stalls: the serving ganesha killed (-9) and stopped (SIGSTOP) N times
 //     each under a sequential reader: the longest pause each time, with
-//     p50, p99 and max, and every read checked.
+//     p50, p99 and max, and every read checked;
+//   - slowdown: both replicas' links limited to 400 Mbit/s (tc tbf), the
+//     serving one's then to 80 (5x slower) under a sequential reader, S
+//     times: how long the relay takes to leave it. (A kernel NFS mount,
+//     as Linux autofs makes it, stays on the replica it mounted.)
 //
-//   relay_bench AMD_RELAY NFS_SERVER_SH LIBNFS_STAT [--rounds N] [--mib M]
+//   relay_bench AMD_RELAY NFS_SERVER_SH LIBNFS_STAT [--rounds N] [--mib M] [--slow-rounds S]
 //
 // Needs root; bench/run-relay.sh builds and runs it.
 #include <fcntl.h>
@@ -160,13 +164,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string libnfs_stat = argv[3];
-  int rounds = 20;
+  int rounds = 20, slow_rounds = 5;
   Bench b;
   b.relay_bin = argv[1];
   b.server_sh = argv[2];
   for (int i = 4; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--rounds") rounds = std::atoi(argv[i + 1]);
     if (std::string(argv[i]) == "--mib") b.mib = static_cast<size_t>(std::atoi(argv[i + 1]));
+    if (std::string(argv[i]) == "--slow-rounds") slow_rounds = std::atoi(argv[i + 1]);
   }
   if (!b.lab.status().ok()) {
     std::fprintf(stderr, "relay_bench: %s\n", b.lab.status().ToString().c_str());
@@ -280,6 +285,36 @@ int main(int argc, char** argv) {
                 Percentile(stalls, 0.99),
                 stalls.empty() ? 0 : *std::max_element(stalls.begin(), stalls.end()), failures);
   }
+  // Slowdown.
+  constexpr int kLinkMbit = 400;
+  std::vector<double> left;
+  int slow_failures = 0;
+  for (int h = 1; h <= 2; ++h) b.lab.LimitRate(h, kLinkMbit);
+  for (int r = 0; r < slow_rounds; ++r) {
+    int serving = b.Serving();
+    if (serving < 1) break;
+    int other = 3 - serving;
+    if (!WaitUntil([&] { return b.State(other) == "up"; }, 30s)) break;
+    std::this_thread::sleep_for(10s);  // the policy's min_dwell since the last switch
+    Reader reader(b.mnt + "/big.bin", big);
+    std::this_thread::sleep_for(3s);
+    b.lab.LimitRate(serving, kLinkMbit / 5);
+    auto t0 = Clock::now();
+    bool moved = WaitUntil([&] { return b.Serving() == other; }, 60s);
+    double took = Seconds(Clock::now() - t0);
+    b.lab.LimitRate(serving, kLinkMbit);
+    slow_failures += reader.failures;
+    if (!moved) {
+      std::printf("  slowdown round %d: still on the slow replica after 60 s\n", r);
+      break;
+    }
+    left.push_back(took);
+  }
+  std::printf(
+      "slowdown (%d Mbit/s links, one made 5x slower; %zu rounds): left after p50 %.1f s, "
+      "max %.1f s; failed reads %d; a kernel NFS mount (Linux autofs): never\n",
+      kLinkMbit, left.size(), Percentile(left, 0.5),
+      left.empty() ? 0 : *std::max_element(left.begin(), left.end()), slow_failures);
   ::umount2(b.mnt.c_str(), MNT_DETACH);
   std::error_code ec;
   std::filesystem::remove_all(b.dir, ec);

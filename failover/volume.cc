@@ -195,6 +195,9 @@ void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now,
   }
   if (r.health == Health::kDown || r.health == Health::kProbing) MarkUp(replica, now);
   if (!loaded) r.probe.Add(*rtt);
+  // A replica known by its probes only gets a timeout from them, not the
+  // initial one (a hedge sent to it would wait that long).
+  r.rto.Sample(*rtt);
   r.failures_in_row = 0;
 }
 

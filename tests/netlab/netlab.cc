@@ -249,6 +249,11 @@ pid_t NetLab::Spawn(int i, const std::vector<std::string>& argv, const std::stri
   return pid;
 }
 
+bool NetLab::LimitRate(int i, int mbit) {
+  return Run(i, {"/sbin/tc", "qdisc", "replace", "dev", "eth0", "root", "tbf", "rate",
+                 std::to_string(mbit) + "mbit", "burst", "64kb", "latency", "500ms"}) == 0;
+}
+
 int NetLab::Run(int i, const std::vector<std::string>& argv, std::string* output,
                 std::chrono::milliseconds timeout) {
   return RunIn(host(i).holder, argv, output, timeout);

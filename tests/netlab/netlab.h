@@ -61,6 +61,9 @@ class NetLab {
   // (128 + signal; -1 when it could not run or timed out) and output.
   int Run(int i, const std::vector<std::string>& argv, std::string* output = nullptr,
           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Host i's link limited to `mbit` Mbit/s (tc tbf on what it sends):
+  // whether tc did it.
+  bool LimitRate(int i, int mbit);
   // Stops a process Spawn started (SIGTERM, then SIGKILL after 5 s).
   void Stop(pid_t pid);
 

@@ -182,12 +182,6 @@ struct RelayLab {
     at += 10;
     return s.substr(at, s.find('"', at) - at);
   }
-  // Host h's link to the others limited to `mbit` Mbit/s (tc tbf on its
-  // side: what it sends, which is what it serves).
-  bool Shape(int h, int mbit) {
-    return lab.Run(h, {"/sbin/tc", "qdisc", "replace", "dev", "eth0", "root", "tbf", "rate",
-                       std::to_string(mbit) + "mbit", "burst", "64kb", "latency", "500ms"}) == 0;
-  }
   bool WaitSwitchFrom(int from, std::chrono::milliseconds limit) {
     return WaitUntil(
         [&] {
@@ -436,7 +430,7 @@ constexpr int kLinkMbit = 400;
 // for 6 s.
 void StartShaped(RelayLab& l, Readers& readers) {
   REQUIRE(l.lab.status().ok());
-  for (int h : {1, 2, 3}) REQUIRE(l.Shape(h, kLinkMbit));
+  for (int h : {1, 2, 3}) REQUIRE(l.lab.LimitRate(h, kLinkMbit));
   bool started = l.Start({1, 2, 3}, false, "defaults:\n  return_dwell: 1h\n", {1, 2, 3});
   INFO(ReadText(l.log));
   REQUIRE(started);
@@ -455,7 +449,7 @@ TEST_CASE("relay lab: a replica made 5x slower (tc tbf) is left within 15 s, wit
   RelayLab l;
   Readers readers(l);
   StartShaped(l, readers);
-  REQUIRE(l.Shape(1, kLinkMbit / 5));
+  REQUIRE(l.lab.LimitRate(1, kLinkMbit / 5));
   auto slowed = Clock::now();
   bool left = l.WaitSwitchFrom(1, 20s);
   double took = SecondsSince(slowed);
@@ -475,7 +469,7 @@ TEST_CASE("relay lab: a replica made 1.5x slower (tc tbf) is kept", "[root][netl
   RelayLab l;
   Readers readers(l);
   StartShaped(l, readers);
-  REQUIRE(l.Shape(1, kLinkMbit * 2 / 3));
+  REQUIRE(l.lab.LimitRate(1, kLinkMbit * 2 / 3));
   // Longer than a 5x slower one takes to be left.
   std::this_thread::sleep_for(20s);
   readers.Stop();
@@ -499,7 +493,7 @@ TEST_CASE("relay lab: two equal replicas with noisy latency give at most one swi
   auto length = std::chrono::seconds(env ? std::atoi(env) : 300);
   RelayLab l;
   REQUIRE(l.lab.status().ok());
-  for (int h : {1, 2}) REQUIRE(l.Shape(h, kLinkMbit));
+  for (int h : {1, 2}) REQUIRE(l.lab.LimitRate(h, kLinkMbit));
   bool started = l.Start({1, 2}, false, "", {1, 2});
   INFO(ReadText(l.log));
   REQUIRE(started);
