@@ -309,6 +309,7 @@ int main(int argc, char** argv) {
       break;
     }
     left.push_back(took);
+    std::printf("  slowdown round %d: left after %.1f s\n", r, took);
   }
   std::printf(
       "slowdown (%d Mbit/s links, one made 5x slower; %zu rounds): left after p50 %.1f s, "
