@@ -76,7 +76,10 @@ void Volume::OnCall(size_t replica, Work work, Duration rtt, uint64_t bytes, Tim
   r.failures_in_row = 0;
   r.rto.Sample(rtt);
   if (work == Work::kMetadata) {
-    if (!loaded) r.metadata.Add(rtt);
+    if (!loaded) {
+      r.metadata.Add(rtt);
+      r.last_metadata = now;
+    }
   } else {
     r.read_call.Add(PerKib(rtt, bytes));
     AddReadInterval(r, rtt, bytes, now);
@@ -338,6 +341,19 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
     me.read_live.Reset();
   }
   auto mine = Estimate(current_);
+  // While we read from it, the replica in use is busier than the others
+  // for our sake, and its probes say so: its metadata is judged slow only
+  // if its own recent calls (made with no read in flight) agree, as for
+  // reads. Otherwise its reads, and timeouts, tell.
+  bool recent_calls = !me.metadata.empty() && now - me.last_metadata <= 2 * policy_.probe_interval;
+  Duration mine_slow = Duration::max();  // max: not judged
+  if (mine && recent_calls) {
+    mine_slow = std::min(*mine, me.metadata.short_term().value_or(*mine));
+  } else if (mine && me.read_live.empty()) {
+    mine_slow = *mine;
+  }
+  auto calls =
+      me.metadata.samples() >= policy_.short_window ? me.metadata.short_term() : std::nullopt;
   auto my_reads = ReadCost(current_);
   std::string slow;  // why the current one is slower than the best, with the numbers
   suspect_ = false;
@@ -346,16 +362,15 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
     auto their_reads = ReadCost(*best);
     Duration read_margin =
         PerKib(policy_.switch_margin, std::max<uint64_t>(1, policy_.probe_read_bytes));
-    if (mine && theirs && Slower(*mine, *theirs, policy_.switch_ratio, policy_.switch_margin)) {
-      slow = "metadata " + Ms(*mine) + " against " + Ms(*theirs);
+    if (mine_slow != Duration::max() && theirs &&
+        Slower(mine_slow, *theirs, policy_.switch_ratio, policy_.switch_margin)) {
+      slow = "metadata " + Ms(mine_slow) + " against " + Ms(*theirs);
     } else if (my_reads && their_reads &&
                Slower(*my_reads, *their_reads, policy_.switch_ratio, read_margin)) {
       slow = "reads " + Rate(*my_reads) + " against " + Rate(*their_reads);
     }
     // Its own calls, or its last probe, alone say so: probe often, to
     // know soon.
-    auto calls =
-        me.metadata.samples() >= policy_.short_window ? me.metadata.short_term() : std::nullopt;
     auto live = me.read_live.short_term();
     auto probed = me.read_probe.last();
     suspect_ =

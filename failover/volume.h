@@ -155,7 +155,8 @@ class Volume {
     Duration busy{0};
     uint64_t busy_bytes = 0;
     std::optional<TimePoint> busy_until;
-    TimePoint last_live;  // read_live's newest sample
+    TimePoint last_live;      // read_live's newest sample
+    TimePoint last_metadata;  // metadata's newest sample
     failover::Rto rto;
     int failures_in_row = 0;  // timeouts and failed probes
     bool probe_in_flight = false;

@@ -71,17 +71,46 @@ double MBs(std::optional<Duration> per_kib) {
 // Counts a READ in flight to a replica while it lives (none for other work).
 class Reading {
  public:
-  Reading(ReplicaLink& l, Work work) : n_(work == Work::kRead ? &l.reads_in_flight : nullptr) {
-    if (n_) ++*n_;
+  Reading(ReplicaLink& l, Work work)
+      : l_(l), n_(work == Work::kRead ? &l.reads_in_flight : nullptr) {
+    if (n_) {
+      ++*n_;
+      ++l.reads_sent;
+    }
   }
   ~Reading() {
-    if (n_) --*n_;
+    if (!n_) return;
+    l_.read_ended = Clock::now().time_since_epoch().count();
+    --*n_;
   }
   Reading(const Reading&) = delete;
   Reading& operator=(const Reading&) = delete;
 
  private:
+  ReplicaLink& l_;
   std::atomic<int>* n_;
+};
+
+// Whether READs to a replica were in flight at any time between its
+// construction and loaded(), or ended less than kReadQuiet before: a call
+// timed meanwhile measures our own load as much as the replica (its reply
+// queues behind theirs, at the server and on the link).
+constexpr Duration kReadQuiet = std::chrono::milliseconds(250);
+
+class LoadWatch {
+ public:
+  explicit LoadWatch(const ReplicaLink& l)
+      : l_(l),
+        busy_(l.reads_in_flight > 0 ||
+              Clock::now().time_since_epoch().count() - l.read_ended <
+                  std::chrono::duration_cast<Clock::duration>(kReadQuiet).count()),
+        sent_(l.reads_sent) {}
+  bool loaded() const { return busy_ || l_.reads_in_flight > 0 || l_.reads_sent != sent_; }
+
+ private:
+  const ReplicaLink& l_;
+  bool busy_;
+  uint64_t sent_;
 };
 
 Status Differs(const std::string& what) { return Status::Error(what, std::errc::io_error); }
@@ -204,14 +233,14 @@ Result<rpc::ChannelReply> Relay::CallOnce(size_t r, uint32_t proc, std::span<con
     timeout = volume_.Rto(r);
   }
   auto start = Clock::now();
-  bool loaded = links_[r]->reads_in_flight > 0;
+  LoadWatch watch(*links_[r]);
   Result<rpc::ChannelReply> reply = Status();
   {
     Reading reading(*links_[r], work);
     reply = (*ch)->Call(nfs3::kProgram, 3, proc, args, &RelayCred(), timeout);
   }
   auto now = Clock::now();
-  loaded = loaded || links_[r]->reads_in_flight > 0;
+  bool loaded = watch.loaded();
   std::lock_guard lock(mu_);
   if (reply.ok()) {
     volume_.OnCall(r, work, duration_cast<Duration>(now - start), bytes, now, loaded);
@@ -274,7 +303,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
   auto w = std::make_shared<Flight>();
   auto start = Clock::now();
   auto deadline = start + timeout;
-  bool loaded = work == Work::kMetadata && links_[r]->reads_in_flight > 0;
+  LoadWatch watch(*links_[r]);
   Reading reading(*links_[r], work);
   std::optional<Reading> alt_reading;
   std::vector<uint8_t> a = args(fh);
@@ -340,8 +369,8 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     if (alt_ch) alt_ch->Forget(alt_xid);
     std::lock_guard l(mu_);
     if (got.ok()) {
-      loaded = loaded || (work == Work::kMetadata && links_[r]->reads_in_flight > 0);
-      volume_.OnCall(r, work, duration_cast<Duration>(rtt), bytes, now, loaded);
+      volume_.OnCall(r, work, duration_cast<Duration>(rtt), bytes, now,
+                     work == Work::kMetadata && watch.loaded());
       return Answer{std::move(*got), r};
     }
     volume_.OnError(r, now);
@@ -622,13 +651,13 @@ void Relay::Probe(size_t r) {
     auto null = (*ch)->Call(nfs3::kProgram, 3, nfs3::kNull, {}, &RelayCred(), timeout);
     auto mid = Clock::now();
     if (null.ok() && mid - start < timeout) {
-      loaded = links_[r]->reads_in_flight > 0;
+      LoadWatch watch(*links_[r]);
       auto got = (*ch)->Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(links_[r]->root()),
                              &RelayCred(), timeout - duration_cast<Duration>(mid - start));
       if (got.ok() && FirstStat(got->results) == nfs3::kOk) {
         rtt = duration_cast<Duration>(Clock::now() - mid);
       }
-      loaded = loaded || links_[r]->reads_in_flight > 0;
+      loaded = watch.loaded();
       if (!got.ok() && got.status().code() != std::make_error_code(std::errc::timed_out)) {
         links_[r]->Drop();
       }

@@ -53,6 +53,13 @@ class ReplicaLink {
   // READs in flight to this replica now (the relay's count): calls timed
   // meanwhile measure the load as well as the replica.
   std::atomic<int> reads_in_flight{0};
+  // READs ever sent to it: one sent and answered during a call counts as
+  // load too (its reply may have queued ahead of the call's).
+  std::atomic<uint64_t> reads_sent{0};
+  // When the last READ to it ended: replies the relay
+  // no longer waits for (a hedge that lost, a probe read past its time)
+  // still load it for a while. In failover::Clock ticks.
+  std::atomic<int64_t> read_ended{0};
 
  private:
   ReplicaLink() = default;
