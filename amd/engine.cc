@@ -210,7 +210,33 @@ void Engine::Shutdown(std::function<void()> done, OnExit on_exit) {
     return;
   }
   stopping_ = true;
+  expiry_halted_ = true;
   tick_timer_.cancel();
+  AfterExpiry(
+      [this, done = std::move(done), on_exit]() mutable { Finish(std::move(done), on_exit); },
+      Now() + std::chrono::seconds(10));
+}
+
+void Engine::AfterExpiry(std::function<void()> then, std::chrono::steady_clock::time_point limit) {
+  bool busy = false;
+  for (const auto& [id, point] : points_) {
+    busy = busy || point->expiring > 0;
+    for (const auto& [name, node] : point->nodes)
+      busy = busy || node.state == Node::State::kUnmounting;
+  }
+  if (!busy || Now() >= limit) {
+    if (busy) log_->warn("expiry still under way after 10 s; going on without it");
+    then();
+    return;
+  }
+  tick_timer_.expires_after(std::chrono::milliseconds(20));
+  tick_timer_.async_wait(
+      [this, then = std::move(then), limit](const boost::system::error_code&) mutable {
+        AfterExpiry(std::move(then), limit);
+      });
+}
+
+void Engine::Finish(std::function<void()> done, OnExit on_exit) {
   if (on_exit == OnExit::kUnmount) {
     UnmountAll(std::move(done));
     return;

@@ -17,6 +17,7 @@
 #ifndef AMD_AMD_ENGINE_H_
 #define AMD_AMD_ENGINE_H_
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -123,9 +124,12 @@ class Engine {
     kUnmount,  // everything amd mounted, then its autofs mounts (lazily where busy)
     kLeave,    // every mount stays; autofs mounts turn catatonic, for the next amd to adopt
   };
-  // New lookups fail from now on, and so do those waiting; then the mounts
-  // are unmounted or left per `on_exit`, and `done` is called. A second
-  // call only calls `done`.
+  // New lookups fail from now on, and so do those waiting; the expire
+  // loops running are stopped and their requests answered (an expire
+  // ioctl whose request is never answered blocks its thread until the
+  // process dies: catatonic mode does not wake it); then the mounts are
+  // unmounted or left per `on_exit`, and `done` is called. A second call
+  // only calls `done`.
   void Shutdown(std::function<void()> done, OnExit on_exit = OnExit::kUnmount);
   // Re-reads maps whose source changed (all when `force`).
   void ReloadMaps(bool force);
@@ -252,6 +256,11 @@ class Engine {
   std::chrono::seconds ExpireInterval() const;
   void SweepMounts(std::chrono::steady_clock::time_point now);
   void UnmountAll(std::function<void()> done);
+  // Shutdown's second half: the mounts unmounted or left.
+  void Finish(std::function<void()> done, OnExit on_exit);
+  // Calls `then` on the engine's thread once no expire loop runs and no
+  // expire's unmount is under way (at most `limit` from now).
+  void AfterExpiry(std::function<void()> then, std::chrono::steady_clock::time_point limit);
   void UnmountPoints(const std::vector<int>& ids, std::function<void()> done);
   std::vector<int> Subtree(int id) const;
 
@@ -287,6 +296,7 @@ class Engine {
   // answered the expire request it causes. Kept apart from the worker
   // pool, whose threads do those unmounts: sharing them could deadlock.
   boost::asio::thread_pool expire_threads_{16};
+  std::atomic<bool> expiry_halted_{false};  // Shutdown: expire loops stop
   EngineStats stats_;
   // The shortest utimeout= of any mount so far (seconds), for the expire tick.
   long shortest_utimeout_ = std::numeric_limits<long>::max();

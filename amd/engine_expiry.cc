@@ -44,6 +44,7 @@ void Engine::UnmountPath(const std::string& path, std::function<void(Status)> do
 void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   AutofsReply reply = ReplyTo(point, p);
   log_->debug("{}: the kernel asks to expire it", NodePath(point, p.name));
+  if (stopping_) return;  // refused (the reply fails when dropped): amd is stopping
   auto it = point.nodes.find(p.name);
   if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails
   Node& n = it->second;
@@ -135,7 +136,7 @@ void Engine::ExpireNow(bool immediate) {
     for (int l = 0; l < loops; ++l) {
       boost::asio::post(expire_threads_, [this, ep, id = id, immediate, bound] {
         Status error;
-        for (size_t i = 0; i < bound; ++i) {
+        for (size_t i = 0; i < bound && !expiry_halted_; ++i) {
           Status e;
           auto r = ep->ExpireOne(immediate, &e);
           log_->debug("{}: expire: {}", ep->path(),

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -138,6 +139,7 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
     pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) break;
     if (std::chrono::steady_clock::now() > deadline) {
+      ReportStuck(engine, timeout);
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status, 0);
       pid_ = -1;
@@ -152,6 +154,41 @@ int AmdDaemon::Stop(int sig, std::chrono::milliseconds timeout) {
     WaitUntil([&] { return ProcessGone(engine); }, timeout);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void AmdDaemon::ReportStuck(pid_t engine, std::chrono::milliseconds timeout) const {
+  std::ofstream log(root_ + "/amd.log", std::ios::app);
+  log << "test harness: amd " << pid_ << " did not exit within " << timeout.count()
+      << " ms; its processes' threads (name state wchan):\n";
+  std::vector<pid_t> pids = {pid_};
+  if (engine > 0) pids.push_back(engine);
+  std::string children =
+      ReadText("/proc/" + std::to_string(engine) + "/task/" + std::to_string(engine) + "/children");
+  for (size_t pos = 0; engine > 0 && pos < children.size();) {
+    size_t end = children.find(' ', pos);
+    if (end == std::string::npos) end = children.size();
+    if (end > pos) pids.push_back(static_cast<pid_t>(std::stol(children.substr(pos, end - pos))));
+    pos = end + 1;
+  }
+  for (pid_t p : pids) {
+    std::string proc = "/proc/" + std::to_string(p);
+    std::string cmd = ReadText(proc + "/cmdline");
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    log << "  pid " << p << ": " << cmd << "\n";
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(proc + "/task", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      std::string task = it->path().string();
+      std::string stat = ReadText(task + "/stat");
+      size_t open = stat.find('('), close = stat.rfind(')');
+      std::string name = open < close ? stat.substr(open + 1, close - open - 1) : "?";
+      char state = close + 2 < stat.size() ? stat[close + 2] : '?';
+      log << "    " << it->path().filename().string() << " " << name << " " << state << " "
+          << ReadText(task + "/wchan") << "\n";
+      if (state == 'D')
+        log << "      syscall " << ReadText(task + "/syscall") << ReadText(task + "/stack");
+    }
+  }
 }
 
 std::string AmdDaemon::Log() const { return ReadText(root_ + "/amd.log"); }

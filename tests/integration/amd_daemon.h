@@ -53,6 +53,9 @@ class AmdDaemon {
   int notify_fd_ = -1;
   pid_t pid_ = -1;
   std::vector<pid_t> strays_;  // engines whose amd was killed
+  // Appends to amd.log, for the test's report, what amd's processes and
+  // their threads were doing when they did not exit in time.
+  void ReportStuck(pid_t engine, std::chrono::milliseconds timeout) const;
 };
 
 // Whether process `pid` has exited (gone, or a zombie not yet reaped).

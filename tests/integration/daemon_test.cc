@@ -441,7 +441,10 @@ TEST_CASE("when the engine process is killed, no access fails and the mounts sta
   bool expired =
       WaitUntil([&] { return !IsMountPoint(f.home + "/alice"); }, std::chrono::seconds(10));
   CHECK(expired);
-  CHECK(f.amd.Stop(SIGINT) == 0);
+  int stopped = f.amd.Stop(SIGINT);
+  std::string after = f.amd.Log();
+  INFO("after SIGINT:\n" + after.substr(std::min(log.size(), after.size())));
+  CHECK(stopped == 0);
   CHECK(MountCountUnder(f.home) == 0);
 }
 
