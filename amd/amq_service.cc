@@ -7,6 +7,7 @@
 
 #include <rpc/pmap_clnt.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <cerrno>
 #include <chrono>
@@ -207,6 +208,40 @@ void AmqService::HandleV2(const rpc::Peer& peer, const rpc::Call& call,
       }
       amq2_mount_stats_list list{static_cast<u_int>(stats.size()), stats.data()};
       return respond(Success(xid, Proc(xdr_amq2_mount_stats_list), &list));
+    }
+    case AMQ2PROC_NFS_STATS: {
+      std::vector<NfsStats::View> views;
+      if (settings_.nfs_stats) views = settings_.nfs_stats();
+      auto us = [](const std::optional<failover::Duration>& d) {
+        return d ? static_cast<u_int>(std::min<int64_t>(d->count(), UINT32_MAX)) : 0u;
+      };
+      auto clamp = [](double v) {
+        return static_cast<u_int>(std::clamp(v, 0.0, static_cast<double>(UINT32_MAX)));
+      };
+      std::vector<amq2_nfs_stats> stats;
+      for (const auto& v : views) {
+        amq2_nfs_stats m{};
+        m.ns_path = C(v.node);
+        m.ns_mount_point = C(v.mount_point);
+        m.ns_device = C(v.device);
+        m.ns_health = C(v.health);
+        m.ns_measured = (v.short_term ? 1u : 0u) | (v.long_term ? 2u : 0u) |
+                        (v.read_per_kib ? 4u : 0u) | (v.probe ? 8u : 0u);
+        m.ns_short_usec = us(v.short_term);
+        m.ns_long_usec = us(v.long_term);
+        m.ns_read_usec_kib = us(v.read_per_kib);
+        m.ns_probe_usec = us(v.probe);
+        m.ns_ops_milli_per_s = clamp(v.ops_per_s * 1000);
+        m.ns_rtt_usec = clamp(v.rtt_ms * 1000);
+        m.ns_exe_usec = clamp(v.execute_ms * 1000);
+        m.ns_retrans = v.retrans;
+        m.ns_timeouts = v.timeouts;
+        m.ns_errors = v.errors;
+        m.ns_probes_failed = v.probes_failed;
+        stats.push_back(m);
+      }
+      amq2_nfs_stats_list list{static_cast<u_int>(stats.size()), stats.data()};
+      return respond(Success(xid, Proc(xdr_amq2_nfs_stats_list), &list));
     }
     case AMQ2PROC_REPLICAS: {
       rpc::XdrValue<amq_string> path(Proc(xdr_amq_string));

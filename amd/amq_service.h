@@ -20,6 +20,7 @@
 #include <string>
 
 #include "amd/engine.h"
+#include "amd/nfs_stats.h"
 #include "base/log_limiter.h"
 #include "rpc/rpc_server.h"
 
@@ -37,6 +38,8 @@ class AmqService {
     std::string log_file;  // SETOPT(LOGFILE) accepts only this name
     bool register_rpcbind = true;
     bool write_port_file = true;  // rpc/amq_port_file.h
+    // NFS_STATS: the NFS mounts' response times (nfs_stats.h); none when unset.
+    std::function<std::vector<NfsStats::View>()> nfs_stats;
   };
   // SETOPT(XLOG) calls `set_log_options` with the new log_options.
   AmqService(boost::asio::io_context& io, Engine& engine, Settings settings,

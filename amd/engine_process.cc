@@ -20,6 +20,7 @@
 #include "amd/engine_signals.h"
 #include "amd/logging.h"
 #include "amd/nfs_front_end.h"
+#include "amd/nfs_stats.h"
 #include "amd/ownership.h"
 #include "amd/relays.h"
 #include "amd/run_loop.h"
@@ -28,7 +29,10 @@
 #include "amd/version.h"
 #include "amd/worker_pool.h"
 #include "base/files.h"
+#include "base/log_limiter.h"
 #include "kernel-shim/kernel.h"
+#include "kernel-shim/mountstats.h"
+#include "rpc/rpc_client.h"
 
 namespace amd {
 
@@ -90,6 +94,7 @@ class EngineProcess {
     WaitSignal();
     PetWatchdog();
     StartAmq();
+    NfsStatsTick(0);
     if (start_.inflight != nullptr) engine_->Replay(start_.inflight->TakeAll());
     SdNotify("READY=1");
     log_->info("ready: {} automount points", engine_->MountPoints().size());
@@ -285,6 +290,87 @@ class EngineProcess {
     });
   }
 
+  // Once a second: the NULL probes due (one per server, for all its
+  // mounts), and every nfs_stats_interval seconds a reading of
+  // /proc/self/mountstats and mountinfo, both on workers; the outcomes
+  // come back to this thread (nfs_stats.h).
+  void NfsStatsTick(long tick) {
+    long every = config_->settings.nfs_stats_interval;
+    if (every > 0) {
+      std::map<std::string, std::string> watched;
+      WatchedNfs(engine_->Tree(), &watched);
+      if (!watched.empty() && tick % every == 0 && !stats_reading_) {
+        stats_reading_ = true;
+        pool_.Submit("nfs-stats", [this, watched = std::move(watched)] {
+          auto stats = kernel::ReadMountStats();
+          auto info = ReadMountInfoText();
+          boost::asio::post(io_, [this, watched, stats, info] {
+            stats_reading_ = false;
+            if (!stats.ok()) {
+              if (auto n = stats_log_.Count()) {
+                log_->warn("NFS statistics ({} times): {}", *n, stats.status().ToString());
+              }
+              return;
+            }
+            auto now = failover::Clock::now();
+            for (const auto& e : nfs_stats_.Update(*stats, info, watched, now)) log_->warn("{}", e);
+          });
+        });
+      }
+      SendNfsProbes();
+    }
+    stats_timer_.expires_after(std::chrono::seconds(1));
+    stats_timer_.async_wait([this, tick](const boost::system::error_code& ec) {
+      if (!ec) NfsStatsTick(tick + 1);
+    });
+  }
+
+  static std::string ReadMountInfoText() {
+    std::string error;
+    return ReadWholeFile("/proc/self/mountinfo", &error).value_or("");
+  }
+
+  // The mount points of amd's NFS mounts (types that mount with the
+  // kernel's NFS client), with their amq node paths.
+  static void WatchedNfs(const Engine::AmqNode& n, std::map<std::string, std::string>* out) {
+    if ((n.type == "nfs" || n.type == "nfsl" || n.type == "host" || n.type == "nfsx") &&
+        !n.mount_point.empty()) {
+      (*out)[n.mount_point] = n.path;
+    }
+    for (const auto& c : n.children) WatchedNfs(c, out);
+  }
+
+  void SendNfsProbes() {
+    auto now = failover::Clock::now();
+    std::map<std::tuple<uint32_t, uint16_t, uint32_t>, std::vector<std::string>> servers;
+    std::map<std::tuple<uint32_t, uint16_t, uint32_t>, sockaddr_in> addresses;
+    for (const auto& p : nfs_stats_.DueProbes(now)) {
+      auto key = std::make_tuple(p.server.sin_addr.s_addr, p.server.sin_port, p.vers);
+      servers[key].push_back(p.mount_point);
+      addresses[key] = p.server;
+    }
+    auto timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(nfs_stats_.probe_timeout());
+    for (auto& [key, mounts] : servers) {
+      sockaddr_in server = addresses[key];
+      uint32_t vers = std::get<2>(key);
+      pool_.Submit("", [this, server, vers, timeout, mounts = std::move(mounts)] {
+        rpc::Client::Options o;
+        o.udp = false;
+        o.port = ntohs(server.sin_port);
+        rpc::Client client(server, 100003, o);
+        auto start = failover::Clock::now();
+        auto reply = client.Call(0, {}, timeout, vers);
+        auto end = failover::Clock::now();
+        std::optional<failover::Duration> rtt;
+        if (reply.ok()) rtt = std::chrono::duration_cast<failover::Duration>(end - start);
+        boost::asio::post(io_, [this, mounts, rtt, end] {
+          for (const auto& m : mounts) nfs_stats_.OnProbe(m, rtt, end);
+        });
+      });
+    }
+  }
+
   void StartAmq() {
     AmqService::Settings amq;
     amq.address = config_->settings.amq_listen_address;
@@ -295,6 +381,7 @@ class EngineProcess {
     amq.version = VersionString(facts_, &world_);
     amq.host = facts_.host;
     amq.log_file = config_->settings.log_file;
+    amq.nfs_stats = [this] { return nfs_stats_.Views(); };
     amq_ = std::make_unique<AmqService>(
         io_, *engine_, amq, log_, [this](const std::string& v) { return SetLogOptions(*log_, v); });
     if (Status s = amq_->Start(); !s.ok())
@@ -320,7 +407,11 @@ class EngineProcess {
       [this](int id) { OnPipeClosed(id); }};
   std::unique_ptr<boost::asio::signal_set> signals_;  // once the engine has started
   boost::asio::steady_timer watchdog_{io_};
+  NfsStats nfs_stats_;  // before amq_, which shows it
   std::unique_ptr<AmqService> amq_;
+  bool stats_reading_ = false;
+  LogLimiter stats_log_;
+  boost::asio::steady_timer stats_timer_{io_};
 };
 
 }  // namespace

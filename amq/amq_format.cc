@@ -20,6 +20,7 @@ std::string Col(const char* s, int w) {
   v.append(static_cast<size_t>(w) - v.size(), ' ');
   return v;
 }
+std::string Col(const std::string& s, int w) { return Col(s.c_str(), w); }
 int Len(const char* s) { return s ? static_cast<int>(std::strlen(s)) : 0; }
 const char* Dir(const amq_mount_tree* t) {
   return t->mt_directory && *t->mt_directory ? t->mt_directory : "/";
@@ -181,7 +182,15 @@ std::string TranslatePath(const amq_mount_tree_list& list, std::string cwd) {
   return cwd;
 }
 
-std::string FormatMountStats(const amq2_mount_stats_list& list) {
+namespace {
+
+std::string Millis(unsigned usec, bool measured) {
+  return measured ? Printf("%.3f", usec / 1000.0) : std::string("-");
+}
+
+}  // namespace
+
+std::string FormatMountStats(const amq2_mount_stats_list& list, const amq2_nfs_stats_list* nfs) {
   int pw = Len("Path"), tw = Len("Type"), sw = Len("Server");
   for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
     const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
@@ -197,20 +206,66 @@ std::string FormatMountStats(const amq2_mount_stats_list& list) {
            FormatTime(static_cast<int>(m.ms_mounted_at)) +
            Printf(" %-9llu %u\n", static_cast<unsigned long long>(m.ms_mount_usec), m.ms_requests);
   }
+  if (nfs == nullptr || nfs->amq2_nfs_stats_list_len == 0) return out;
+  // Each NFS mount's response times: metadata calls (LOOKUP, GETATTR,
+  // ACCESS) short- and long-term, READ per KiB, NULL probes, in ms.
+  int mw = Len("NFS mount"), dw = Len("Device");
+  for (u_int i = 0; i < nfs->amq2_nfs_stats_list_len; ++i) {
+    mw = std::max(mw, Len(nfs->amq2_nfs_stats_list_val[i].ns_mount_point));
+    dw = std::max(dw, Len(nfs->amq2_nfs_stats_list_val[i].ns_device));
+  }
+  out += "\n" + Col("NFS mount", mw) + " " + Col("Device", dw) +
+         " Health   Short ms  Long ms   Read ms/KiB Probe ms  Ops/s     RTT ms    Exe ms    "
+         "Retrans  Timeouts Errors\n";
+  for (u_int i = 0; i < nfs->amq2_nfs_stats_list_len; ++i) {
+    const amq2_nfs_stats& n = nfs->amq2_nfs_stats_list_val[i];
+    out += Col(n.ns_mount_point, mw) + " " + Col(n.ns_device, dw) + " " + Col(n.ns_health, 8) +
+           " " + Col(Millis(n.ns_short_usec, n.ns_measured & 1), 9) + " " +
+           Col(Millis(n.ns_long_usec, n.ns_measured & 2), 9) + " " +
+           Col(Millis(n.ns_read_usec_kib, n.ns_measured & 4), 11) + " " +
+           Col(Millis(n.ns_probe_usec, n.ns_measured & 8), 9) + " " +
+           Col(Printf("%.3f", n.ns_ops_milli_per_s / 1000.0), 9) + " " +
+           Col(Millis(n.ns_rtt_usec, true), 9) + " " + Col(Millis(n.ns_exe_usec, true), 9) + " " +
+           Printf("%-8llu %-8llu %llu\n", static_cast<unsigned long long>(n.ns_retrans),
+                  static_cast<unsigned long long>(n.ns_timeouts),
+                  static_cast<unsigned long long>(n.ns_errors));
+  }
   return out;
 }
 
-std::string MountStatsJson(const amq2_mount_stats_list& list) {
+std::string MountStatsJson(const amq2_mount_stats_list& list, const amq2_nfs_stats_list* nfs) {
   nlohmann::json out = nlohmann::json::array();
   for (u_int i = 0; i < list.amq2_mount_stats_list_len; ++i) {
     const amq2_mount_stats& m = list.amq2_mount_stats_list_val[i];
-    out.push_back({{"path", m.ms_path},
-                   {"type", m.ms_type},
-                   {"mountinfo", m.ms_mountinfo},
-                   {"server", m.ms_server},
-                   {"mounted_at", m.ms_mounted_at},
-                   {"mount_usec", m.ms_mount_usec},
-                   {"requests", m.ms_requests}});
+    nlohmann::json node = {{"path", m.ms_path},
+                           {"type", m.ms_type},
+                           {"mountinfo", m.ms_mountinfo},
+                           {"server", m.ms_server},
+                           {"mounted_at", m.ms_mounted_at},
+                           {"mount_usec", m.ms_mount_usec},
+                           {"requests", m.ms_requests}};
+    for (u_int j = 0; nfs != nullptr && j < nfs->amq2_nfs_stats_list_len; ++j) {
+      const amq2_nfs_stats& n = nfs->amq2_nfs_stats_list_val[j];
+      if (std::string_view(n.ns_path) != m.ms_path) continue;
+      auto usec = [&](unsigned v, unsigned bit) {
+        return n.ns_measured & bit ? nlohmann::json(v) : nlohmann::json(nullptr);
+      };
+      node["nfs"].push_back({{"mount_point", n.ns_mount_point},
+                             {"device", n.ns_device},
+                             {"health", n.ns_health},
+                             {"short_usec", usec(n.ns_short_usec, 1)},
+                             {"long_usec", usec(n.ns_long_usec, 2)},
+                             {"read_usec_per_kib", usec(n.ns_read_usec_kib, 4)},
+                             {"probe_usec", usec(n.ns_probe_usec, 8)},
+                             {"ops_per_s", n.ns_ops_milli_per_s / 1000.0},
+                             {"rtt_usec", n.ns_rtt_usec},
+                             {"exe_usec", n.ns_exe_usec},
+                             {"retrans", n.ns_retrans},
+                             {"timeouts", n.ns_timeouts},
+                             {"errors", n.ns_errors},
+                             {"probes_failed", n.ns_probes_failed}});
+    }
+    out.push_back(std::move(node));
   }
   return out.dump(2) + "\n";
 }

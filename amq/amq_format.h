@@ -30,8 +30,13 @@ std::string TranslatePath(const amq_mount_tree_list& list, std::string cwd);
 
 // amq --mount-stats (version 2): per mount, how long mounting took and how
 // many kernel requests it answered.
-std::string FormatMountStats(const amq2_mount_stats_list& list);
-std::string MountStatsJson(const amq2_mount_stats_list& list);
+// `nfs` (nullptr from an amd without it): each NFS mount's response
+// times, a second table (text) or an "nfs" array in its node's object
+// (JSON).
+std::string FormatMountStats(const amq2_mount_stats_list& list,
+                             const amq2_nfs_stats_list* nfs = nullptr);
+std::string MountStatsJson(const amq2_mount_stats_list& list,
+                           const amq2_nfs_stats_list* nfs = nullptr);
 // --replicas: the relays' states (AMQ2PROC_REPLICAS's JSON array) as a
 // listing; "" when `json` does not parse.
 std::string FormatReplicas(const std::string& json);

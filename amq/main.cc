@@ -114,8 +114,12 @@ int PrintListings(amd::amq::Client& client, const AmqArgs& o) {
     auto r = client.Call(AMQ2PROC_MOUNT_STATS, {}, 40, AMQ_VERSION2);
     amd::rpc::XdrValue<amq2_mount_stats_list> l(P(xdr_amq2_mount_stats_list));
     if (r.ok() && l.Decode(*r).ok()) {
-      std::cout << (o.json ? amd::amq::MountStatsJson(l.get())
-                           : amd::amq::FormatMountStats(l.get()));
+      // The NFS mounts' response times; an amd without them lists the rest.
+      auto n = client.Call(AMQ2PROC_NFS_STATS, {}, 40, AMQ_VERSION2);
+      amd::rpc::XdrValue<amq2_nfs_stats_list> nl(P(xdr_amq2_nfs_stats_list));
+      const amq2_nfs_stats_list* nfs = n.ok() && nl.Decode(*n).ok() ? &nl.get() : nullptr;
+      std::cout << (o.json ? amd::amq::MountStatsJson(l.get(), nfs)
+                           : amd::amq::FormatMountStats(l.get(), nfs));
     } else {
       RpcError(o.server, r.ok() ? Status::Error("cannot decode the answer") : r.status());
       status = 1;

@@ -20,6 +20,8 @@ inline bool IsSpace(char c) {
 std::string_view TrimSpace(std::string_view s);
 // Splits on `sep`, keeping empty pieces.
 std::vector<std::string_view> SplitOn(std::string_view s, char sep);
+// The words of `s`: runs of non-space characters (IsSpace).
+std::vector<std::string_view> SplitWords(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 // A whole decimal integer (optional sign), nothing else.

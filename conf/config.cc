@@ -66,6 +66,7 @@ const std::vector<OptionSpec>& Table() {
       {"nfs_retry_interval_tcp", S::kGlobal, T::kInt, "", "", 0, 1LL << 31, ""},
       {"nfs_retry_interval_toplvl", S::kGlobal, T::kInt, "", "", 0, 1LL << 31, ""},
       {"nfs_vers", S::kGlobal, T::kEnum, "", "2 3 4", 0, 0, ""},
+      {"nfs_stats_interval", S::kGlobal, T::kInt, "5", "", 0, 3600, ""},  // ours
       {"nfs_vers_ping", S::kGlobal, T::kEnum, "", "2 3 4", 0, 0, ""},
       {"nis_domain", S::kGlobal, T::kString, "", "", 0, 0, ""},
       {"normalize_hostnames", S::kGlobal, T::kBool, "no", "", 0, 0, ""},

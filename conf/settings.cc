@@ -36,6 +36,7 @@ GlobalSettings GlobalSettings::From(const Section& g) {
   o.nfs_proto = g.Get("nfs_proto");
   o.cache_duration = static_cast<long>(g.GetInt("cache_duration"));
   o.dismount_interval = static_cast<long>(g.GetInt("dismount_interval"));
+  o.nfs_stats_interval = static_cast<long>(g.GetInt("nfs_stats_interval"));
   o.unmount_on_exit = g.GetBool("unmount_on_exit");
   o.selectors_in_defaults = g.GetBool("selectors_in_defaults");
   o.normalize_slashes = g.GetBool("normalize_slashes");

@@ -45,6 +45,7 @@ struct GlobalSettings {
   std::string nfs_vers, nfs_proto;  // "" : the kernel's choice
   long cache_duration = 300;        // seconds a mount stays unused
   long dismount_interval = 120;     // seconds before a failed unmount is retried
+  long nfs_stats_interval = 5;  // seconds between two readings of NFS mounts' statistics; 0: off
   bool unmount_on_exit = false;
   // Evaluation.
   bool selectors_in_defaults = false;

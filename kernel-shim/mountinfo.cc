@@ -7,9 +7,7 @@
 #include "base/strings.h"
 
 namespace amd::kernel {
-namespace {
-
-std::string Unescape(std::string_view s) {
+std::string UnescapeMountField(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
@@ -23,24 +21,10 @@ std::string Unescape(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') ++i;
-    size_t b = i;
-    while (i < line.size() && line[i] != ' ') ++i;
-    if (i > b) out.push_back(line.substr(b, i - b));
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<MountInfoEntry> ParseMountInfo(std::string_view text) {
   std::vector<MountInfoEntry> out;
   for (std::string_view line : SplitOn(text, '\n')) {
-    auto f = Fields(line);
+    auto f = SplitWords(line);
     // id parent major:minor root mount_point options [optional...] - fstype source super
     auto dash = std::find(f.begin(), f.end(), "-");
     if (f.size() < 10 || dash == f.end() || dash - f.begin() < 6 || f.end() - dash < 4) continue;
@@ -56,11 +40,11 @@ std::vector<MountInfoEntry> ParseMountInfo(std::string_view text) {
     e.parent = static_cast<int>(*parent);
     e.major = static_cast<unsigned>(*major);
     e.minor = static_cast<unsigned>(*minor);
-    e.root = Unescape(f[3]);
-    e.mount_point = Unescape(f[4]);
+    e.root = UnescapeMountField(f[3]);
+    e.mount_point = UnescapeMountField(f[4]);
     e.options = std::string(f[5]);
     e.fstype = std::string(dash[1]);
-    e.source = Unescape(dash[2]);
+    e.source = UnescapeMountField(dash[2]);
     e.super_options = std::string(dash[3]);
     out.push_back(std::move(e));
   }

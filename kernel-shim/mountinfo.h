@@ -26,6 +26,10 @@ struct MountInfoEntry {
   std::string super_options;
 };
 
+// A field of mountinfo or mountstats with its octal escapes (\040 for a
+// space) decoded.
+std::string UnescapeMountField(std::string_view s);
+
 // Lines that do not parse are skipped.
 std::vector<MountInfoEntry> ParseMountInfo(std::string_view text);
 Result<std::vector<MountInfoEntry>> ReadMountInfo();

@@ -73,5 +73,37 @@ TEST_CASE("amq format: -m, -s and -i", "[amq]") {
                   0) == 0);
 }
 
+TEST_CASE("amq format: --mount-stats adds each NFS mount's response times", "[amq]") {
+  amq2_mount_stats m{};
+  m.ms_path = const_cast<char*>("/home/alice");
+  m.ms_type = const_cast<char*>("nfs");
+  m.ms_mountinfo = const_cast<char*>("srv:/e/alice");
+  m.ms_server = const_cast<char*>("srv");
+  amq2_mount_stats_list list{1, &m};
+  amq2_nfs_stats n{};
+  n.ns_path = const_cast<char*>("/home/alice");
+  n.ns_mount_point = const_cast<char*>("/home/alice");
+  n.ns_device = const_cast<char*>("srv:/e/alice");
+  n.ns_health = const_cast<char*>("up");
+  n.ns_measured = 1 | 8;
+  n.ns_short_usec = 1250;
+  n.ns_probe_usec = 300;
+  n.ns_ops_milli_per_s = 12500;
+  n.ns_retrans = 3;
+  amq2_nfs_stats_list nfs{1, &n};
+  std::string without = FormatMountStats(list);
+  std::string with = FormatMountStats(list, &nfs);
+  CHECK(with.starts_with(without));  // the first table as it was
+  CHECK(with.find("\nNFS mount   Device       Health   Short ms  Long ms   Read ms/KiB Probe ms"
+                  "  Ops/s") != std::string::npos);
+  CHECK(with.find("\n/home/alice srv:/e/alice up       1.250     -         -           0.300 "
+                  "    12.500    0.000     0.000     3        0        0\n") != std::string::npos);
+  std::string json = MountStatsJson(list, &nfs);
+  CHECK(json.find("\"short_usec\": 1250") != std::string::npos);
+  CHECK(json.find("\"long_usec\": null") != std::string::npos);
+  CHECK(json.find("\"health\": \"up\"") != std::string::npos);
+  CHECK(MountStatsJson(list).find("\"nfs\":") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace amd::amq

@@ -1,0 +1,155 @@
+// NFS mounts' response times from mountstats and probes; see nfs_stats.h.
+#include "amd/nfs_stats.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/strings.h"
+#include "kernel-shim/mountinfo.h"
+
+namespace amd {
+namespace {
+
+using failover::Duration;
+using failover::Work;
+
+Duration Ms(double ms) { return Duration(static_cast<int64_t>(std::llround(ms * 1000))); }
+
+// The node a mount point belongs to: the watched mount point it is, or
+// the nearest one above it (type:=host mounts each export below its node).
+const std::string* NodeOf(const std::map<std::string, std::string>& watched,
+                          const std::string& mount_point) {
+  std::string p = mount_point;
+  while (true) {
+    auto it = watched.find(p);
+    if (it != watched.end()) return &it->second;
+    size_t slash = p.rfind('/');
+    if (slash == std::string::npos || slash == 0) return nullptr;
+    p.resize(slash);
+  }
+}
+
+std::string OptionValue(std::string_view options, std::string_view name) {
+  for (std::string_view o : SplitOn(options, ',')) {
+    if (o.size() > name.size() && o.starts_with(name) && o[name.size()] == '=') {
+      return std::string(o.substr(name.size() + 1));
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::string_view mountinfo,
+                                          const std::map<std::string, std::string>& watched,
+                                          failover::TimePoint now) {
+  kernel::MountStatsTable table = kernel::ParseMountStats(mountstats);
+  std::map<std::string, const kernel::MountInfoEntry*> info;
+  std::vector<kernel::MountInfoEntry> entries = kernel::ParseMountInfo(mountinfo);
+  for (const auto& e : entries) info[e.mount_point] = &e;  // the last (topmost) wins
+  for (auto& [mp, e] : mounts_) e.seen = false;
+  for (auto& m : table.mounts) {
+    const std::string* node = NodeOf(watched, m.mount_point);
+    if (node == nullptr) continue;
+    auto [it, fresh] = mounts_.try_emplace(m.mount_point, *node, policy_, now);
+    Entry& e = it->second;
+    e.seen = true;
+    e.node = *node;
+    if (auto i = info.find(m.mount_point); i != info.end()) {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      std::string addr = OptionValue(i->second->super_options, "addr");
+      std::string port = OptionValue(i->second->super_options, "port");
+      auto p = ParseInteger(port);
+      if (::inet_pton(AF_INET, addr.c_str(), &a.sin_addr) == 1) {
+        a.sin_port = htons(static_cast<uint16_t>(p && *p > 0 && *p < 65536 ? *p : 2049));
+        e.server = a;
+      }
+      std::string vers = OptionValue(i->second->super_options, "vers");
+      e.vers = vers.starts_with("4") ? 4 : vers == "2" ? 2 : 3;
+    }
+    if (e.last) {
+      if (auto f = kernel::IoStat(*e.last, m); f) {
+        e.figures = f;
+        e.retrans += f->metadata.retrans + f->read.retrans + f->other.retrans;
+        e.errors += f->metadata.errors + f->read.errors + f->other.errors;
+        uint64_t timeouts = f->metadata.timeouts + f->read.timeouts + f->other.timeouts;
+        e.timeouts += timeouts;
+        for (uint64_t t = 0; t < std::min<uint64_t>(timeouts, 4); ++t) e.volume.OnTimeout(0, now);
+        if (f->metadata.ops > 0) {
+          e.volume.OnCall(0, Work::kMetadata, Ms(f->metadata.execute_ms), 0, now);
+        }
+        if (f->read.ops > 0 && f->read.kib_recv > 0) {
+          double bytes = f->read.kib_recv * 1024 / static_cast<double>(f->read.ops);
+          e.volume.OnCall(0, Work::kRead, Ms(f->read.rtt_ms), static_cast<uint64_t>(bytes), now);
+        }
+      }
+    }
+    e.last = std::move(m);
+  }
+  std::erase_if(mounts_, [](const auto& kv) { return !kv.second.seen; });  // unmounted
+  std::vector<std::string> out;
+  for (const auto& err : table.errors) {
+    if (std::find(errors_.begin(), errors_.end(), err) == errors_.end()) {
+      out.push_back("/proc/self/mountstats: " + err);
+    }
+  }
+  errors_ = std::move(table.errors);
+  return out;
+}
+
+std::vector<NfsStats::Probe> NfsStats::DueProbes(failover::TimePoint now) {
+  std::vector<Probe> out;
+  for (auto& [mp, e] : mounts_) {
+    if (e.server.sin_port == 0 || e.volume.DueProbes(now).empty()) continue;
+    out.push_back({mp, e.server, e.vers});
+  }
+  return out;
+}
+
+void NfsStats::OnProbe(const std::string& mount_point, std::optional<Duration> rtt,
+                       failover::TimePoint now) {
+  auto it = mounts_.find(mount_point);
+  if (it != mounts_.end()) it->second.volume.OnProbe(0, rtt, now);
+}
+
+std::vector<NfsStats::View> NfsStats::Views() const {
+  std::vector<View> out;
+  for (const auto& [mp, e] : mounts_) {
+    failover::ReplicaView r = e.volume.View().at(0);
+    View v;
+    v.node = e.node;
+    v.mount_point = mp;
+    v.device = e.last ? e.last->device : "";
+    v.health = failover::HealthName(r.health);
+    v.short_term = r.metadata_short;
+    v.long_term = r.metadata_long;
+    v.read_per_kib = r.read_live;
+    v.probe = r.probe;
+    v.retrans = e.retrans;
+    v.timeouts = e.timeouts;
+    v.errors = e.errors;
+    v.probes_failed = r.probes_failed;
+    if (e.figures) {
+      const auto& f = *e.figures;
+      uint64_t ops = f.metadata.ops + f.read.ops + f.other.ops;
+      v.ops_per_s = static_cast<double>(ops) / f.seconds;
+      if (ops > 0) {
+        auto sum = [&](double kernel::OpFigures::*field) {
+          return (f.metadata.*field * static_cast<double>(f.metadata.ops) +
+                  f.read.*field * static_cast<double>(f.read.ops) +
+                  f.other.*field * static_cast<double>(f.other.ops)) /
+                 static_cast<double>(ops);
+        };
+        v.rtt_ms = sum(&kernel::OpFigures::rtt_ms);
+        v.execute_ms = sum(&kernel::OpFigures::execute_ms);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace amd
