@@ -82,8 +82,11 @@ std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::stri
           e.volume.OnCall(0, Work::kMetadata, Ms(f->metadata.execute_ms), 0, now);
         }
         if (f->read.ops > 0 && f->read.kib_recv > 0) {
-          double bytes = f->read.kib_recv * 1024 / static_cast<double>(f->read.ops);
-          e.volume.OnCall(0, Work::kRead, Ms(f->read.rtt_ms), static_cast<uint64_t>(bytes), now);
+          // READ per KiB: the interval's RTTs over the KiB they brought,
+          // as one read of them all (nfsiostat's figures are per op).
+          double rtt = f->read.rtt_ms * static_cast<double>(f->read.ops);
+          e.volume.OnCall(0, Work::kRead, Ms(rtt), static_cast<uint64_t>(f->read.kib_recv * 1024),
+                          now);
         }
       }
     }

@@ -25,7 +25,8 @@ net_up() {
   ip route add default via 10.0.2.2
 }
 # start_amd: amd on /home with the map amd.home read from standard input;
-# unmount_on_exit, log in /tmp/amd.log. Checks that /home is served.
+# unmount_on_exit, log in /tmp/amd.log, and $AMD_GLOBAL's lines in
+# [ global ]. Checks that /home is served.
 start_amd() {
   mkdir -p /etc/amd /home
   cat > /etc/amd/amd.home
@@ -35,6 +36,7 @@ search_path = /etc/amd
 plock = no
 unmount_on_exit = yes
 log_file = /tmp/amd.log
+${AMD_GLOBAL:-}
 [ /home ]
 map_name = amd.home
 CONF
