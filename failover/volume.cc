@@ -352,8 +352,6 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
   } else if (mine && me.read_live.empty()) {
     mine_slow = *mine;
   }
-  auto calls =
-      me.metadata.samples() >= policy_.short_window ? me.metadata.short_term() : std::nullopt;
   auto my_reads = ReadCost(current_);
   std::string slow;  // why the current one is slower than the best, with the numbers
   suspect_ = false;
@@ -371,6 +369,8 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
     }
     // Its own calls, or its last probe, alone say so: probe often, to
     // know soon.
+    auto calls =
+        me.metadata.samples() >= policy_.short_window ? me.metadata.short_term() : std::nullopt;
     auto live = me.read_live.short_term();
     auto probed = me.read_probe.last();
     suspect_ =

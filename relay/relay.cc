@@ -306,6 +306,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
   LoadWatch watch(*links_[r]);
   Reading reading(*links_[r], work);
   std::optional<Reading> alt_reading;
+  std::optional<LoadWatch> alt_watch;  // the hedge's replica, from when it is sent
   std::vector<uint8_t> a = args(fh);
   uint32_t xid =
       (*ch)->Send(nfs3::kProgram, 3, proc, a, &RelayCred(), [w](Result<rpc::ChannelReply> got) {
@@ -331,6 +332,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     if (c.ok()) {
       alt_ch = *c;
       alt_index = *alt;
+      alt_watch.emplace(*links_[alt_index]);
       alt_reading.emplace(*links_[alt_index], work);
       alt_start = Clock::now();
       std::vector<uint8_t> alt_args = args(**alt_fh);
@@ -385,7 +387,7 @@ Result<Relay::Answer> Relay::CallServing(uint64_t ino, size_t r, const nfs3::Fh&
     lock.unlock();
     std::lock_guard l(mu_);
     volume_.OnCall(alt_index, work, duration_cast<Duration>(rtt), bytes, now,
-                   work == Work::kMetadata && links_[alt_index]->reads_in_flight > 0);
+                   work == Work::kMetadata && alt_watch->loaded());
     ++hedges_won_;
     watches_.push_back({start, deadline, r, xid, *ch, w, work, bytes});
     return Answer{std::move(*got), alt_index};
