@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "amd/amq_service.h"
 #include "amd/autofs_front_end.h"
@@ -32,6 +33,9 @@
 #include "base/log_limiter.h"
 #include "kernel-shim/kernel.h"
 #include "kernel-shim/mountstats.h"
+#include "relay/replica_link.h"
+#include "rpc/nfs3_client.h"
+#include "rpc/nfs3_protocol.h"
 #include "rpc/rpc_client.h"
 
 namespace amd {
@@ -340,35 +344,93 @@ class EngineProcess {
     for (const auto& c : n.children) WatchedNfs(c, out);
   }
 
+  // One probe per server for all its mounts: an NFS NULL call, then
+  // (NFSv3) a GETATTR of one of its exports' roots, in turn, on a
+  // connection kept from one probe to the next (relay/replica_link.h);
+  // the GETATTR's time is the probe's RTT. Where the export's root cannot
+  // be had (no rpcbind, MOUNT refused), the NULL call alone answers.
   void SendNfsProbes() {
     auto now = failover::Clock::now();
-    std::map<std::tuple<uint32_t, uint16_t, uint32_t>, std::vector<std::string>> servers;
-    std::map<std::tuple<uint32_t, uint16_t, uint32_t>, sockaddr_in> addresses;
+    using Key = std::tuple<uint32_t, uint16_t, uint32_t>;
+    std::map<Key, std::vector<std::string>> servers;
+    std::map<Key, sockaddr_in> addresses;
+    std::map<Key, std::vector<std::string>> devices;
     for (const auto& p : nfs_stats_.DueProbes(now)) {
-      auto key = std::make_tuple(p.server.sin_addr.s_addr, p.server.sin_port, p.vers);
+      Key key = std::make_tuple(p.server.sin_addr.s_addr, p.server.sin_port, p.vers);
       servers[key].push_back(p.mount_point);
       addresses[key] = p.server;
+      if (!p.device.empty() && p.vers == 3) devices[key].push_back(p.device);
     }
-    auto timeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(nfs_stats_.probe_timeout());
+    auto timeout = nfs_stats_.probe_timeout();
     for (auto& [key, mounts] : servers) {
       sockaddr_in server = addresses[key];
       uint32_t vers = std::get<2>(key);
-      pool_.Submit("", [this, server, vers, timeout, mounts = std::move(mounts)] {
-        rpc::Client::Options o;
-        o.udp = false;
-        o.port = ntohs(server.sin_port);
-        rpc::Client client(server, 100003, o);
-        auto start = failover::Clock::now();
-        auto reply = client.Call(0, {}, timeout, vers);
+      std::shared_ptr<relay::ReplicaLink> link;
+      if (auto d = devices.find(key); d != devices.end())
+        link = ProbeLink(d->second[turn_++ % d->second.size()]);
+      pool_.Submit("", [this, server, vers, timeout, link, mounts = std::move(mounts)] {
+        std::string no_root;
+        auto rtt = ProbeServer(server, vers, link.get(), timeout, &no_root);
         auto end = failover::Clock::now();
-        std::optional<failover::Duration> rtt;
-        if (reply.ok()) rtt = std::chrono::duration_cast<failover::Duration>(end - start);
-        boost::asio::post(io_, [this, mounts, rtt, end] {
+        boost::asio::post(io_, [this, mounts, rtt, end, link, no_root] {
           for (const auto& m : mounts) nfs_stats_.OnProbe(m, rtt, end);
+          if (link && !no_root.empty() && no_root_logged_.insert(link->name()).second) {
+            log_->info("{}: probed with NFS NULL calls only: {}", link->name(), no_root);
+          }
         });
       });
     }
+  }
+
+  // The link to `device` ("server:/export"), made once; nullptr when the
+  // name does not parse.
+  std::shared_ptr<relay::ReplicaLink> ProbeLink(const std::string& device) {
+    auto it = probe_links_.find(device);
+    if (it != probe_links_.end()) return it->second;
+    std::shared_ptr<relay::ReplicaLink> link;
+    if (auto parsed = relay::ReplicaLink::Parse(device); parsed.ok()) link = std::move(*parsed);
+    if (probe_links_.size() < 4096) probe_links_[device] = link;
+    return link;
+  }
+
+  static std::optional<failover::Duration> ProbeServer(const sockaddr_in& server, uint32_t vers,
+                                                       relay::ReplicaLink* link,
+                                                       failover::Duration timeout,
+                                                       std::string* no_root) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    namespace nfs3 = rpc::nfs3;
+    rpc::Client::Options o;
+    o.udp = false;
+    o.port = ntohs(server.sin_port);
+    rpc::Client client(server, nfs3::kProgram, o);
+    auto start = failover::Clock::now();
+    auto reply = client.Call(nfs3::kNull, {}, duration_cast<milliseconds>(timeout), vers);
+    auto mid = failover::Clock::now();
+    if (!reply.ok()) return std::nullopt;
+    auto rtt = duration_cast<failover::Duration>(mid - start);
+    auto left = timeout - rtt;
+    if (link == nullptr || left <= failover::Duration(0)) return rtt;
+    auto ch = link->Connect(duration_cast<milliseconds>(left));
+    if (!ch.ok()) {  // no root to ask for: the NULL call says it
+      *no_root = ch.status().ToString();
+      return rtt;
+    }
+    mid = failover::Clock::now();
+    left = timeout - duration_cast<failover::Duration>(mid - start);
+    if (left <= failover::Duration(0)) return std::nullopt;
+    auto got = (*ch)->Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(link->root()),
+                           &relay::RelayCred(), left);
+    if (!got.ok()) {
+      if (got.status().code() != std::make_error_code(std::errc::timed_out)) link->Drop();
+      return std::nullopt;
+    }
+    auto attr = nfs3::DecodeGetattr(got->results);
+    if (!attr.ok() || attr->stat != nfs3::kOk) {
+      link->Drop();  // a restarted server gives a new root handle
+      return std::nullopt;
+    }
+    return duration_cast<failover::Duration>(failover::Clock::now() - mid);
   }
 
   void StartAmq() {
@@ -408,6 +470,9 @@ class EngineProcess {
   std::unique_ptr<boost::asio::signal_set> signals_;  // once the engine has started
   boost::asio::steady_timer watchdog_{io_};
   NfsStats nfs_stats_;  // before amq_, which shows it
+  std::map<std::string, std::shared_ptr<relay::ReplicaLink>> probe_links_;  // by device
+  size_t turn_ = 0;                       // which of a server's exports the next probe asks
+  std::set<std::string> no_root_logged_;  // devices probed with NULL only, logged once
   std::unique_ptr<AmqService> amq_;
   bool stats_reading_ = false;
   LogLimiter stats_log_;

@@ -107,7 +107,7 @@ std::vector<NfsStats::Probe> NfsStats::DueProbes(failover::TimePoint now) {
   std::vector<Probe> out;
   for (auto& [mp, e] : mounts_) {
     if (e.server.sin_port == 0 || e.volume.DueProbes(now).empty()) continue;
-    out.push_back({mp, e.server, e.vers});
+    out.push_back({mp, e.server, e.vers, e.last ? e.last->device : ""});
   }
   return out;
 }

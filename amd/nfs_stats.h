@@ -9,9 +9,10 @@
 // (their average execute time), READ as read calls (their average RTT and
 // size), major timeouts as timeouts. The kernel's counters only move when
 // a call ends, so a server that hangs shows nothing; active probes back
-// them up: DueProbes says which mounts' servers to send an NFS NULL call
-// now (the probe's own timeout is the policy's), OnProbe takes the
-// outcome, and a server that misses them is down.
+// them up: DueProbes says which mounts' servers to probe now (an NFS NULL
+// call, then a GETATTR of an export's root; the probe's own timeout is
+// the policy's), OnProbe takes the outcome, and a server that misses them
+// is down.
 //
 // Threading: one thread (the engine's). Ownership: views are values.
 #ifndef AMD_AMD_NFS_STATS_H_
@@ -47,6 +48,7 @@ class NfsStats {
     std::string mount_point;
     sockaddr_in server{};  // the NFS service (mountinfo's addr= and port=)
     uint32_t vers = 3;
+    std::string device;  // server:/export, for a GETATTR of its root
   };
   // The NULL probes to send now; each then has a probe in flight.
   std::vector<Probe> DueProbes(failover::TimePoint now);

@@ -37,6 +37,7 @@ done
 check amq-nfs-row wait_for 20 sh -c "amq --mount-stats | grep -qE '^/home/stats +10\.0\.2\.2:[^ ]+ +up +[0-9]+\.[0-9]{3} '"
 check amq-nfs-probe wait_for 20 sh -c "amq --json --mount-stats | grep -qE '\"probe_usec\": [0-9]+'"
 check amq-nfs-read-cost sh -c "amq --json --mount-stats | grep -qE '\"read_usec_per_kib\": [0-9]+'"
+check probe-getattr-of-root sh -c "! grep -q 'probed with NFS NULL calls only' /tmp/amd.log"
 check amq-nfs-json sh -c "amq --json --mount-stats | grep -q '\"mount_point\": \"/home/stats\"'"
 amq --mount-stats
 # A server that hangs: the kernel's counters stand still, the probes
