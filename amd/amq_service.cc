@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "kernel-shim/peer_credentials.h"
 #include "rpc/amq_port_file.h"
@@ -248,8 +249,18 @@ void AmqService::HandleV2(const rpc::Peer& peer, const rpc::Call& call,
       if (!path.Decode(call.args).ok())
         return respond(AcceptedReply(xid, AcceptStat::kGarbageArgs));
       std::string p = path.get() ? path.get() : "";
+      // The relays' states, then the kernel data path's volumes.
+      std::string kernel = engine_.KernelVolumeStates(p);
       return AskRelays(
-          xid, [p] { return RelayStates(p); }, std::move(respond));
+          xid,
+          [p, kernel] {
+            auto all = nlohmann::json::parse(RelayStates(p), nullptr, false);
+            auto more = nlohmann::json::parse(kernel, nullptr, false);
+            if (!all.is_array()) all = nlohmann::json::array();
+            if (more.is_array()) all.insert(all.end(), more.begin(), more.end());
+            return all.dump();
+          },
+          std::move(respond));
     }
     case AMQ2PROC_SWITCH: {
       rpc::XdrValue<amq2_switch> sw(Proc(xdr_amq2_switch));
@@ -262,6 +273,11 @@ void AmqService::HandleV2(const rpc::Peer& peer, const rpc::Call& call,
       std::string server = sw.get().sw_server ? sw.get().sw_server : "";
       log_->warn("amq: switch of {} to {} asked by {}", path,
                  server.empty() ? "the best replica" : server, peer.ToString());
+      bool kernel = engine_.SwitchKernelVolume(path, server, [xid, respond](std::string answer) {
+        char* a = const_cast<char*>(answer.c_str());
+        respond(Success(xid, Proc(xdr_amq_string), &a));
+      });
+      if (kernel) return;
       return AskRelays(
           xid,
           [path, server] {

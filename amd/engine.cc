@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 #include "amd/engine_state.h"
+#include "amd/mount_swap.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -174,6 +175,7 @@ void Engine::RemovePoint(int id) {
   auto it = points_.find(id);
   if (it == points_.end()) return;
   if (watcher_.removed) watcher_.removed(id);
+  for (auto& [name, node] : it->second->nodes) RemoveKernelVolume(node);
   points_.erase(it);
 }
 
@@ -237,6 +239,27 @@ void Engine::AfterExpiry(std::function<void()> then, std::chrono::steady_clock::
 }
 
 void Engine::Finish(std::function<void()> done, OnExit on_exit) {
+  if (!retiring_.empty()) {
+    // The old replicas' mounts left by switches go first, whatever
+    // unmount_on_exit says: they are amd's own, out of every path.
+    std::vector<std::pair<std::string, bool>> left;
+    for (const auto& [dir, from] : retiring_) {
+      left.emplace_back(dir, kernel_volumes_.Down(from.first, from.second));
+    }
+    retiring_.clear();
+    for (auto& t : retire_timers_) t->cancel();
+    pool_.Submit("", [this, left, done = std::move(done), on_exit]() mutable {
+      for (const auto& [dir, dead] : left) {
+        auto how = Retire(kernel_, dir, dead);
+        if (!how.ok()) log_->warn("{}: {}", dir, how.status().ToString());
+        kernel_.RemoveDir(dir);
+      }
+      boost::asio::post(io_, [this, done = std::move(done), on_exit]() mutable {
+        Finish(std::move(done), on_exit);
+      });
+    });
+    return;
+  }
   if (on_exit == OnExit::kUnmount) {
     UnmountAll(std::move(done));
     return;

@@ -35,6 +35,7 @@
 #include "amd/autofs_reply.h"
 #include "amd/front_end.h"
 #include "amd/inflight.h"
+#include "amd/kernel_volumes.h"
 #include "amd/mounter.h"
 #include "amd/resolve_key.h"
 #include "amd/section_maps.h"
@@ -170,6 +171,21 @@ class Engine {
   void UnmountPath(const std::string& path, std::function<void(Status)> done);
   // Whether some key is being mounted or unmounted right now.
   bool Busy() const;
+
+  // Replicated volumes on kernel mounts (datapath:=kernel; kernel_volumes.h),
+  // driven by the engine process once a second: the interval figures of
+  // an NFS mount, the probes due and their outcomes, the decisions (a
+  // switch stacks the new replica's mount at the key; mount_swap.h).
+  void OnNfsFigures(const std::string& mount_point, const kernel::IoStatFigures& f);
+  std::vector<KernelVolumes::Probe> KernelVolumeProbes();
+  void OnKernelVolumeProbe(int id, size_t replica, std::optional<failover::Duration> rtt);
+  void TickKernelVolumes();
+  // amq --replicas: their states (a JSON array, as the relays').
+  std::string KernelVolumeStates(const std::string& path) const;
+  // amq --switch: false when `path` names no kernel volume; otherwise
+  // `done` gets "ok ..." or "error ...".
+  bool SwitchKernelVolume(const std::string& path, const std::string& replica,
+                          std::function<void(std::string)> done);
   // Paths of the automount points, for logs and tests.
   std::vector<std::string> MountPoints() const;
 
@@ -256,6 +272,14 @@ class Engine {
   std::chrono::seconds ExpireInterval() const;
   void SweepMounts(std::chrono::steady_clock::time_point now);
   void UnmountAll(std::function<void()> done);
+  // Kernel volumes: one mounted at a node, one gone, a switch.
+  void AddKernelVolume(Point& point, const std::string& name, Node& n);
+  void RemoveKernelVolume(Node& n);
+  void StartSwitch(const KernelVolumes::Order& o, std::function<void(std::string)> done = {});
+  void FinishSwitch(const KernelVolumes::Order& o, Status status, std::optional<uint64_t> revision,
+                    const std::string& retired, std::function<void(std::string)> done);
+  Node* KernelVolumeNode(int id);
+  std::string VolumeName(int id) const;
   // Shutdown's second half: the mounts unmounted or left.
   void Finish(std::function<void()> done, OnExit on_exit);
   // Calls `then` on the engine's thread once no expire loop runs and no
@@ -297,6 +321,17 @@ class Engine {
   // pool, whose threads do those unmounts: sharing them could deadlock.
   boost::asio::thread_pool expire_threads_{16};
   std::atomic<bool> expiry_halted_{false};  // Shutdown: expire loops stop
+  KernelVolumes kernel_volumes_;
+  struct KernelVolumeAt {
+    int point = 0;
+    std::string name;
+  };
+  std::map<int, KernelVolumeAt> kernel_volume_nodes_;  // by KernelVolumes id
+  // Mounts left by switches, unmounted after the policy's unmount_grace.
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> retire_timers_;
+  // Those mounts' directories, with their volume and replica (for
+  // whether its server is down), until retired.
+  std::map<std::string, std::pair<int, size_t>> retiring_;
   EngineStats stats_;
   // The shortest utimeout= of any mount so far (seconds), for the expire tick.
   long shortest_utimeout_ = std::numeric_limits<long>::max();

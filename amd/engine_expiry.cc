@@ -46,7 +46,10 @@ void Engine::OnExpire(Point& point, const kernel::AutofsPacket& p) {
   log_->debug("{}: the kernel asks to expire it", NodePath(point, p.name));
   if (stopping_) return;  // refused (the reply fails when dropped): amd is stopping
   auto it = point.nodes.find(p.name);
-  if (it == point.nodes.end() || it->second.state != Node::State::kMounted) return;  // fails
+  if (it == point.nodes.end() || it->second.state != Node::State::kMounted ||
+      it->second.switching) {
+    return;  // fails
+  }
   Node& n = it->second;
   if (n.child_point >= 0) {
     auto cit = points_.find(n.child_point);
@@ -92,6 +95,7 @@ void Engine::FinishUnmount(int point_id, const std::string& name, AutofsReply re
     log_->info("{}: unmounted", NodePath(point, name));
     point.endpoint->ShowTarget(name, "");
     reply.Ready();
+    RemoveKernelVolume(n);
     std::vector<AutofsReply> waiters = std::move(n.waiters);
     uint32_t uid = n.uid, gid = n.gid;
     point.nodes.erase(nit);

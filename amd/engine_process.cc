@@ -317,12 +317,19 @@ class EngineProcess {
               return;
             }
             auto now = failover::Clock::now();
-            for (const auto& e : nfs_stats_.Update(*stats, info, watched, now)) log_->warn("{}", e);
+            auto figures = [this](const std::string& mp, const kernel::IoStatFigures& f) {
+              engine_->OnNfsFigures(mp, f);
+            };
+            for (const auto& e : nfs_stats_.Update(*stats, info, watched, now, figures)) {
+              log_->warn("{}", e);
+            }
           });
         });
       }
       SendNfsProbes();
     }
+    SendKernelVolumeProbes();
+    engine_->TickKernelVolumes();
     stats_timer_.expires_after(std::chrono::seconds(1));
     stats_timer_.async_wait([this, tick](const boost::system::error_code& ec) {
       if (!ec) NfsStatsTick(tick + 1);
@@ -382,6 +389,62 @@ class EngineProcess {
     }
   }
 
+  // The replicas of volumes on kernel mounts (kernel_volumes.h): each
+  // probed on a link of its own, NULL then GETATTR of its root.
+  void SendKernelVolumeProbes() {
+    auto timeout = nfs_stats_.probe_timeout();
+    for (const auto& p : engine_->KernelVolumeProbes()) {
+      auto link = ProbeLink(p.name);
+      pool_.Submit("", [this, p, link, timeout] {
+        std::optional<failover::Duration> rtt;
+        if (link) rtt = ProbeReplica(*link, timeout);
+        boost::asio::post(io_,
+                          [this, p, rtt] { engine_->OnKernelVolumeProbe(p.id, p.replica, rtt); });
+      });
+    }
+  }
+
+  static std::optional<failover::Duration> ProbeReplica(relay::ReplicaLink& link,
+                                                        failover::Duration timeout) {
+    using std::chrono::duration_cast;
+    namespace nfs3 = rpc::nfs3;
+    auto start = failover::Clock::now();
+    auto ch = link.Connect(duration_cast<std::chrono::milliseconds>(timeout));
+    if (!ch.ok()) return std::nullopt;
+    auto left = [&] {
+      return timeout - duration_cast<failover::Duration>(failover::Clock::now() - start);
+    };
+    if (left() <= failover::Duration(0)) return std::nullopt;
+    auto null = (*ch)->Call(nfs3::kProgram, 3, nfs3::kNull, {}, &relay::RelayCred(), left());
+    if (!null.ok()) {
+      if (null.status().code() != std::make_error_code(std::errc::timed_out)) link.Drop();
+      return std::nullopt;
+    }
+    return GetattrRoot(link, **ch, left());
+  }
+
+  // A GETATTR of `link`'s root on `ch` within `left`: its time, or
+  // nullopt (the link dropped when the connection broke or the root's
+  // handle is no longer good: a restarted server gives a new one).
+  static std::optional<failover::Duration> GetattrRoot(relay::ReplicaLink& link, rpc::Channel& ch,
+                                                       failover::Duration left) {
+    namespace nfs3 = rpc::nfs3;
+    if (left <= failover::Duration(0)) return std::nullopt;
+    auto start = failover::Clock::now();
+    auto got = ch.Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(link.root()),
+                       &relay::RelayCred(), left);
+    if (!got.ok()) {
+      if (got.status().code() != std::make_error_code(std::errc::timed_out)) link.Drop();
+      return std::nullopt;
+    }
+    auto attr = nfs3::DecodeGetattr(got->results);
+    if (!attr.ok() || attr->stat != nfs3::kOk) {
+      link.Drop();
+      return std::nullopt;
+    }
+    return std::chrono::duration_cast<failover::Duration>(failover::Clock::now() - start);
+  }
+
   // The link to `device` ("server:/export"), made once; nullptr when the
   // name does not parse.
   std::shared_ptr<relay::ReplicaLink> ProbeLink(const std::string& device) {
@@ -416,21 +479,8 @@ class EngineProcess {
       *no_root = ch.status().ToString();
       return rtt;
     }
-    mid = failover::Clock::now();
-    left = timeout - duration_cast<failover::Duration>(mid - start);
-    if (left <= failover::Duration(0)) return std::nullopt;
-    auto got = (*ch)->Call(nfs3::kProgram, 3, nfs3::kGetattr, nfs3::FhArg(link->root()),
-                           &relay::RelayCred(), left);
-    if (!got.ok()) {
-      if (got.status().code() != std::make_error_code(std::errc::timed_out)) link->Drop();
-      return std::nullopt;
-    }
-    auto attr = nfs3::DecodeGetattr(got->results);
-    if (!attr.ok() || attr->stat != nfs3::kOk) {
-      link->Drop();  // a restarted server gives a new root handle
-      return std::nullopt;
-    }
-    return duration_cast<failover::Duration>(failover::Clock::now() - mid);
+    left = timeout - duration_cast<failover::Duration>(failover::Clock::now() - start);
+    return GetattrRoot(*link, **ch, left);
   }
 
   void StartAmq() {

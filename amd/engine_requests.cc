@@ -103,6 +103,10 @@ void Engine::OnMissing(Point& point, const kernel::AutofsPacket& p) {
   if (!fresh) {
     switch (n.state) {
       case Node::State::kMounted:
+        if (n.switching) {  // the key shows nothing for a moment
+          n.waiters.push_back(std::move(reply));
+          return;
+        }
         ++n.record.requests;
         if (n.child_point < 0) point.endpoint->ShowTarget(p.name, n.record.target);
         reply.Ready();
@@ -286,6 +290,7 @@ void Engine::FinishMount(int point_id, const std::string& name, uint64_t generat
     }
     log_->info("{}: mounted {} {}", NodePath(point, name), node->record.type,
                node->record.mount_info);
+    if (node->record.replicated) AddKernelVolume(point, name, *node);
   }
   node->state = Node::State::kMounted;
   ++stats_.mounts_ok;

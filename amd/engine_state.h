@@ -49,6 +49,11 @@ struct Engine::Node {
   // Unmounts asked for (AMQ) while it was still being mounted: the kernel
   // may already have been answered, so a caller can have seen it mounted.
   std::vector<std::function<void(Status)>> unmount_when_mounted;
+  // A replicated volume on a kernel mount: its KernelVolumes id (0: none),
+  // and whether a switch to another replica is under way (requests for
+  // the key wait for it, as for a mount).
+  int kernel_volume = 0;
+  bool switching = false;
 };
 
 struct Engine::Point {

@@ -5,6 +5,9 @@
 
 #include <cerrno>
 
+#include "base/files.h"
+#include "base/strings.h"
+
 namespace amd {
 
 Status ReplaceMount(kernel::Kernel& kernel, const std::string& key, const std::string& staging,
@@ -19,6 +22,16 @@ Status ReplaceMount(kernel::Kernel& kernel, const std::string& key, const std::s
     return s;
   }
   return {};
+}
+
+Result<std::optional<uint64_t>> ReadRevision(const std::string& dir, const std::string& file) {
+  if (file.empty()) return std::optional<uint64_t>();
+  std::string error;
+  auto text = ReadWholeFile(dir + "/" + file, &error);
+  if (!text) return std::optional<uint64_t>();
+  auto n = ParseInteger(TrimSpace(*text));
+  if (!n || *n < 0) return Status::Error(dir + "/" + file + ": not a revision number");
+  return std::optional<uint64_t>(static_cast<uint64_t>(*n));
 }
 
 Result<Retired> Retire(kernel::Kernel& kernel, const std::string& retired, bool server_dead) {

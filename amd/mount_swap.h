@@ -21,6 +21,8 @@
 #ifndef AMD_AMD_MOUNT_SWAP_H_
 #define AMD_AMD_MOUNT_SWAP_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -33,6 +35,11 @@ namespace amd {
 // moved, or what moved is moved back.
 Status ReplaceMount(kernel::Kernel& kernel, const std::string& key, const std::string& staging,
                     const std::string& retired);
+
+// The revision of the replica mounted at `dir`: the number in its
+// revision `file` (failover policy's revision_file), nullopt without the
+// file (or with `file` empty); an error when it holds no number.
+Result<std::optional<uint64_t>> ReadRevision(const std::string& dir, const std::string& file);
 
 enum class Retired { kUnmounted, kForced, kDetached };
 // Unmounts the mount at `retired` (forced first when `server_dead`);

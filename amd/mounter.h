@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "failover/policy.h"
 #include "kernel-shim/kernel.h"
 #include "maps/location_evaluator.h"
 #include "maps/world.h"
@@ -43,6 +44,20 @@ struct MountAction {
   std::shared_ptr<SharedMounts> shared;      // kShared
 };
 
+// A replicated volume mounted with the kernel's NFS client
+// (datapath:=kernel): what failing it over takes (kernel_volumes.h).
+struct ReplicatedMount {
+  std::string volume;                 // volume:=
+  std::string policy;                 // policy:=, "" for the volume's own
+  std::vector<std::string> replicas;  // "host:/path", the map's order
+  size_t current = 0;                 // the one mounted
+  std::string dir;                    // the NFS mount: the key's directory, or ${fs}
+  std::string options;                // the chosen opts, for the other replicas too
+  std::string nfs_vers, nfs_proto;    // amd.conf's
+  failover::Policy failover_policy;   // its section of /etc/amd/failover.yaml
+  std::optional<uint64_t> revision;   // the mounted replica's revision file
+};
+
 struct MountRecord {
   std::string type;              // the effective Amd type
   std::string mount_info;        // e.g. "host:/path", a device, a link target
@@ -56,6 +71,7 @@ struct MountRecord {
   // What went wrong without failing the mount (type:=host: exports that
   // could not be mounted), for the log.
   std::vector<std::string> warnings;
+  std::shared_ptr<const ReplicatedMount> replicated;  // datapath:=kernel volumes
 };
 
 struct MountContext {

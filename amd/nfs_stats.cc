@@ -4,8 +4,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cmath>
 
+#include "amd/kernel_volumes.h"
 #include "base/strings.h"
 #include "kernel-shim/mountinfo.h"
 
@@ -13,10 +13,6 @@ namespace amd {
 namespace {
 
 using failover::Duration;
-using failover::Work;
-
-Duration Ms(double ms) { return Duration(static_cast<int64_t>(std::llround(ms * 1000))); }
-
 // The node a mount point belongs to: the watched mount point it is, or
 // the nearest one above it (type:=host mounts each export below its node).
 const std::string* NodeOf(const std::map<std::string, std::string>& watched,
@@ -44,7 +40,7 @@ std::string OptionValue(std::string_view options, std::string_view name) {
 
 std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::string_view mountinfo,
                                           const std::map<std::string, std::string>& watched,
-                                          failover::TimePoint now) {
+                                          failover::TimePoint now, const FiguresFn& on_figures) {
   kernel::MountStatsTable table = kernel::ParseMountStats(mountstats);
   std::map<std::string, const kernel::MountInfoEntry*> info;
   std::vector<kernel::MountInfoEntry> entries = kernel::ParseMountInfo(mountinfo);
@@ -75,19 +71,9 @@ std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::stri
         e.figures = f;
         e.retrans += f->metadata.retrans + f->read.retrans + f->other.retrans;
         e.errors += f->metadata.errors + f->read.errors + f->other.errors;
-        uint64_t timeouts = f->metadata.timeouts + f->read.timeouts + f->other.timeouts;
-        e.timeouts += timeouts;
-        for (uint64_t t = 0; t < std::min<uint64_t>(timeouts, 4); ++t) e.volume.OnTimeout(0, now);
-        if (f->metadata.ops > 0) {
-          e.volume.OnCall(0, Work::kMetadata, Ms(f->metadata.execute_ms), 0, now);
-        }
-        if (f->read.ops > 0 && f->read.kib_recv > 0) {
-          // READ per KiB: the interval's RTTs over the KiB they brought,
-          // as one read of them all (nfsiostat's figures are per op).
-          double rtt = f->read.rtt_ms * static_cast<double>(f->read.ops);
-          e.volume.OnCall(0, Work::kRead, Ms(rtt), static_cast<uint64_t>(f->read.kib_recv * 1024),
-                          now);
-        }
+        e.timeouts += f->metadata.timeouts + f->read.timeouts + f->other.timeouts;
+        FeedVolume(e.volume, 0, *f, now);
+        if (on_figures) on_figures(it->first, *f);
       }
     }
     e.last = std::move(m);

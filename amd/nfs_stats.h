@@ -20,6 +20,7 @@
 
 #include <netinet/in.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,9 +41,13 @@ class NfsStats {
   // responsible for (a node's mount point; NFS mounts at or below one
   // belong to it) to their amq node path. Returns what to log: records
   // that could not be read (each error once while it lasts).
+  // `on_figures` gets each mount's figures of this interval (a replicated
+  // volume's KernelVolumes entry takes them).
+  using FiguresFn =
+      std::function<void(const std::string& mount_point, const kernel::IoStatFigures&)>;
   std::vector<std::string> Update(std::string_view mountstats, std::string_view mountinfo,
                                   const std::map<std::string, std::string>& watched,
-                                  failover::TimePoint now);
+                                  failover::TimePoint now, const FiguresFn& on_figures = {});
 
   struct Probe {
     std::string mount_point;

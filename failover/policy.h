@@ -81,6 +81,11 @@ struct Policy {
   bool discover_at_mount = true;
   bool discover_on_degraded = true;
   Duration discover_interval = std::chrono::minutes(10);
+  // The kernel data path (datapath:=kernel): a replica's mount left by a
+  // switch stays for processes that hold files on it; after this long it
+  // is unmounted, forced when its server is down (blocked readers then
+  // get EIO), lazily where it is still busy.
+  Duration unmount_grace = std::chrono::seconds(10);
   // How long the kernel may cache names and attributes (the volume is
   // read-only; a new revision shows after this).
   Duration attr_timeout = std::chrono::seconds(30);

@@ -10,6 +10,7 @@
 #include <future>
 #include <list>
 #include <nlohmann/json.hpp>
+#include "relay/volume_json.h"
 
 namespace amd::relay {
 namespace {
@@ -59,13 +60,6 @@ mode_t TypeBits(nfs3::Ftype t) {
       return S_IFIFO;
   }
   return S_IFREG;
-}
-
-double Ms(std::optional<Duration> d) { return d ? static_cast<double>(d->count()) / 1000.0 : -1; }
-
-// A read cost per KiB as MB/s (-1: unknown).
-double MBs(std::optional<Duration> per_kib) {
-  return per_kib ? 1024.0 / std::max<double>(0.001, static_cast<double>(per_kib->count())) : -1;
 }
 
 // Counts a READ in flight to a replica while it lives (none for other work).
@@ -1014,34 +1008,8 @@ std::string Relay::StatusJson() const {
   j["switches"] = volume_.switches();
   j["hedged_calls"] = hedges_;
   j["hedges_won"] = hedges_won_;
-  j["history"] = nlohmann::json::array();
-  for (const auto& s : volume_.history()) {
-    j["history"].push_back({{"at", wall(s.at)},
-                            {"from", links_[s.from]->name()},
-                            {"to", links_[s.to]->name()},
-                            {"reason", s.reason}});
-  }
-  j["replicas"] = nlohmann::json::array();
-  auto view = volume_.View();
-  for (size_t i = 0; i < view.size(); ++i) {
-    const auto& v = view[i];
-    nlohmann::json r = {{"name", v.name},
-                        {"state", failover::HealthName(v.health)},
-                        {"in_use", i == serving_},
-                        {"metadata_short_ms", Ms(v.metadata_short)},
-                        {"metadata_long_ms", Ms(v.metadata_long)},
-                        {"read_mb_s", MBs(v.read_cost)},
-                        {"read_probe_mb_s", MBs(v.read_probe)},
-                        {"read_own_mb_s", MBs(v.read_live)},
-                        {"probe_ms", Ms(v.probe)},
-                        {"rto_ms", Ms(v.rto)},
-                        {"calls", v.calls},
-                        {"timeouts", v.timeouts},
-                        {"errors", v.errors},
-                        {"probes_failed", v.probes_failed}};
-    if (!v.rejected.empty()) r["rejected"] = v.rejected;
-    j["replicas"].push_back(std::move(r));
-  }
+  j["history"] = HistoryJson(volume_, wall);
+  j["replicas"] = ReplicasJson(volume_, serving_);
   return j.dump();
 }
 

@@ -9,29 +9,42 @@
 // by the kernel's NFS client.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "amd/fs_types/types.h"
+#include "amd/mount_swap.h"
+#include "failover/policy_file.h"
+#include "maps/mount_types.h"
 #include "maps/variables.h"
 
 namespace amd {
+
+namespace {
+// amd-relay's default policy file too (amd-failover.yaml(5)).
+constexpr char kFailoverPolicyFile[] = "/etc/amd/failover.yaml";
+}  // namespace
 
 std::string RelayDirectory() {
   const char* env = std::getenv("AMD_RELAY_DIR");
   return env && *env ? env : "/run/amd/relay";
 }
 
-std::string RelaySocket(const std::string& dir) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a of the mount point
+std::string MountPointHash(const std::string& dir) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a
   for (unsigned char c : dir) {
     h ^= c;
     h *= 1099511628211ull;
   }
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx.sock", static_cast<unsigned long long>(h));
-  return RelayDirectory() + "/" + name;
+  char name[20];
+  std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(h));
+  return name;
+}
+
+std::string RelaySocket(const std::string& dir) {
+  return RelayDirectory() + "/" + MountPointHash(dir) + ".sock";
 }
 
 bool KernelHasFuse() {
@@ -66,7 +79,32 @@ Status MountReplicated(MountRun& run, const std::string& node, const maps::Locat
   if (!loc.options.Has(Option::kVolume)) return MountNfs(run, node, loc);  // not replicated
   std::string_view datapath = loc.options.Value(Option::kDatapath);
   if (datapath == "kernel" || (datapath.empty() && !KernelHasFuse())) {
-    return MountNfs(run, node, loc);
+    Status s = MountNfs(run, node, loc);
+    if (!s.ok()) return s;
+    // What failing it over takes (the engine's KernelVolumes).
+    auto r = std::make_shared<ReplicatedMount>();
+    r->volume = std::string(loc.options.Value(Option::kVolume));
+    r->policy = std::string(loc.options.Value(Option::kPolicy));
+    r->replicas = loc.replicas.empty() ? std::vector<std::string>{loc.mount_info} : loc.replicas;
+    auto at = std::find(r->replicas.begin(), r->replicas.end(), loc.mount_info);
+    if (at == r->replicas.end()) at = r->replicas.insert(r->replicas.end(), loc.mount_info);
+    r->current = static_cast<size_t>(at - r->replicas.begin());
+    for (auto it = run.record().actions.rbegin(); it != run.record().actions.rend(); ++it) {
+      if (it->kind == MountAction::Kind::kMounted) {
+        r->dir = it->path;
+        break;
+      }
+    }
+    r->options = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world).options;
+    r->nfs_vers = run.ctx().nfs_vers;
+    r->nfs_proto = run.ctx().nfs_proto;
+    auto policies = failover::ReadPolicyFile(kFailoverPolicyFile);
+    if (policies.ok())
+      r->failover_policy = policies->For(r->policy.empty() ? r->volume : r->policy);
+    if (auto rev = ReadRevision(r->dir, r->failover_policy.revision_file); rev.ok())
+      r->revision = *rev;
+    run.record().replicated = std::move(r);
+    return s;
   }
   std::string volume(loc.options.Value(Option::kVolume));
   std::string policy(loc.options.Value(Option::kPolicy));

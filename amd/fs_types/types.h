@@ -29,6 +29,9 @@ namespace amd {
 // a socket in RelayDirectory() ($AMD_RELAY_DIR, else /run/amd/relay).
 std::string RelayDirectory();
 std::string RelaySocket(const std::string& dir);
+// A name for a mount point in amd's own directories: 16 hex digits of
+// its FNV-1a hash.
+std::string MountPointHash(const std::string& dir);
 bool KernelHasFuse();
 }  // namespace amd
 
