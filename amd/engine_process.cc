@@ -302,8 +302,8 @@ class EngineProcess {
     long every = config_->settings.nfs_stats_interval;
     if (every > 0) {
       std::map<std::string, std::string> watched;
-      WatchedNfs(engine_->Tree(), &watched);
-      if (!watched.empty() && tick % every == 0 && !stats_reading_) {
+      if (tick % every == 0 && !stats_reading_) WatchedNfs(engine_->Tree(), &watched);
+      if (!watched.empty()) {
         stats_reading_ = true;
         pool_.Submit("nfs-stats", [this, watched = std::move(watched)] {
           auto stats = kernel::ReadMountStats();

@@ -8,6 +8,7 @@
 #include "amd/kernel_volumes.h"
 #include "base/strings.h"
 #include "kernel-shim/mountinfo.h"
+#include "maps/mount_options.h"
 
 namespace amd {
 namespace {
@@ -25,15 +26,6 @@ const std::string* NodeOf(const std::map<std::string, std::string>& watched,
     if (slash == std::string::npos || slash == 0) return nullptr;
     p.resize(slash);
   }
-}
-
-std::string OptionValue(std::string_view options, std::string_view name) {
-  for (std::string_view o : SplitOn(options, ',')) {
-    if (o.size() > name.size() && o.starts_with(name) && o[name.size()] == '=') {
-      return std::string(o.substr(name.size() + 1));
-    }
-  }
-  return "";
 }
 
 }  // namespace
@@ -56,14 +48,14 @@ std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::stri
     if (auto i = info.find(m.mount_point); i != info.end()) {
       sockaddr_in a{};
       a.sin_family = AF_INET;
-      std::string addr = OptionValue(i->second->super_options, "addr");
-      std::string port = OptionValue(i->second->super_options, "port");
+      std::string addr = maps::MountOptionValue(i->second->super_options, "addr").value_or("");
+      std::string port = maps::MountOptionValue(i->second->super_options, "port").value_or("");
       auto p = ParseInteger(port);
       if (::inet_pton(AF_INET, addr.c_str(), &a.sin_addr) == 1) {
         a.sin_port = htons(static_cast<uint16_t>(p && *p > 0 && *p < 65536 ? *p : 2049));
         e.server = a;
       }
-      std::string vers = OptionValue(i->second->super_options, "vers");
+      std::string vers = maps::MountOptionValue(i->second->super_options, "vers").value_or("");
       e.vers = vers.starts_with("4") ? 4 : vers == "2" ? 2 : 3;
     }
     if (e.last) {
