@@ -3,15 +3,15 @@
 #include "amd/engine.h"
 
 #include <spdlog/spdlog.h>
-
+#include <sys/mount.h>
 #include <unistd.h>
-#include "amd/engine_state.h"
-#include "amd/mount_swap.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <set>
 
+#include "amd/engine_state.h"
+#include "amd/mount_swap.h"
 #include "amd/section_maps.h"
 
 namespace amd {
@@ -239,7 +239,8 @@ void Engine::AfterExpiry(std::function<void()> then, std::chrono::steady_clock::
 }
 
 void Engine::Finish(std::function<void()> done, OnExit on_exit) {
-  if (!retiring_.empty()) {
+  if (!retiring_.empty() || replicas_area_used_) {
+    replicas_area_used_ = false;
     // The old replicas' mounts left by switches go first, whatever
     // unmount_on_exit says: they are amd's own, out of every path.
     std::vector<std::pair<std::string, bool>> left;
@@ -254,6 +255,7 @@ void Engine::Finish(std::function<void()> done, OnExit on_exit) {
         if (!how.ok()) log_->warn("{}: {}", dir, how.status().ToString());
         kernel_.RemoveDir(dir);
       }
+      kernel_.Unmount(ReplicasArea(), MNT_DETACH);  // its bind mount on itself
       boost::asio::post(io_, [this, done = std::move(done), on_exit]() mutable {
         Finish(std::move(done), on_exit);
       });

@@ -178,7 +178,8 @@ class Engine {
   // switch stacks the new replica's mount at the key; mount_swap.h).
   void OnNfsFigures(const std::string& mount_point, const kernel::IoStatFigures& f);
   std::vector<KernelVolumes::Probe> KernelVolumeProbes();
-  void OnKernelVolumeProbe(int id, size_t replica, std::optional<failover::Duration> rtt);
+  void OnKernelVolumeProbe(int id, size_t replica, std::optional<failover::Duration> rtt,
+                           bool refused);
   void TickKernelVolumes();
   // amq --replicas: their states (a JSON array, as the relays').
   std::string KernelVolumeStates(const std::string& path) const;
@@ -278,7 +279,13 @@ class Engine {
   void StartSwitch(const KernelVolumes::Order& o, std::function<void(std::string)> done = {});
   void FinishSwitch(const KernelVolumes::Order& o, Status status, std::optional<uint64_t> revision,
                     const std::string& retired, std::function<void(std::string)> done);
+  // The retired mount at `retired` goes after `delay`; `forced`: the
+  // times it was forced while busy.
+  void RetireAfter(const std::string& retired, failover::Duration delay, int forced);
   Node* KernelVolumeNode(int id);
+  // Where switches stage new replicas' mounts and keep old ones: a
+  // private mount (mount_swap.h), made at the first switch.
+  std::string ReplicasArea() const;
   std::string VolumeName(int id) const;
   // Shutdown's second half: the mounts unmounted or left.
   void Finish(std::function<void()> done, OnExit on_exit);
@@ -332,6 +339,7 @@ class Engine {
   // Those mounts' directories, with their volume and replica (for
   // whether its server is down), until retired.
   std::map<std::string, std::pair<int, size_t>> retiring_;
+  bool replicas_area_used_ = false;  // ReplicasArea() made: unmounted at exit
   EngineStats stats_;
   // The shortest utimeout= of any mount so far (seconds), for the expire tick.
   long shortest_utimeout_ = std::numeric_limits<long>::max();

@@ -29,9 +29,12 @@ void Engine::AddKernelVolume(Point& point, const std::string& name, Node& n) {
   m.node = NodePath(point, name);
   m.mount_point = r.dir;
   m.replicas = r.replicas;
+  m.options = r.replica_options;
   m.current = r.current;
   m.revision = r.revision;
-  n.kernel_volume = kernel_volumes_.Add(std::move(m), r.failover_policy, Now());
+  n.kernel_volume =
+      kernel_volumes_.Add(std::move(m), r.failover_policy, Now(),
+                          std::chrono::seconds(std::max(1L, config_->settings.nfs_stats_interval)));
   kernel_volume_nodes_[n.kernel_volume] = {point.id, name};
 }
 
@@ -59,8 +62,10 @@ std::vector<KernelVolumes::Probe> Engine::KernelVolumeProbes() {
   return kernel_volumes_.DueProbes(Now());
 }
 
-void Engine::OnKernelVolumeProbe(int id, size_t replica, std::optional<failover::Duration> rtt) {
-  kernel_volumes_.OnProbe(id, replica, rtt, Now());
+void Engine::OnKernelVolumeProbe(int id, size_t replica, std::optional<failover::Duration> rtt,
+                                 bool refused) {
+  kernel_volumes_.OnProbe(id, replica, rtt, Now(), refused);
+  if (!rtt) TickKernelVolumes();  // a switch away from it, now rather than at the next tick
 }
 
 void Engine::TickKernelVolumes() {
@@ -85,6 +90,8 @@ bool Engine::SwitchKernelVolume(const std::string& path, const std::string& repl
   return true;
 }
 
+std::string Engine::ReplicasArea() const { return config_->settings.auto_dir + "/.amd-replicas"; }
+
 // The new replica is mounted at a staging directory under auto_dir, its
 // revision checked against the one in use, and the two mounts swapped
 // (mount_swap.h) on a worker; requests for the key wait meanwhile.
@@ -99,10 +106,12 @@ void Engine::StartSwitch(const KernelVolumes::Order& o, std::function<void(std::
   log_->info("volume {}: switching from {} to {}: {}", n->record.replicated->volume, o.from, o.to,
              o.sw.reason);
   auto r = n->record.replicated;
-  std::string base = config_->settings.auto_dir + "/.amd-replicas/" + MountPointHash(r->dir);
+  std::string area = ReplicasArea();
+  replicas_area_used_ = true;
+  std::string base = area + "/" + MountPointHash(r->dir);
   std::string staging = base + ".new",
               retired = base + "." + std::to_string(o.sw.at.time_since_epoch().count());
-  pool_.Submit("", [this, o, r, staging, retired, done = std::move(done)]() mutable {
+  pool_.Submit("", [this, o, r, area, staging, retired, done = std::move(done)]() mutable {
     Status s;
     std::optional<uint64_t> revision;
     size_t colon = o.to.find(':');
@@ -111,25 +120,29 @@ void Engine::StartSwitch(const KernelVolumes::Order& o, std::function<void(std::
     auto addresses = world_.HostAddresses(host);
     if (addresses.empty())
       s = Status::Error(host + " does not resolve", std::errc::host_unreachable);
+    if (s.ok()) s = MakePrivateArea(kernel_, area);
     if (s.ok()) s = kernel_.MakeDirs(staging, 0755);
     if (s.ok()) s = kernel_.MakeDirs(retired, 0755);
     bool staged = false;
     if (s.ok()) {
+      const std::string& options =
+          o.sw.to < r->replica_options.size() ? r->replica_options[o.sw.to] : r->options;
       NfsMount nfs =
-          BuildNfsMount(host, path, r->options, addresses.front(), r->nfs_vers, r->nfs_proto);
+          BuildNfsMount(host, path, options, addresses.front(), r->nfs_vers, r->nfs_proto);
       s = kernel_.Mount(nfs.source, staging, nfs.fstype, nfs.flags, nfs.data);
       staged = s.ok();
     }
     if (s.ok()) {
       // The revision rule of the relay: never an older one, nor one
-      // without the file while the volume in use has it.
+      // without the file while the volume in use has it (as read when
+      // it was mounted: its server may be dead now).
       auto theirs = ReadRevision(staging, r->failover_policy.revision_file);
-      auto mine = ReadRevision(r->dir, r->failover_policy.revision_file);
+      const auto& mine = r->revision;
       if (!theirs.ok()) {
         s = theirs.status();
-      } else if (mine.ok() && *mine && (!*theirs || **theirs < **mine)) {
+      } else if (mine && (!*theirs || **theirs < *mine)) {
         s = Status::Error(*theirs ? "revision " + std::to_string(**theirs) + " is older than " +
-                                        std::to_string(**mine)
+                                        std::to_string(*mine)
                                   : "no " + r->failover_policy.revision_file);
       } else {
         revision = *theirs;
@@ -174,24 +187,46 @@ void Engine::FinishSwitch(const KernelVolumes::Order& o, Status status,
   if (done) done("ok switched to " + o.to);
   // After the grace, the old mount goes: forced when its server is down.
   retiring_[retired] = {o.id, o.sw.from};
+  RetireAfter(retired, grace, 0);
+}
+
+// While its server is down and files are open on it, a retired mount is
+// forced again every second: each time the NFS client ends the calls
+// made since with EIO (on a hard mount they would wait for ever). Once
+// its server is back, or when nothing holds it, it goes.
+void Engine::RetireAfter(const std::string& retired, failover::Duration delay, int forced) {
   auto timer = std::make_shared<boost::asio::steady_timer>(io_);
   retire_timers_.push_back(timer);
-  timer->expires_after(grace);
-  timer->async_wait([this, o, retired, timer](const boost::system::error_code& ec) {
+  timer->expires_after(delay);
+  timer->async_wait([this, retired, timer, forced](const boost::system::error_code& ec) {
     std::erase(retire_timers_, timer);
-    if (ec || retiring_.erase(retired) == 0) return;  // shutdown took it
-    bool dead = kernel_volumes_.Down(o.id, o.sw.from);
-    pool_.Submit("", [this, retired, dead] {
-      auto how = Retire(kernel_, retired, dead);
-      if (!how.ok()) {
-        log_->warn("{}: {}", retired, how.status().ToString());
-        return;
-      }
-      log_->info("{}: the old replica's mount {}", retired,
-                 *how == Retired::kForced     ? "was force-unmounted (its server is down)"
-                 : *how == Retired::kDetached ? "is detached (still in use)"
-                                              : "is unmounted");
-      kernel_.RemoveDir(retired);
+    auto at = retiring_.find(retired);
+    if (ec || at == retiring_.end()) return;  // shutdown took it
+    bool dead = kernel_volumes_.Down(at->second.first, at->second.second);
+    pool_.Submit("", [this, retired, dead, forced] {
+      auto how = Retire(kernel_, retired, dead, /*detach_busy=*/false);
+      if (how.ok() && *how != Retired::kBusy) kernel_.RemoveDir(retired);
+      boost::asio::post(io_, [this, retired, how, forced] {
+        if (how.ok() && *how == Retired::kBusy) {
+          if (forced == 0) {
+            log_->info(
+                "{}: the old replica's server is down and files are open on its mount: "
+                "their calls end with EIO; forced again every second while it is down",
+                retired);
+          }
+          if (retiring_.count(retired)) RetireAfter(retired, std::chrono::seconds(1), forced + 1);
+          return;
+        }
+        retiring_.erase(retired);
+        if (!how.ok()) {
+          log_->warn("{}: {}", retired, how.status().ToString());
+          return;
+        }
+        log_->info("{}: the old replica's mount {}", retired,
+                   *how == Retired::kForced     ? "was force-unmounted (its server is down)"
+                   : *how == Retired::kDetached ? "is detached (still in use)"
+                                                : "is unmounted");
+      });
     });
   });
 }

@@ -31,8 +31,10 @@
 #include "amd/worker_pool.h"
 #include "base/files.h"
 #include "base/log_limiter.h"
+#include "base/strings.h"
 #include "kernel-shim/kernel.h"
 #include "kernel-shim/mountstats.h"
+#include "maps/mount_options.h"
 #include "relay/replica_link.h"
 #include "rpc/nfs3_client.h"
 #include "rpc/nfs3_protocol.h"
@@ -99,6 +101,7 @@ class EngineProcess {
     PetWatchdog();
     StartAmq();
     NfsStatsTick(0);
+    VolumesTick();
     if (start_.inflight != nullptr) engine_->Replay(start_.inflight->TakeAll());
     SdNotify("READY=1");
     log_->info("ready: {} automount points", engine_->MountPoints().size());
@@ -328,11 +331,21 @@ class EngineProcess {
       }
       SendNfsProbes();
     }
-    SendKernelVolumeProbes();
-    engine_->TickKernelVolumes();
     stats_timer_.expires_after(std::chrono::seconds(1));
     stats_timer_.async_wait([this, tick](const boost::system::error_code& ec) {
       if (!ec) NfsStatsTick(tick + 1);
+    });
+  }
+
+  // Every 100 ms: the probes due of replicated volumes on kernel mounts,
+  // and the switches decided (kernel_volumes.h). The replica in use is
+  // probed every kernel_probe_interval: the tick bounds how late.
+  void VolumesTick() {
+    SendKernelVolumeProbes();
+    engine_->TickKernelVolumes();
+    volumes_timer_.expires_after(std::chrono::milliseconds(100));
+    volumes_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) VolumesTick();
     });
   }
 
@@ -361,20 +374,22 @@ class EngineProcess {
     using Key = std::tuple<uint32_t, uint16_t, uint32_t>;
     std::map<Key, std::vector<std::string>> servers;
     std::map<Key, sockaddr_in> addresses;
-    std::map<Key, std::vector<std::string>> devices;
+    std::map<Key, std::vector<std::pair<std::string, uint16_t>>> devices;  // and MOUNT ports
     for (const auto& p : nfs_stats_.DueProbes(now)) {
       Key key = std::make_tuple(p.server.sin_addr.s_addr, p.server.sin_port, p.vers);
       servers[key].push_back(p.mount_point);
       addresses[key] = p.server;
-      if (!p.device.empty() && p.vers == 3) devices[key].push_back(p.device);
+      if (!p.device.empty() && p.vers == 3) devices[key].push_back({p.device, p.mount_port});
     }
     auto timeout = nfs_stats_.probe_timeout();
     for (auto& [key, mounts] : servers) {
       sockaddr_in server = addresses[key];
       uint32_t vers = std::get<2>(key);
       std::shared_ptr<relay::ReplicaLink> link;
-      if (auto d = devices.find(key); d != devices.end())
-        link = ProbeLink(d->second[turn_++ % d->second.size()]);
+      if (auto d = devices.find(key); d != devices.end()) {
+        const auto& [device, mount_port] = d->second[turn_++ % d->second.size()];
+        link = ProbeLink(device, ntohs(server.sin_port), mount_port);
+      }
       pool_.Submit("", [this, server, vers, timeout, link, mounts = std::move(mounts)] {
         std::string no_root;
         auto rtt = ProbeServer(server, vers, link.get(), timeout, &no_root);
@@ -391,33 +406,52 @@ class EngineProcess {
 
   // The replicas of volumes on kernel mounts (kernel_volumes.h): each
   // probed on a link of its own, NULL then GETATTR of its root.
+  // probed on a link of its own (the mount options' port= and
+  // mountport=, else rpcbind), NULL then GETATTR of its root, within the
+  // probe's timeout (the replica's RTO for the one in use).
   void SendKernelVolumeProbes() {
-    auto timeout = nfs_stats_.probe_timeout();
     for (const auto& p : engine_->KernelVolumeProbes()) {
-      auto link = ProbeLink(p.name);
-      pool_.Submit("", [this, p, link, timeout] {
+      auto port = [&](const char* name) {
+        auto v = ParseInteger(maps::MountOptionValue(p.options, name).value_or(""));
+        return static_cast<uint16_t>(v && *v > 0 && *v < 65536 ? *v : 0);
+      };
+      auto link = ProbeLink(p.name, port("port"), port("mountport"));
+      pool_.Submit("", [this, p, link] {
+        bool refused = false;
         std::optional<failover::Duration> rtt;
-        if (link) rtt = ProbeReplica(*link, timeout);
-        boost::asio::post(io_,
-                          [this, p, rtt] { engine_->OnKernelVolumeProbe(p.id, p.replica, rtt); });
+        if (link) rtt = ProbeReplica(*link, p.timeout, &refused);
+        boost::asio::post(io_, [this, p, rtt, refused] {
+          engine_->OnKernelVolumeProbe(p.id, p.replica, rtt, refused);
+        });
       });
     }
   }
 
+  // `*refused`: the probe failed on a connection error (refused, reset),
+  // not a timeout.
   static std::optional<failover::Duration> ProbeReplica(relay::ReplicaLink& link,
-                                                        failover::Duration timeout) {
+                                                        failover::Duration timeout, bool* refused) {
     using std::chrono::duration_cast;
     namespace nfs3 = rpc::nfs3;
+    auto timed_out = [](const Status& s) {
+      return s.code() == std::make_error_code(std::errc::timed_out);
+    };
     auto start = failover::Clock::now();
     auto ch = link.Connect(duration_cast<std::chrono::milliseconds>(timeout));
-    if (!ch.ok()) return std::nullopt;
+    if (!ch.ok()) {
+      *refused = !timed_out(ch.status());
+      return std::nullopt;
+    }
     auto left = [&] {
       return timeout - duration_cast<failover::Duration>(failover::Clock::now() - start);
     };
     if (left() <= failover::Duration(0)) return std::nullopt;
     auto null = (*ch)->Call(nfs3::kProgram, 3, nfs3::kNull, {}, &relay::RelayCred(), left());
     if (!null.ok()) {
-      if (null.status().code() != std::make_error_code(std::errc::timed_out)) link.Drop();
+      if (!timed_out(null.status())) {
+        link.Drop();
+        *refused = true;
+      }
       return std::nullopt;
     }
     return GetattrRoot(link, **ch, left());
@@ -445,14 +479,17 @@ class EngineProcess {
     return std::chrono::duration_cast<failover::Duration>(failover::Clock::now() - start);
   }
 
-  // The link to `device` ("server:/export"), made once; nullptr when the
-  // name does not parse.
-  std::shared_ptr<relay::ReplicaLink> ProbeLink(const std::string& device) {
-    auto it = probe_links_.find(device);
+  // The link to `device` ("server:/export") at these NFS and MOUNT ports
+  // (0: rpcbind's), made once; nullptr when the name does not parse.
+  std::shared_ptr<relay::ReplicaLink> ProbeLink(const std::string& device, uint16_t nfs_port,
+                                                uint16_t mount_port) {
+    std::string key = device + " " + std::to_string(nfs_port) + " " + std::to_string(mount_port);
+    auto it = probe_links_.find(key);
     if (it != probe_links_.end()) return it->second;
     std::shared_ptr<relay::ReplicaLink> link;
     if (auto parsed = relay::ReplicaLink::Parse(device); parsed.ok()) link = std::move(*parsed);
-    if (probe_links_.size() < 4096) probe_links_[device] = link;
+    if (link) link->SetPorts(nfs_port, mount_port);
+    if (probe_links_.size() < 4096) probe_links_[key] = link;
     return link;
   }
 
@@ -527,6 +564,7 @@ class EngineProcess {
   bool stats_reading_ = false;
   LogLimiter stats_log_;
   boost::asio::steady_timer stats_timer_{io_};
+  boost::asio::steady_timer volumes_timer_{io_};
 };
 
 }  // namespace

@@ -36,10 +36,11 @@ void FeedVolume(failover::Volume& volume, size_t replica, const kernel::IoStatFi
   }
 }
 
-int KernelVolumes::Add(Mounted m, const failover::Policy& policy, failover::TimePoint now) {
+int KernelVolumes::Add(Mounted m, const failover::Policy& policy, failover::TimePoint now,
+                       failover::Duration figures_every) {
   int id = next_id_++;
   volumes_.emplace(std::piecewise_construct, std::forward_as_tuple(id),
-                   std::forward_as_tuple(std::move(m), policy, now));
+                   std::forward_as_tuple(std::move(m), policy, now, figures_every));
   return id;
 }
 
@@ -68,16 +69,19 @@ void KernelVolumes::OnFigures(int id, const kernel::IoStatFigures& f, failover::
 std::vector<KernelVolumes::Probe> KernelVolumes::DueProbes(failover::TimePoint now) {
   std::vector<Probe> out;
   for (auto& [id, e] : volumes_) {
-    for (size_t r : e.volume.DueProbes(now)) out.push_back({id, r, e.mounted.replicas[r]});
+    for (size_t r : e.volume.DueProbes(now)) {
+      out.push_back({id, r, e.mounted.replicas[r], e.mounted.options[r], e.volume.ProbeTimeout(r)});
+    }
   }
   return out;
 }
 
 void KernelVolumes::OnProbe(int id, size_t replica, std::optional<Duration> rtt,
-                            failover::TimePoint now) {
+                            failover::TimePoint now, bool refused) {
   auto it = volumes_.find(id);
   if (it != volumes_.end() && replica < it->second.volume.size()) {
     it->second.volume.OnProbe(replica, rtt, now);
+    if (!rtt && refused) it->second.volume.OnError(replica, now);
   }
 }
 

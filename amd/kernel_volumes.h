@@ -44,11 +44,14 @@ class KernelVolumes {
     std::string node;                   // the amq node: where it is reached
     std::string mount_point;            // the NFS mount: the node, or its ${fs}
     std::vector<std::string> replicas;  // "host:/path", the map's order
+    std::vector<std::string> options;   // each one's mount options (port=, mountport=)
     size_t current = 0;                 // the one mounted
     std::optional<uint64_t> revision;   // its revision file's number
   };
   // A volume mounted; its id.
-  int Add(Mounted m, const failover::Policy& policy, failover::TimePoint now);
+  // `figures_every`: how often OnFigures comes (nfs_stats_interval).
+  int Add(Mounted m, const failover::Policy& policy, failover::TimePoint now,
+          failover::Duration figures_every = std::chrono::seconds(5));
   // Unmounted (expiry, amq -u, shutdown).
   void Remove(int id);
   // The volume whose NFS mount or node is `path`.
@@ -61,11 +64,17 @@ class KernelVolumes {
   struct Probe {
     int id = 0;
     size_t replica = 0;
-    std::string name;  // host:/path
+    std::string name;     // host:/path
+    std::string options;  // its mount options: port= and mountport= say where
+    failover::Duration timeout{0};
   };
+  // The probes due now; the replica in use is watched closely (the
+  // policy's kernel_probe_interval, failover::Volume::WatchCurrent).
   std::vector<Probe> DueProbes(failover::TimePoint now);
+  // A probe's outcome: its RTT, or nullopt when it failed; `refused`:
+  // the server refused or reset the connection, so it is down at once.
   void OnProbe(int id, size_t replica, std::optional<failover::Duration> rtt,
-               failover::TimePoint now);
+               failover::TimePoint now, bool refused = false);
 
   struct Order {
     int id = 0;
@@ -89,8 +98,12 @@ class KernelVolumes {
 
  private:
   struct Entry {
-    Entry(Mounted m, const failover::Policy& p, failover::TimePoint now)
-        : mounted(std::move(m)), volume(mounted.replicas, p, now, mounted.current) {}
+    Entry(Mounted m, const failover::Policy& p, failover::TimePoint now,
+          failover::Duration figures_every)
+        : mounted(std::move(m)), volume(mounted.replicas, p, now, mounted.current) {
+      volume.WatchCurrent(figures_every);
+      mounted.options.resize(mounted.replicas.size());
+    }
     Mounted mounted;
     failover::Volume volume;
     bool switching = false;

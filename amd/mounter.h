@@ -47,15 +47,16 @@ struct MountAction {
 // A replicated volume mounted with the kernel's NFS client
 // (datapath:=kernel): what failing it over takes (kernel_volumes.h).
 struct ReplicatedMount {
-  std::string volume;                 // volume:=
-  std::string policy;                 // policy:=, "" for the volume's own
-  std::vector<std::string> replicas;  // "host:/path", the map's order
-  size_t current = 0;                 // the one mounted
-  std::string dir;                    // the NFS mount: the key's directory, or ${fs}
-  std::string options;                // the chosen opts, for the other replicas too
-  std::string nfs_vers, nfs_proto;    // amd.conf's
-  failover::Policy failover_policy;   // its section of /etc/amd/failover.yaml
-  std::optional<uint64_t> revision;   // the mounted replica's revision file
+  std::string volume;                        // volume:=
+  std::string policy;                        // policy:=, "" for the volume's own
+  std::vector<std::string> replicas;         // "host:/path", the map's order
+  size_t current = 0;                        // the one mounted
+  std::string dir;                           // the NFS mount: the key's directory, or ${fs}
+  std::string options;                       // the chosen location's mount options
+  std::vector<std::string> replica_options;  // each replica's own (port=, mountport=)
+  std::string nfs_vers, nfs_proto;           // amd.conf's
+  failover::Policy failover_policy;          // its section of /etc/amd/failover.yaml
+  std::optional<uint64_t> revision;          // the mounted replica's revision file
 };
 
 struct MountRecord {

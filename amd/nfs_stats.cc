@@ -57,6 +57,9 @@ std::vector<std::string> NfsStats::Update(std::string_view mountstats, std::stri
       }
       std::string vers = maps::MountOptionValue(i->second->super_options, "vers").value_or("");
       e.vers = vers.starts_with("4") ? 4 : vers == "2" ? 2 : 3;
+      auto mp =
+          ParseInteger(maps::MountOptionValue(i->second->super_options, "mountport").value_or(""));
+      e.mount_port = static_cast<uint16_t>(mp && *mp > 0 && *mp < 65536 ? *mp : 0);
     }
     if (e.last) {
       if (auto f = kernel::IoStat(*e.last, m); f) {
@@ -85,7 +88,7 @@ std::vector<NfsStats::Probe> NfsStats::DueProbes(failover::TimePoint now) {
   std::vector<Probe> out;
   for (auto& [mp, e] : mounts_) {
     if (e.server.sin_port == 0 || e.volume.DueProbes(now).empty()) continue;
-    out.push_back({mp, e.server, e.vers, e.last ? e.last->device : ""});
+    out.push_back({mp, e.server, e.vers, e.last ? e.last->device : "", e.mount_port});
   }
   return out;
 }

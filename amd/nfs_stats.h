@@ -53,7 +53,8 @@ class NfsStats {
     std::string mount_point;
     sockaddr_in server{};  // the NFS service (mountinfo's addr= and port=)
     uint32_t vers = 3;
-    std::string device;  // server:/export, for a GETATTR of its root
+    std::string device;       // server:/export, for a GETATTR of its root
+    uint16_t mount_port = 0;  // mountinfo's mountport=, 0 when not shown
   };
   // The NULL probes to send now; each then has a probe in flight.
   std::vector<Probe> DueProbes(failover::TimePoint now);
@@ -87,6 +88,7 @@ class NfsStats {
     std::optional<kernel::IoStatFigures> figures;
     sockaddr_in server{};
     uint32_t vers = 3;
+    uint16_t mount_port = 0;
     failover::Volume volume;
     uint64_t retrans = 0, timeouts = 0, errors = 0;
     bool seen = false;  // in this reading

@@ -86,6 +86,11 @@ struct Policy {
   // is unmounted, forced when its server is down (blocked readers then
   // get EIO), lazily where it is still busy.
   Duration unmount_grace = std::chrono::seconds(10);
+  // The kernel data path sees no calls of its own as they happen: the
+  // replica in use is probed every `kernel_probe_interval`, each probe
+  // timing out after its RTO (within min_rto and probe_timeout), so a
+  // dead or hung server is found within about two of them.
+  Duration kernel_probe_interval = std::chrono::milliseconds(500);
   // How long the kernel may cache names and attributes (the volume is
   // read-only; a new revision shows after this).
   Duration attr_timeout = std::chrono::seconds(30);

@@ -66,6 +66,7 @@ const std::map<std::string, Setter>& Fields() {
       {"hedge_ratio", Ratio(&Policy::hedge_ratio, 0, 1000)},
       {"hedge_after", Time(&Policy::hedge_after, Duration(0), hours(1))},
       {"unmount_grace", Time(&Policy::unmount_grace, Duration(0), hours(24))},
+      {"kernel_probe_interval", Time(&Policy::kernel_probe_interval, milliseconds(50), hours(1))},
       {"revision_file",
        [](const YAML::Node& n, const std::string& k, Policy* p) {
          p->revision_file = n.IsNull() ? "" : yaml::Scalar(n, k);

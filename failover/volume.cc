@@ -176,12 +176,23 @@ std::vector<size_t> Volume::DueProbes(TimePoint now) {
     Replica& r = replicas_[i];
     if (r.probe_in_flight || now < r.next_probe) continue;
     bool fast = urgent || r.health == Health::kDown;
-    r.next_probe = now + (fast ? policy_.urgent_probe_interval : policy_.probe_interval);
+    Duration every = policy_.probe_interval;
+    if (watch_current_ && i == current_) {
+      every = std::min(every, policy_.kernel_probe_interval);
+      fast = fast || r.failures_in_row > 0;
+    }
+    r.next_probe = now + (fast ? std::min(every, policy_.urgent_probe_interval) : every);
     r.probe_in_flight = true;
     if (r.health == Health::kDown) r.health = Health::kProbing;
     due.push_back(i);
   }
   return due;
+}
+
+Duration Volume::ProbeTimeout(size_t replica) const {
+  if (!watch_current_) return policy_.probe_timeout;
+  return std::clamp(Rto(replica), std::min(policy_.min_rto, policy_.probe_timeout),
+                    policy_.probe_timeout);
 }
 
 void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now, bool loaded) {
@@ -193,6 +204,9 @@ void Volume::OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now,
       r.health = Health::kDown;
     } else {
       Fail(replica, now);
+      // Watched, the replica in use is asked again at once: it is down
+      // after down_after failures, and only probes can tell.
+      if (watch_current_ && replica == current_) r.next_probe = now;
     }
     return;
   }
@@ -345,10 +359,13 @@ std::optional<Switch> Volume::Tick(TimePoint now) {
   // for our sake, and its probes say so: its metadata is judged slow only
   // if its own recent calls (made with no read in flight) agree, as for
   // reads. Otherwise its reads, and timeouts, tell.
-  bool recent_calls = !me.metadata.empty() && now - me.last_metadata <= 2 * policy_.probe_interval;
+  Duration recent = 2 * policy_.probe_interval;
+  if (watch_current_) recent = std::max(recent, 2 * calls_every_);
+  bool recent_calls = !me.metadata.empty() && now - me.last_metadata <= recent;
   Duration mine_slow = Duration::max();  // max: not judged
   if (mine && recent_calls) {
-    mine_slow = std::min(*mine, me.metadata.short_term().value_or(*mine));
+    auto own = watch_current_ ? me.metadata.last() : me.metadata.short_term();
+    mine_slow = std::min(*mine, own.value_or(*mine));
   } else if (mine && me.read_live.empty()) {
     mine_slow = *mine;
   }

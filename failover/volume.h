@@ -86,6 +86,18 @@ class Volume {
   void OnError(size_t replica, TimePoint now);
   // The replicas to probe now (each then has a probe in flight).
   std::vector<size_t> DueProbes(TimePoint now);
+  // The kernel data path: the current replica is probed every
+  // kernel_probe_interval (and again at once after a failed probe), with
+  // ProbeTimeout's shorter timeouts; its own calls come as one sample
+  // per `calls_every` (an interval of the kernel's counters), and the
+  // latest says whether they agree that it is slow.
+  void WatchCurrent(Duration calls_every) {
+    watch_current_ = true;
+    calls_every_ = calls_every;
+  }
+  // How long a probe of `replica` may take: probe_timeout, or when
+  // watching the replica's RTO within min_rto and probe_timeout.
+  Duration ProbeTimeout(size_t replica) const;
   // A probe's outcome: its RTT, or nullopt when it failed or took longer
   // than probe_timeout; `loaded` as for OnCall.
   void OnProbe(size_t replica, std::optional<Duration> rtt, TimePoint now, bool loaded = false);
@@ -182,8 +194,10 @@ class Volume {
   size_t current_;
   std::optional<TimePoint> last_switch_, previous_switch_;
   std::optional<TimePoint> slow_since_;  // since when a candidate is switch_ratio faster
-  bool suspect_ = false;                 // the current one's own reads are that much slower
-  std::deque<Switch> history_;           // the last 16
+  bool watch_current_ = false;
+  Duration calls_every_{0};
+  bool suspect_ = false;        // the current one's own reads are that much slower
+  std::deque<Switch> history_;  // the last 16
   uint64_t switches_ = 0;
 };
 

@@ -425,8 +425,10 @@ void GroupReplicas(EntryResult* out) {
       const LocationResult& other = *out->steps[j].location;
       if (other.options.Value(Option::kVolume) != volume) continue;
       std::string r(other.mount_info);
-      if (std::find(loc.replicas.begin(), loc.replicas.end(), r) == loc.replicas.end())
+      if (std::find(loc.replicas.begin(), loc.replicas.end(), r) == loc.replicas.end()) {
         loc.replicas.push_back(std::move(r));
+        loc.replica_options.push_back(other.options);
+      }
     }
   }
 }

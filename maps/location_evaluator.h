@@ -58,8 +58,10 @@ struct LocationResult {
   std::string mount_info;      // e.g. "charm:/home/charm" when selected
   std::string effective_type;  // nfsl becomes "link" or "nfs"
   // A replicated volume (volume:=): every selected nfs location of the
-  // entry with the same volume, "rhost:rfs" each in the entry's order.
+  // entry with the same volume, "rhost:rfs" each in the entry's order,
+  // and each one's own options (opts:= may differ: port=, mountport=).
   std::vector<std::string> replicas;
+  std::vector<OptionTable> replica_options;
 };
 
 LocationResult EvaluateLocation(std::string_view location, std::string_view defaults,

@@ -39,10 +39,15 @@ Result<std::unique_ptr<ReplicaLink>> ReplicaLink::Parse(const std::string& name)
   if (auto c = l->host_.rfind(':'); c != std::string::npos) {
     int port = std::atoi(l->host_.c_str() + c + 1);
     if (port <= 0 || port > 65535) return Status::Error("replica \"" + name + "\": bad port");
-    l->port_ = static_cast<uint16_t>(port);
+    l->nfs_port_ = l->mount_port_ = static_cast<uint16_t>(port);
     l->host_.resize(c);
   }
   return l;
+}
+
+void ReplicaLink::SetPorts(uint16_t nfs, uint16_t mount) {
+  if (nfs) nfs_port_ = nfs;
+  if (mount) mount_port_ = mount;
 }
 
 Status ReplicaLink::Resolve() {
@@ -90,7 +95,8 @@ Result<std::shared_ptr<rpc::Channel>> ReplicaLink::Connect(std::chrono::millisec
   if (Status s = Resolve(); !s.ok()) return s;
   bool root = ::geteuid() == 0;
   auto port = [&](uint32_t prog, uint16_t fallback) -> Result<uint16_t> {
-    if (port_) return *port_;
+    const auto& given = prog == nfs3::kProgram ? nfs_port_ : mount_port_;
+    if (given) return *given;
     auto p = rpc::GetPort(addr_, prog, 3, true, timeout);
     if (!p.ok()) return p.status();
     return *p ? *p : fallback;

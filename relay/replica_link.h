@@ -35,6 +35,9 @@ class ReplicaLink {
  public:
   // `name` is "host:/export" (or "host:port:/export" in tests).
   static Result<std::unique_ptr<ReplicaLink>> Parse(const std::string& name);
+  // The NFS and MOUNT ports to use instead of asking rpcbind (a mount's
+  // port= and mountport=); 0 leaves one to rpcbind. Before Connect.
+  void SetPorts(uint16_t nfs, uint16_t mount);
 
   // The connection, made within `timeout` when there is none (rpcbind,
   // MOUNT MNT of the export, FSINFO).
@@ -66,7 +69,7 @@ class ReplicaLink {
   Status Resolve();
 
   std::string name_, host_, path_;
-  std::optional<uint16_t> port_;  // NFS and MOUNT both, when given (tests)
+  std::optional<uint16_t> nfs_port_, mount_port_;  // when given: not asked of rpcbind
   sockaddr_in addr_{};
   mutable std::mutex mu_;
   std::mutex connect_mu_;

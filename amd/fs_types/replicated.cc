@@ -85,17 +85,28 @@ Status MountReplicated(MountRun& run, const std::string& node, const maps::Locat
     auto r = std::make_shared<ReplicatedMount>();
     r->volume = std::string(loc.options.Value(Option::kVolume));
     r->policy = std::string(loc.options.Value(Option::kPolicy));
-    r->replicas = loc.replicas.empty() ? std::vector<std::string>{loc.mount_info} : loc.replicas;
+    r->options = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world).options;
+    r->replicas = loc.replicas;
+    for (size_t i = 0; i < loc.replicas.size(); ++i) {
+      r->replica_options.push_back(
+          i < loc.replica_options.size()
+              ? maps::ChooseMountOptions(loc.replica_options[i], "nfs", run.ctx().world).options
+              : r->options);
+    }
     auto at = std::find(r->replicas.begin(), r->replicas.end(), loc.mount_info);
-    if (at == r->replicas.end()) at = r->replicas.insert(r->replicas.end(), loc.mount_info);
+    if (at == r->replicas.end()) {
+      at = r->replicas.insert(r->replicas.end(), loc.mount_info);
+      r->replica_options.push_back(r->options);
+    }
     r->current = static_cast<size_t>(at - r->replicas.begin());
     for (auto it = run.record().actions.rbegin(); it != run.record().actions.rend(); ++it) {
-      if (it->kind == MountAction::Kind::kMounted) {
+      // Under autofs the key's directory; in the classic front end the
+      // mount at ${fs} the key's link leads to, shared by its keys.
+      if (it->kind == MountAction::Kind::kMounted || it->kind == MountAction::Kind::kShared) {
         r->dir = it->path;
         break;
       }
     }
-    r->options = maps::ChooseMountOptions(loc.options, "nfs", run.ctx().world).options;
     r->nfs_vers = run.ctx().nfs_vers;
     r->nfs_proto = run.ctx().nfs_proto;
     auto policies = failover::ReadPolicyFile(kFailoverPolicyFile);

@@ -64,20 +64,7 @@ check relay-ended-on-sigterm wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null
 # The classic front end (mount_type = nfs): the replicated key is mounted
 # under auto_dir and /home/dist is amd's link to it; it expires when idle,
 # which ends its relay, and SIGTERM ends the one mounted again.
-cat > /etc/amd.conf <<'CONF'
-[ global ]
-search_path = /etc/amd
-auto_dir = /n
-plock = no
-cache_duration = 3
-unmount_on_exit = yes
-log_file = /tmp/amd.log
-[ /home ]
-map_name = amd.home
-mount_type = nfs
-CONF
-amd -F /etc/amd.conf
-check classic-ready wait_for 30 grep -q ' /home nfs .*addr=127.0.0.1' /proc/mounts
+AMD_GLOBAL='cache_duration = 3' start_classic_amd
 check classic-relay-read test "$(cat /home/dist/sub/file)" = "replicated file"
 check classic-relay-link sh -c 'readlink /home/dist | grep -q "^/n/"'
 check classic-relay-under-autodir sh -c 'grep -q " /n/[^ ]* fuse.amd-relay " /proc/mounts'
@@ -87,7 +74,9 @@ check classic-relay-running test -n "$relay_pid"
 check classic-relay-expires wait_for 40 sh -c '! grep -q " fuse.amd-relay " /proc/mounts'
 check classic-relay-ended-on-expiry wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null"
 check classic-relay-again test "$(cat /home/dist/big | wc -c)" = 3000000
+exec 5< /home/dist/big  # busy: it does not expire again before it is seen
 relay_pid=$(relay_pid_now)
 check classic-new-relay test -n "$relay_pid"
+exec 5<&-
 stop_amd
 check classic-relay-ended-on-sigterm wait_for 10 sh -c "! kill -0 $relay_pid 2>/dev/null"
