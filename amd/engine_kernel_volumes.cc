@@ -192,7 +192,8 @@ void Engine::FinishSwitch(const KernelVolumes::Order& o, Status status,
 
 // While its server is down and files are open on it, a retired mount is
 // forced again every second: each time the NFS client ends the calls
-// made since with EIO (on a hard mount they would wait for ever). Once
+// made since with an error (EIO, or ERESTARTSYS on Linux 6.1; on a hard
+// mount they would wait for ever). Once
 // its server is back, or when nothing holds it, it goes.
 void Engine::RetireAfter(const std::string& retired, failover::Duration delay, int forced) {
   auto timer = std::make_shared<boost::asio::steady_timer>(io_);
@@ -211,7 +212,7 @@ void Engine::RetireAfter(const std::string& retired, failover::Duration delay, i
           if (forced == 0) {
             log_->info(
                 "{}: the old replica's server is down and files are open on its mount: "
-                "their calls end with EIO; forced again every second while it is down",
+                "their calls are ended with an error; forced again every second while it is down",
                 retired);
           }
           if (retiring_.count(retired)) RetireAfter(retired, std::chrono::seconds(1), forced + 1);
