@@ -405,7 +405,6 @@ class EngineProcess {
   }
 
   // The replicas of volumes on kernel mounts (kernel_volumes.h): each
-  // probed on a link of its own, NULL then GETATTR of its root.
   // probed on a link of its own (the mount options' port= and
   // mountport=, else rpcbind), NULL then GETATTR of its root, within the
   // probe's timeout (the replica's RTO for the one in use).
